@@ -1,0 +1,288 @@
+"""Stage 2, bundle: make each event schema self-contained.
+
+Every `$ref` is followed: references inside the event's own file stay as they are; references into a sibling file
+under the schemas folder are copied into the event's `$defs` under a deterministic key and rewritten to point
+there, recursively. Anything else (http, https, another scheme, a path outside the folder, a missing target) is
+refused with a finding, so a build never touches the network. Circular references are refused too: neither the
+typed classes nor the compiled validator can represent a recursive type.
+
+The bundle also fixes the two keys every fireEvents item has: `extId` (a string) and `name` (the event name as a
+constant), declared first and required, so the validator and the reference (jsonschema) check them alike.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+from urllib.parse import unquote
+
+from .findings import Finding, escape_pointer_token, join_pointer
+from .load import SchemaFile
+
+EXT_ID = "extId"
+NAME = "name"
+BUNDLE_DEFS = "$defs"
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+_KEY_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+@dataclass(frozen=True)
+class EventSchema:
+    """One event: its wire name, where it came from, and its bundled, self-contained schema."""
+
+    name: str
+    path: str
+    """The source file as shown in findings."""
+    source: SchemaFile
+    schema: dict[str, Any]
+
+
+def event_name_of(schema_file: SchemaFile) -> str:
+    """The wire name: `properties.name.const`, else `title`, else the file's stem."""
+    data = schema_file.data
+    properties = data.get("properties")
+    if isinstance(properties, dict):
+        declared = properties.get(NAME)
+        if isinstance(declared, dict) and isinstance(declared.get("const"), str):
+            return str(declared["const"])
+    title = data.get("title")
+    if isinstance(title, str) and title.strip():
+        return title
+    return schema_file.path.stem
+
+
+def resolve_pointer(document: Any, pointer: str) -> tuple[bool, Any]:
+    """Follow a JSON pointer (already percent-decoded) in a document; (found, value)."""
+    if pointer in ("", "/"):
+        return (True, document) if pointer == "" else _step(document, "")
+    node = document
+    for raw_token in pointer.split("/")[1:]:
+        found, node = _step(node, raw_token.replace("~1", "/").replace("~0", "~"))
+        if not found:
+            return False, None
+    return True, node
+
+
+def _step(node: Any, token: str) -> tuple[bool, Any]:
+    if isinstance(node, dict):
+        return (token in node), node.get(token)
+    if isinstance(node, list) and token.isdigit() and int(token) < len(node):
+        return True, node[int(token)]
+    return False, None
+
+
+@dataclass
+class _Bundler:
+    """Bundles one event file; `keys` maps (file, pointer) targets in other files to their `$defs` key."""
+
+    root_file: SchemaFile
+    files_by_path: dict[Path, SchemaFile]
+    schemas_dir: Path
+    findings: list[Finding] = field(default_factory=list)
+    keys: dict[tuple[str, str], str] = field(default_factory=dict)
+    bundled: dict[str, Any] = field(default_factory=dict)
+    edges: dict[tuple[str, str], set[tuple[str, str]]] = field(default_factory=dict)
+
+    def run(self) -> dict[str, Any]:
+        schema = self._rewrite(self.root_file, self.root_file.data, "")
+        if self.bundled:
+            defs = schema.setdefault(BUNDLE_DEFS, {})
+            if isinstance(defs, dict):
+                defs.update(self.bundled)
+        self._find_cycles()
+        return schema
+
+    def _rewrite(self, owner: SchemaFile, node: Any, pointer: str) -> Any:
+        """Deep-copy `node` from `owner`, rewriting its references for the bundle."""
+        if isinstance(node, list):
+            return [self._rewrite(owner, item, join_pointer(pointer, index)) for index, item in enumerate(node)]
+        if not isinstance(node, dict):
+            return copy.copy(node)
+        result: dict[str, Any] = {}
+        for key, value in node.items():
+            if key == "$ref" and isinstance(value, str):
+                result[key] = self._follow(owner, value, join_pointer(pointer, key))
+            elif key in ("enum", "const", "default", "examples"):
+                result[key] = copy.deepcopy(value)
+            else:
+                result[key] = self._rewrite(owner, value, join_pointer(pointer, key))
+        return result
+
+    def _follow(self, owner: SchemaFile, ref: str, at: str) -> str:
+        """Check one `$ref` written in `owner` at pointer `at`; return its bundled form."""
+        where = (owner.relative, _container(at))
+        if _SCHEME.match(ref):
+            self._refuse(owner, at, f"$ref {ref!r} is remote: only references inside the schemas folder are followed")
+            return ref
+        location, _, fragment = ref.partition("#")
+        fragment = unquote(fragment)
+        if fragment and not fragment.startswith("/"):
+            self._refuse(owner, at, f"$ref {ref!r}: only JSON pointer fragments are supported, not anchors")
+            return ref
+        target_file = owner if not location else self._sibling(owner, location, ref, at)
+        if target_file is None:
+            return ref
+        found, target = resolve_pointer(target_file.data, fragment)
+        if not found:
+            self._refuse(owner, at, f"$ref {ref!r}: target not found")
+            return ref
+        target_id = (target_file.relative, fragment)
+        self.edges.setdefault(where, set()).add(target_id)
+        if target_file is self.root_file:
+            return "#" + _encode_fragment(fragment)
+        if target_id not in self.keys:
+            key = self._new_key(target_file, fragment)
+            self.keys[target_id] = key
+            self.bundled[key] = {}
+            self.bundled[key] = self._rewrite(target_file, target, fragment)
+        return "#/" + BUNDLE_DEFS + "/" + escape_pointer_token(self.keys[target_id])
+
+    def _sibling(self, owner: SchemaFile, location: str, ref: str, at: str) -> SchemaFile | None:
+        if location.startswith("/") or "\\" in location:
+            self._refuse(owner, at, f"$ref {ref!r} must be a relative path inside the schemas folder")
+            return None
+        candidate = (owner.path.parent / PurePosixPath(unquote(location))).resolve()
+        if not candidate.is_relative_to(self.schemas_dir.resolve()):
+            self._refuse(owner, at, f"$ref {ref!r} points outside the schemas folder")
+            return None
+        target = self.files_by_path.get(candidate)
+        if target is None:
+            self._refuse(owner, at, f"$ref {ref!r}: file not found among the schemas")
+        return target
+
+    def _new_key(self, target_file: SchemaFile, fragment: str) -> str:
+        tokens = [target_file.path.stem] + [t for t in fragment.split("/")[1:] if t not in ("$defs", "definitions")]
+        base = _KEY_UNSAFE.sub("_", ".".join(tokens)).strip(".") or "ref"
+        taken = set(self.bundled) | set(_own_defs(self.root_file.data))
+        key, counter = base, 2
+        while key in taken:
+            key, counter = f"{base}_{counter}", counter + 1
+        return key
+
+    def _refuse(self, owner: SchemaFile, at: str, message: str) -> None:
+        self.findings.append(Finding(owner.display, at, message))
+
+    def _find_cycles(self) -> None:
+        """A reference whose target contains (through further references) the reference itself."""
+        targets = {target for edge_targets in self.edges.values() for target in edge_targets}
+        reported: set[tuple[str, str]] = set()
+        for start in sorted(targets):
+            stack = [start]
+            seen: set[tuple[str, str]] = set()
+            while stack:
+                node = stack.pop()
+                for (file, container), edge_targets in self.edges.items():
+                    if file != node[0] or not _within(container, node[1]):
+                        continue
+                    for target in edge_targets:
+                        if target == start and start not in reported:
+                            reported.add(start)
+                            self.findings.append(
+                                Finding(self._display(start[0]), start[1], "circular $ref: recursive schemas are not supported")
+                            )
+                        if target not in seen:
+                            seen.add(target)
+                            stack.append(target)
+
+    def _display(self, relative: str) -> str:
+        for schema_file in self.files_by_path.values():
+            if schema_file.relative == relative:
+                return schema_file.display
+        return relative
+
+
+def _within(pointer: str, ancestor: str) -> bool:
+    return pointer == ancestor or pointer.startswith(ancestor + "/")
+
+
+def _container(at: str) -> str:
+    """The pointer of the schema holding a `$ref` (the `$ref` keyword's own pointer minus its last token)."""
+    return at.rsplit("/", 1)[0]
+
+
+def _encode_fragment(fragment: str) -> str:
+    return fragment.replace("%", "%25").replace("#", "%23")
+
+
+def _own_defs(data: dict[str, Any]) -> list[str]:
+    defs = data.get(BUNDLE_DEFS)
+    return list(defs) if isinstance(defs, dict) else []
+
+
+def _check_reserved(schema_file: SchemaFile, event_name: str) -> list[Finding]:
+    """extId and name may be declared, but only as what fireEvents makes them."""
+    findings: list[Finding] = []
+    properties = schema_file.data.get("properties")
+    if not isinstance(properties, dict):
+        return findings
+    ext_id = properties.get(EXT_ID)
+    if ext_id is not None and not (isinstance(ext_id, dict) and ext_id.get("type") == "string"):
+        findings.append(
+            Finding(schema_file.display, join_pointer("/properties", EXT_ID), 'extId must be declared as {"type": "string"}')
+        )
+    name = properties.get(NAME)
+    if name is not None:
+        ok = isinstance(name, dict) and name.get("type", "string") == "string" and name.get("const", event_name) == event_name
+        if isinstance(name, dict) and "enum" in name:
+            ok = ok and name["enum"] == [event_name]
+        if not ok:
+            findings.append(
+                Finding(
+                    schema_file.display,
+                    join_pointer("/properties", NAME),
+                    f"name must be a string constant equal to the event name {event_name!r}",
+                )
+            )
+    return findings
+
+
+def _with_reserved_keys(schema: dict[str, Any], event_name: str) -> dict[str, Any]:
+    """Declare extId and name first and require them, keeping the rest of the schema's order."""
+    properties = schema.get("properties")
+    properties = properties if isinstance(properties, dict) else {}
+    declared_name = dict(properties.get(NAME) or {})
+    declared_name.update({"type": "string", "const": event_name})
+    declared_ext_id = dict(properties.get(EXT_ID) or {"type": "string"})
+    rest = {key: value for key, value in properties.items() if key not in (EXT_ID, NAME)}
+    schema["properties"] = {EXT_ID: declared_ext_id, NAME: declared_name, **rest}
+    required = schema.get("required")
+    required = list(required) if isinstance(required, list) else []
+    schema["required"] = [EXT_ID, NAME] + [key for key in required if key not in (EXT_ID, NAME)]
+    return schema
+
+
+def bundle_events(files: list[SchemaFile], schemas_dir: Path) -> tuple[list[EventSchema], list[Finding]]:
+    """Bundle every event file (shared `_*.json` files are only reference targets)."""
+    files_by_path = {schema_file.path: schema_file for schema_file in files}
+    events: list[EventSchema] = []
+    findings: list[Finding] = []
+    first_file_of: dict[str, SchemaFile] = {}
+    for schema_file in files:
+        if schema_file.is_shared:
+            continue
+        name = event_name_of(schema_file)
+        root_type = schema_file.data.get("type", "object")
+        if root_type != "object":
+            findings.append(Finding(schema_file.display, "/type", f'an event schema must have "type": "object", not {root_type!r}'))
+            continue
+        if name in first_file_of:
+            findings.append(
+                Finding(
+                    schema_file.display,
+                    "",
+                    f"duplicate event name {name!r}: already defined in {first_file_of[name].display}",
+                )
+            )
+            continue
+        first_file_of[name] = schema_file
+        reserved = _check_reserved(schema_file, name)
+        bundler = _Bundler(schema_file, files_by_path, schemas_dir)
+        schema = bundler.run()
+        findings.extend(reserved + bundler.findings)
+        if reserved or bundler.findings:
+            continue
+        events.append(EventSchema(name, schema_file.display, schema_file, _with_reserved_keys(schema, name)))
+    return events, findings

@@ -1,0 +1,54 @@
+"""Problems found in schema files, as data: where they are and what is wrong.
+
+Every stage reports problems by returning findings instead of raising on the first one, so a run lists all of them
+together; the command line prints them one per line and never shows a traceback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    """One problem, located by file and JSON pointer (or line and column for JSON syntax errors)."""
+
+    path: str
+    pointer: str
+    message: str
+    line: int | None = None
+    column: int | None = None
+    severity: Severity = "error"
+
+    def __str__(self) -> str:
+        if self.line is not None:
+            where = f"{self.path}:{self.line}:{self.column or 1}"
+        else:
+            where = f"{self.path}:{self.pointer or '/'}"
+        prefix = "warning: " if self.severity == "warning" else ""
+        return f"{where}: {prefix}{self.message}"
+
+
+def escape_pointer_token(token: str) -> str:
+    """Escape one reference token of a JSON pointer (RFC 6901)."""
+    return token.replace("~", "~0").replace("/", "~1")
+
+
+def join_pointer(pointer: str, *tokens: str | int) -> str:
+    """Extend a JSON pointer by raw (unescaped) tokens."""
+    return pointer + "".join("/" + escape_pointer_token(str(token)) for token in tokens)
+
+
+def errors_in(findings: list[Finding]) -> list[Finding]:
+    return [finding for finding in findings if finding.severity == "error"]
+
+
+class SchemaErrors(Exception):
+    """Raised at a stage boundary when the findings so far make it impossible to go on."""
+
+    def __init__(self, findings: list[Finding]) -> None:
+        super().__init__(f"{len(findings)} problem(s) in the schemas")
+        self.findings = findings

@@ -1,0 +1,122 @@
+"""Stage 4, render: the intermediate model through the Jinja templates into source text.
+
+Templates come from `templates/`; a `--templates` folder given by the user is searched first, so any single
+template can be overridden. The layout of the templates folder is the layout of the output:
+
+- `project/*.jinja` render once into the output folder (`pyproject.toml`, `README.md`);
+- `package/**/*.jinja` render once into the package (runtime modules, registry, validator, `__init__`);
+- `event.py.jinja` renders once per event into `<package>/events/<module>.py`.
+
+Values from schemas reach the output only through the filters below (`pyrepr`, `docstring`, `md`, `tomlstr`),
+which make them inert literals: schema text is data, never code or template syntax.
+"""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from .model import Attribute, EventClass, Package
+
+TEMPLATE_SUFFIX = ".jinja"
+EVENT_TEMPLATE = "event.py.jinja"
+
+
+def builtin_templates() -> Path:
+    """The templates shipped with the generator (inside the wheel), or the repository's `templates/`."""
+    packaged = Path(__file__).parent / "templates"
+    return packaged if packaged.is_dir() else Path(__file__).parent.parent / "templates"
+
+
+def environment(user_templates: Path | None) -> jinja2.Environment:
+    search_path = [str(user_templates)] if user_templates is not None else []
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(search_path + [str(builtin_templates())]),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
+    env.filters.update(pyrepr=repr, docstring=docstring, md=markdown_cell, tomlstr=json.dumps)
+    env.globals.update(
+        event_doc=_module_doc, class_doc=_class_doc, attribute_doc=_attribute_doc, field_default=_field_default
+    )
+    return env
+
+
+def docstring(text: str, indent: int = 0) -> str:
+    """A triple-quoted docstring holding `text` verbatim, whatever quotes, backslashes or controls it has."""
+    pieces = []
+    for char in text.strip():
+        if char == "\\":
+            pieces.append("\\\\")
+        elif char == '"':
+            pieces.append('\\"')
+        elif char == "\n":
+            pieces.append("\n" + " " * indent)
+        elif char != "\t" and unicodedata.category(char) in ("Cc", "Cs", "Co", "Cn", "Zl", "Zp"):
+            pieces.append(char.encode("unicode_escape", "backslashreplace").decode("ascii") if char != "\r" else "\\r")
+        else:
+            pieces.append(char)
+    return '"""' + "".join(pieces) + '"""'
+
+
+def markdown_cell(text: str) -> str:
+    """Text safe inside a Markdown table cell or code span: one line, no pipes, no raw HTML."""
+    return " ".join(str(text).split()).replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;").replace("`", "'")
+
+
+def _module_doc(event: EventClass) -> str:
+    return f"The {event.wire_name} event."
+
+
+def _class_doc(event: EventClass) -> str:
+    lines = [event.description or f"The {event.wire_name} event."]
+    if event.netmera_code:
+        lines.append(f"Panel code: {event.netmera_code}.")
+    return "\n\n".join(lines)
+
+
+def _attribute_doc(attribute: Attribute) -> str:
+    parts = [attribute.description] if attribute.description else []
+    if attribute.netmera_code:
+        parts.append(f"Panel code: {attribute.netmera_code}.")
+    return "\n\n".join(parts)
+
+
+def _field_default(attribute: Attribute) -> str:
+    """What follows an attribute's annotation: nothing (required), ` = None`, or ` = Field(...)`."""
+    if not attribute.field_arguments:
+        return ""
+    if attribute.field_arguments == (("default", "None"),):
+        return " = None"
+    return " = Field(" + ", ".join(f"{key}={value}" for key, value in attribute.field_arguments) + ")"
+
+
+def _templates_under(env: jinja2.Environment, folder: str) -> list[str]:
+    return sorted(name for name in env.list_templates() if name.startswith(folder + "/") and name.endswith(TEMPLATE_SUFFIX))
+
+
+def render_package(package: Package, context: dict[str, Any], env: jinja2.Environment) -> dict[str, str]:
+    """Every output file, by path relative to the output folder."""
+    files: dict[str, str] = {}
+    for name in _templates_under(env, "project"):
+        files[name[len("project/") : -len(TEMPLATE_SUFFIX)]] = env.get_template(name).render(context)
+    for name in _templates_under(env, "package"):
+        files[f"{package.name}/{name[len('package/') : -len(TEMPLATE_SUFFIX)]}"] = env.get_template(name).render(context)
+    files.update(render_events(package.name, package.events, env))
+    return files
+
+
+def render_events(package_name: str, events: Iterable[EventClass], env: jinja2.Environment) -> dict[str, str]:
+    template = env.get_template(EVENT_TEMPLATE)
+    return {
+        f"{package_name}/events/{event.module_name}.py": template.render(
+            event=event, exported=[model.name for model in event.nested] + [event.class_name]
+        )
+        for event in events
+    }
