@@ -32,7 +32,7 @@ ANNOTATION_NAMES = frozenset(
 )
 """Names that would shadow a type inside a class body that uses it in an annotation."""
 
-CLASS_MEMBERS = frozenset({"ext_id", "to_payload", "event_name"}) | frozenset(
+CLASS_MEMBERS = frozenset({"ext_id", "to_payload", "event_name", "self", "cls"}) | frozenset(
     name for name in dir(BaseModel) if not name.startswith("_")
 )
 

@@ -235,9 +235,11 @@ def _schema_type(ctx: _Context, schema: Any, pointer: str, hint: str) -> _Type:
         types = ["object"]
     nullable = "null" in types
     parts = [_one_type(ctx, json_type, schema, pointer, hint, netmera_type) for json_type in types if json_type != "null"]
+    if not parts and nullable:
+        return _Type("None", "null", nullable=True)
     if not parts:
         ctx.use("Any")
-        return _Type("Any" if not nullable else "None", "any" if not nullable else "null", nullable)
+        return _Type("Any", "any")
     return _Type(" | ".join(part.annotation for part in parts), " | ".join(part.label for part in parts), nullable)
 
 
