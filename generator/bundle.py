@@ -7,7 +7,8 @@ refused with a finding, so a build never touches the network. Circular reference
 typed classes nor the compiled validator can represent a recursive type.
 
 The bundle also fixes the two keys every fireEvents item has: `extId` (a string) and `name` (the event name as a
-constant), declared first and required, so the validator and the reference (jsonschema) check them alike.
+constant), declared first and required (appended to `required`), so the validator and the reference (jsonschema)
+check them alike.
 """
 
 from __future__ import annotations
@@ -87,7 +88,7 @@ class _Bundler:
     edges: dict[tuple[str, str], set[tuple[str, str]]] = field(default_factory=dict)
 
     def run(self) -> dict[str, Any]:
-        schema = self._rewrite(self.root_file, self.root_file.data, "")
+        schema: dict[str, Any] = self._rewrite(self.root_file, self.root_file.data, "")
         if self.bundled:
             defs = schema.setdefault(BUNDLE_DEFS, {})
             if isinstance(defs, dict):
@@ -137,14 +138,27 @@ class _Bundler:
             key = self._new_key(target_file, fragment)
             self.keys[target_id] = key
             self.bundled[key] = {}
-            self.bundled[key] = self._rewrite(target_file, target, fragment)
+            copied = self._rewrite(target_file, target, fragment)
+            if isinstance(copied, dict):
+                # The copy is no longer a document of its own: its identifiers would only re-root its references.
+                copied.pop("$id", None)
+                copied.pop("$schema", None)
+            self.bundled[key] = copied
         return "#/" + BUNDLE_DEFS + "/" + escape_pointer_token(self.keys[target_id])
 
     def _sibling(self, owner: SchemaFile, location: str, ref: str, at: str) -> SchemaFile | None:
         if location.startswith("/") or "\\" in location:
             self._refuse(owner, at, f"$ref {ref!r} must be a relative path inside the schemas folder")
             return None
-        candidate = (owner.path.parent / PurePosixPath(unquote(location))).resolve()
+        relative = unquote(location)
+        if "\0" in relative:
+            self._refuse(owner, at, f"$ref {ref!r} is not a usable file path")
+            return None
+        try:
+            candidate = (owner.path.parent / PurePosixPath(relative)).resolve()
+        except (OSError, ValueError, RuntimeError):
+            self._refuse(owner, at, f"$ref {ref!r} is not a usable file path")
+            return None
         if not candidate.is_relative_to(self.schemas_dir.resolve()):
             self._refuse(owner, at, f"$ref {ref!r} points outside the schemas folder")
             return None
@@ -213,10 +227,15 @@ def _own_defs(data: dict[str, Any]) -> list[str]:
 
 
 def _check_reserved(schema_file: SchemaFile, event_name: str) -> list[Finding]:
-    """extId and name may be declared, but only as what fireEvents makes them."""
+    """extId and name may be declared, but only as what fireEvents makes them; the root's `properties` and
+    `required` must have their JSON Schema shapes, since the bundle rewrites both."""
     findings: list[Finding] = []
-    properties = schema_file.data.get("properties")
+    required = schema_file.data.get("required", [])
+    if not isinstance(required, list) or not all(isinstance(key, str) for key in required):
+        findings.append(Finding(schema_file.display, "/required", "required must be an array of property names"))
+    properties = schema_file.data.get("properties", {})
     if not isinstance(properties, dict):
+        findings.append(Finding(schema_file.display, "/properties", "properties must be an object"))
         return findings
     ext_id = properties.get(EXT_ID)
     if ext_id is not None and not (isinstance(ext_id, dict) and ext_id.get("type") == "string"):
@@ -240,7 +259,7 @@ def _check_reserved(schema_file: SchemaFile, event_name: str) -> list[Finding]:
 
 
 def _with_reserved_keys(schema: dict[str, Any], event_name: str) -> dict[str, Any]:
-    """Declare extId and name first and require them, keeping the rest of the schema's order."""
+    """Declare extId and name first and require them, keeping the rest of the schema's order and indices."""
     properties = schema.get("properties")
     properties = properties if isinstance(properties, dict) else {}
     declared_name = dict(properties.get(NAME) or {})
@@ -250,7 +269,8 @@ def _with_reserved_keys(schema: dict[str, Any], event_name: str) -> dict[str, An
     schema["properties"] = {EXT_ID: declared_ext_id, NAME: declared_name, **rest}
     required = schema.get("required")
     required = list(required) if isinstance(required, list) else []
-    schema["required"] = [EXT_ID, NAME] + [key for key in required if key not in (EXT_ID, NAME)]
+    # Appended, not prepended: the schema's own entries keep their index, so findings point at the right one.
+    schema["required"] = required + [key for key in (EXT_ID, NAME) if key not in required]
     return schema
 
 

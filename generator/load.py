@@ -1,7 +1,9 @@
 """Stage 1, load: read every schema file under a folder and decode it as JSON.
 
 Nothing here interprets the schemas; it only turns bytes into Python objects and reports files that cannot be
-read, are not UTF-8, are not JSON (with line and column) or whose root is not an object.
+read, are not UTF-8, are not JSON (with line and column), whose root is not an object, that nest deeper than
+`MAX_DEPTH` (no real schema comes close; deeper input would only exhaust the later stages' recursion) or whose
+strings hold lone surrogates (`"\\ud800"` is valid JSON syntax but not Unicode text: no output file could hold it).
 """
 
 from __future__ import annotations
@@ -12,10 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .findings import Finding
+from .findings import Finding, join_pointer
 
 SCHEMA_SUFFIX = ".json"
 SHARED_PREFIX = "_"
+MAX_DEPTH = 64
+"""Deepest nesting of JSON objects and arrays accepted in a schema file."""
 
 
 @dataclass(frozen=True)
@@ -60,8 +64,7 @@ def decode_schema(path: Path, raw: bytes, schemas_dir: Path) -> tuple[SchemaFile
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
         return None, Finding(shown, "", f"not valid UTF-8 (byte {error.start}: {raw[error.start:error.start + 1]!r})")
-    if text.startswith("\ufeff"):
-        text = text[1:]
+    text = text.removeprefix("\ufeff")
     if not text.strip():
         return None, Finding(shown, "", "empty file: expected a JSON object", line=1, column=1)
     try:
@@ -70,8 +73,13 @@ def decode_schema(path: Path, raw: bytes, schemas_dir: Path) -> tuple[SchemaFile
         return None, Finding(shown, "", f"invalid JSON: {error.msg}", line=error.lineno, column=error.colno)
     except ValueError as error:
         return None, Finding(shown, "", f"invalid JSON: {error}")
+    except RecursionError:
+        return None, Finding(shown, "", f"nested too deeply: at most {MAX_DEPTH} levels of objects and arrays")
     if not isinstance(data, dict):
         return None, Finding(shown, "", f"the root must be a JSON object (a schema), not {_json_kind(data)}")
+    problem = _structure_problem(data)
+    if problem is not None:
+        return None, Finding(shown, problem[0], problem[1])
     schema_file = SchemaFile(
         path=path.resolve(),
         relative=path.relative_to(schemas_dir).as_posix(),
@@ -101,6 +109,34 @@ def load_schemas(schemas_dir: Path) -> tuple[list[SchemaFile], list[Finding]]:
         if finding is not None:
             findings.append(finding)
     return files, findings
+
+
+def _structure_problem(data: dict[str, Any]) -> tuple[str, str] | None:
+    """(pointer, message) of the first node nested deeper than MAX_DEPTH or holding a lone surrogate, if any."""
+    stack: list[tuple[Any, str, int]] = [(data, "", 1)]
+    while stack:
+        node, pointer, depth = stack.pop()
+        if isinstance(node, (dict, list)) and depth > MAX_DEPTH:
+            return pointer, f"nested too deeply: at most {MAX_DEPTH} levels of objects and arrays"
+        if isinstance(node, dict):
+            for key, value in reversed(node.items()):
+                at = join_pointer(pointer, key)
+                if _lone_surrogate(key):
+                    return at, f"the key {_lone_surrogate(key)}: not valid Unicode text"
+                stack.append((value, at, depth + 1))
+        elif isinstance(node, list):
+            stack.extend((value, join_pointer(pointer, index), depth + 1) for index, value in reversed(list(enumerate(node))))
+        elif isinstance(node, str) and _lone_surrogate(node):
+            return pointer, f"the string {_lone_surrogate(node)}: not valid Unicode text"
+    return None
+
+
+def _lone_surrogate(text: str) -> str | None:
+    """`holds a lone surrogate U+D800` when the text has one (JSON can spell them, UTF-8 cannot), else None."""
+    for char in text:
+        if "\ud800" <= char <= "\udfff":
+            return f"holds a lone surrogate U+{ord(char):04X}"
+    return None
 
 
 def _refuse_constant(name: str) -> Any:

@@ -26,7 +26,8 @@ class Attribute:
 
     @property
     def full_annotation(self) -> str:
-        if self.nullable or not self.required:
+        """The annotation as declared: `| None` added where None is accepted (once, even for a null-only type)."""
+        if (self.nullable or not self.required) and self.annotation != "None":
             return f"{self.annotation} | None"
         return self.annotation
 

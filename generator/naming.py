@@ -11,7 +11,8 @@ name keeps it, the others follow in schema order and get `_2`, `_3`, ...
 Class names (`class_name`): the same words in PascalCase; a leading digit gets the prefix `Event`; names that
 clash with what a generated module imports get a trailing `_`; collisions are numbered `2`, `3`, ... with the wire
 name equal to the class name first, then in sorted wire-name order. Module names are the snake_case of the class
-name, numbered the same way when two differ only in case.
+name, cut to `MAX_MODULE_NAME` characters (file systems limit a file name's length), numbered the same way when
+two differ only in case or share their first `MAX_MODULE_NAME` characters.
 """
 
 from __future__ import annotations
@@ -35,6 +36,9 @@ ANNOTATION_NAMES = frozenset(
 CLASS_MEMBERS = frozenset({"ext_id", "to_payload", "event_name", "self", "cls"}) | frozenset(
     name for name in dir(BaseModel) if not name.startswith("_")
 )
+
+MAX_MODULE_NAME = 100
+"""Longest module name (without `.py` and a collision number): well below the 255 bytes a file name may have."""
 
 MODULE_IMPORTS = frozenset(
     {"Any", "Annotated", "ClassVar", "Event", "EventModel", "Field", "Literal", "StrictBool", "StrictFloat", "StrictInt", "StrictStr"}
@@ -95,6 +99,7 @@ def module_names(class_names_in_order: Sequence[str]) -> dict[str, str]:
     for class_name in sorted(class_names_in_order):
         name = "_".join(part.lower() for part in _CAMEL_BOUNDARY.sub(" ", class_name).split() if part) or "event"
         name = "_".join(segment for segment in name.split("_") if segment) or "event"
+        name = name[:MAX_MODULE_NAME].rstrip("_")
         wanted[class_name] = name + "_" if keyword.iskeyword(name) or name[0].isdigit() else name
     return _settle(wanted, preferred=lambda _wire, _name: False, taken=set(), separator="_")
 

@@ -7,10 +7,22 @@ Problems are collected as findings with the JSON pointer of the offending keywor
 The typed classes check what pydantic can check at construction (types, ranges, lengths, patterns, enums, nested
 objects); composition keywords that have no faithful Python type (`allOf` of several schemas, `not`, `if`, ...)
 give `Any` here and are enforced by the compiled validator, which implements the JSON Schema semantics in full.
+
+The split between this mapping and datamodel-code-generator: the model code is ours, not dcg's. dcg (driven with
+custom templates, scoped aliases and `x-python-type`) was tried for the classes and gave them up on four counts:
+it declares `Field(alias=...)`, which mypy's dataclass-transform support turns into the constructor keyword, so
+consumers would write `paymentMethod=` and a misspelt snake_case keyword would pass without the pydantic plugin;
+it has no notion of Netmera's 32/64-bit ranges, of epoch-millisecond datetimes that keep their wire form, or of
+sending an explicit None only where the schema allows null; and it validates `pattern` with pydantic's regex
+engine rather than JSON Schema's `re.search`. Injecting each of those per property left dcg only the class
+layout, at about 5 ms an event. So this stage decides every name and type, `templates/event.py.jinja` prints them,
+and datamodel-code-generator remains the baseline the generator's speed is measured against
+(`benchmarks/generate.py`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,24 +30,9 @@ from .bundle import EXT_ID, NAME, EventSchema, resolve_pointer
 from .findings import Finding, join_pointer
 from .model import Attribute, EventClass, ModelClass
 from .naming import attribute_names, class_names, module_names, pascal_case
+from .netmera import INTEGER_RANGES, JSON_TYPES_OF, NETMERA_TYPES
 
-NETMERA_TYPES = ("String", "Integer", "Long", "Double", "Boolean", "Date", "Timestamp")
 JSON_TYPES = ("string", "integer", "number", "boolean", "array", "object", "null")
-INT32 = (-(2**31), 2**31 - 1)
-INT64 = (-(2**63), 2**63 - 1)
-EPOCH_MILLIS = (-62135596800000, 253402300799999)
-"""Epoch milliseconds a Python datetime can hold (years 1 to 9999): the range a Date or Timestamp may take."""
-
-_NETMERA_SCHEMA_TYPES = {
-    "String": {"string"},
-    "Integer": {"integer"},
-    "Long": {"integer"},
-    "Double": {"number"},
-    "Boolean": {"boolean"},
-    "Date": {"integer", "string"},
-    "Timestamp": {"integer", "string"},
-}
-_INTEGER_RANGES = {"Integer": INT32, "Long": INT64, "Date": EPOCH_MILLIS, "Timestamp": EPOCH_MILLIS}
 _SIMPLE = {
     "string": ("StrictStr", "String"),
     "integer": ("StrictInt", "Long"),
@@ -104,7 +101,7 @@ def _check_netmera_type(ctx: _Context, schema: dict[str, Any], pointer: str) -> 
     if "array" in declared and isinstance(schema.get("items"), dict):
         declared = _types_of(schema["items"]) or declared
     declared_values = {t for t in declared if t not in ("null", "array")}
-    if declared_values and not declared_values <= _NETMERA_SCHEMA_TYPES[netmera_type]:
+    if declared_values and not declared_values <= JSON_TYPES_OF[netmera_type]:
         ctx.refuse(at, f"x-netmera-type {netmera_type} contradicts type {'/'.join(sorted(declared_values))}")
         return None
     return str(netmera_type)
@@ -116,14 +113,19 @@ def _field_call(arguments: list[tuple[str, str]]) -> str:
 
 def _numeric_constraints(schema: dict[str, Any], bounds: tuple[int, int] | None) -> list[tuple[str, str]]:
     constraints: list[tuple[str, str]] = []
-    lower, upper = schema.get("minimum"), schema.get("maximum")
+    lower: Any = schema.get("minimum")
+    upper: Any = schema.get("maximum")
     if bounds is not None:
-        lower = bounds[0] if not _is_number(lower) else max(lower, bounds[0])
-        upper = bounds[1] if not _is_number(upper) else min(upper, bounds[1])
+        lower = max(lower, bounds[0]) if _is_number(lower) else bounds[0]
+        upper = min(upper, bounds[1]) if _is_number(upper) else bounds[1]
     for keyword, value in (("ge", lower), ("le", upper)):
         if _is_number(value):
             constraints.append((keyword, literal_source(value)))
-    for json_keyword, keyword in (("exclusiveMinimum", "gt"), ("exclusiveMaximum", "lt"), ("multipleOf", "multiple_of")):
+    for json_keyword, keyword in (
+        ("exclusiveMinimum", "gt"),
+        ("exclusiveMaximum", "lt"),
+        ("multipleOf", "multiple_of"),
+    ):
         if _is_number(schema.get(json_keyword)):
             constraints.append((keyword, literal_source(schema[json_keyword])))
     return constraints
@@ -145,7 +147,7 @@ def _scalar(ctx: _Context, json_type: str, schema: dict[str, Any], netmera_type:
         if netmera_type in ("Date", "Timestamp"):
             ctx.use("EpochMillis")
             return _Type("EpochMillis", netmera_type)
-        bounds = _INTEGER_RANGES.get(netmera_type or "")
+        bounds = INTEGER_RANGES.get(netmera_type or "")
         alias = {"Integer": "Int32", "Long": "Int64"}.get(netmera_type or "")
         constraints = _numeric_constraints(schema, bounds)
         if alias and constraints == _numeric_constraints({}, bounds):
@@ -219,7 +221,11 @@ def _schema_type(ctx: _Context, schema: Any, pointer: str, hint: str) -> _Type:
     if declared is not None:
         for index, json_type in enumerate(_types_of(schema) if isinstance(declared, list) else [declared]):
             if json_type not in JSON_TYPES:
-                at = join_pointer(pointer, "type", index) if isinstance(declared, list) else join_pointer(pointer, "type")
+                at = (
+                    join_pointer(pointer, "type", index)
+                    if isinstance(declared, list)
+                    else join_pointer(pointer, "type")
+                )
                 ctx.refuse(at, f"unknown type {json_type!r}; expected one of {', '.join(JSON_TYPES)}")
                 ctx.use("Any")
                 return _Type("Any", "any")
@@ -234,7 +240,9 @@ def _schema_type(ctx: _Context, schema: Any, pointer: str, hint: str) -> _Type:
     if not types and isinstance(schema.get("properties"), dict):
         types = ["object"]
     nullable = "null" in types
-    parts = [_one_type(ctx, json_type, schema, pointer, hint, netmera_type) for json_type in types if json_type != "null"]
+    parts = [
+        _one_type(ctx, json_type, schema, pointer, hint, netmera_type) for json_type in types if json_type != "null"
+    ]
     if not parts and nullable:
         return _Type("None", "null", nullable=True)
     if not parts:
@@ -244,7 +252,10 @@ def _schema_type(ctx: _Context, schema: Any, pointer: str, hint: str) -> _Type:
 
 
 def _union(ctx: _Context, branches: list[Any], pointer: str, hint: str) -> _Type:
-    parts = [_schema_type(ctx, branch, join_pointer(pointer, index), f"{hint}{index + 1}") for index, branch in enumerate(branches)]
+    parts = [
+        _schema_type(ctx, branch, join_pointer(pointer, index), f"{hint}{index + 1}")
+        for index, branch in enumerate(branches)
+    ]
     nullable = any(part.nullable for part in parts)
     concrete = [part for part in parts if part.annotation != "None"]
     if not concrete or any(part.annotation == "Any" for part in concrete):
@@ -255,7 +266,9 @@ def _union(ctx: _Context, branches: list[Any], pointer: str, hint: str) -> _Type
     return _Type(" | ".join(annotations), " | ".join(labels), nullable)
 
 
-def _one_type(ctx: _Context, json_type: str, schema: dict[str, Any], pointer: str, hint: str, netmera_type: str | None) -> _Type:
+def _one_type(
+    ctx: _Context, json_type: str, schema: dict[str, Any], pointer: str, hint: str, netmera_type: str | None
+) -> _Type:
     if json_type == "array":
         items = schema.get("items", {})
         if not isinstance(items, (dict, bool)) or "prefixItems" in schema:
@@ -266,7 +279,9 @@ def _one_type(ctx: _Context, json_type: str, schema: dict[str, Any], pointer: st
             if netmera_type is not None and isinstance(items, dict) and "x-netmera-type" not in items:
                 item_schema = {**items, "x-netmera-type": netmera_type}
             item = _schema_type(ctx, item_schema, join_pointer(pointer, "items"), hint + "Item")
-        item_annotation = f"{item.annotation} | None" if item.nullable and item.annotation != "None" else item.annotation
+        item_annotation = (
+            f"{item.annotation} | None" if item.nullable and item.annotation != "None" else item.annotation
+        )
         constraints = [
             (keyword, literal_source(schema[json_keyword]))
             for json_keyword, keyword in (("minItems", "min_length"), ("maxItems", "max_length"))
@@ -289,7 +304,7 @@ def _one_type(ctx: _Context, json_type: str, schema: dict[str, Any], pointer: st
 
 
 def _ref_type(ctx: _Context, ref: str, pointer: str, hint: str) -> _Type:
-    fragment = ref[1:] if ref.startswith("#") else ref
+    fragment = ref.removeprefix("#")
     found, target = resolve_pointer(ctx.event.schema, fragment.replace("%23", "#").replace("%25", "%"))
     if not found:
         ctx.refuse(pointer, f"$ref {ref!r}: target not found")
@@ -325,7 +340,9 @@ def _extra(schema: dict[str, Any]) -> str:
     return "forbid" if schema.get("additionalProperties") is False else "allow"
 
 
-def _attributes(ctx: _Context, schema: dict[str, Any], pointer: str, owner: str, reserved: tuple[str, ...]) -> tuple[Attribute, ...]:
+def _attributes(
+    ctx: _Context, schema: dict[str, Any], pointer: str, owner: str, reserved: tuple[str, ...]
+) -> tuple[Attribute, ...]:
     properties = schema.get("properties") or {}
     if not isinstance(properties, dict):
         ctx.refuse(join_pointer(pointer, "properties"), "properties must be an object")
@@ -336,7 +353,9 @@ def _attributes(ctx: _Context, schema: dict[str, Any], pointer: str, owner: str,
         required = []
     for index, key in enumerate(required):
         if key not in properties and key not in reserved:
-            ctx.refuse(join_pointer(pointer, "required", index), f"required attribute {key!r} is not declared in properties")
+            ctx.refuse(
+                join_pointer(pointer, "required", index), f"required attribute {key!r} is not declared in properties"
+            )
     wire_names = [key for key in properties if key not in reserved]
     python_names = attribute_names(wire_names)
     attributes = []
@@ -352,7 +371,10 @@ def _attributes(ctx: _Context, schema: dict[str, Any], pointer: str, owner: str,
                 arguments.append(("exclude_if", "is_none"))
         python_name = python_names[wire_name]
         if python_name != wire_name:
-            arguments += [("validation_alias", literal_source(wire_name)), ("serialization_alias", literal_source(wire_name))]
+            arguments += [
+                ("validation_alias", literal_source(wire_name)),
+                ("serialization_alias", literal_source(wire_name)),
+            ]
         property_schema = properties[wire_name] if isinstance(properties[wire_name], dict) else {}
         code = property_schema.get("x-netmera-code")
         attributes.append(
@@ -410,10 +432,11 @@ def _imports(uses: set[str]) -> tuple[tuple[str, tuple[str, ...]], ...]:
     )
 
 
-def parse_events(events: list[EventSchema]) -> tuple[list[EventClass], list[Finding]]:
-    """Parse every bundled event; classes are named across the whole package, modules after their classes."""
+def parse_events(events: list[EventSchema], reserved: Iterable[str] = ()) -> tuple[list[EventClass], list[Finding]]:
+    """Parse every bundled event; classes are named across the whole package (avoiding the `reserved` names the
+    package exports besides them), modules after their classes."""
     findings: list[Finding] = []
-    classes = class_names([event.name for event in events])
+    classes = class_names([event.name for event in events], taken=reserved)
     modules = module_names(list(classes.values()))
     parsed = [parse_event(event, classes[event.name], modules[classes[event.name]], findings) for event in events]
     return sorted(parsed, key=lambda event: event.wire_name), findings

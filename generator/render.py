@@ -20,8 +20,9 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from jinja2 import meta
 
-from .model import Attribute, EventClass, Package
+from .model import Attribute, EventClass
 
 TEMPLATE_SUFFIX = ".jinja"
 EVENT_TEMPLATE = "event.py.jinja"
@@ -98,24 +99,44 @@ def _field_default(attribute: Attribute) -> str:
 
 
 def _templates_under(env: jinja2.Environment, folder: str) -> list[str]:
-    return sorted(name for name in env.list_templates() if name.startswith(folder + "/") and name.endswith(TEMPLATE_SUFFIX))
+    return sorted(
+        name for name in env.list_templates() if name.startswith(folder + "/") and name.endswith(TEMPLATE_SUFFIX)
+    )
 
 
-def render_package(package: Package, context: dict[str, Any], env: jinja2.Environment) -> dict[str, str]:
-    """Every output file, by path relative to the output folder."""
-    files: dict[str, str] = {}
+def package_templates(env: jinja2.Environment, package_name: str) -> dict[str, str]:
+    """Output path -> template name, for the templates rendered once per package."""
+    targets = {}
     for name in _templates_under(env, "project"):
-        files[name[len("project/") : -len(TEMPLATE_SUFFIX)]] = env.get_template(name).render(context)
+        targets[name[len("project/") : -len(TEMPLATE_SUFFIX)]] = name
     for name in _templates_under(env, "package"):
-        files[f"{package.name}/{name[len('package/') : -len(TEMPLATE_SUFFIX)]}"] = env.get_template(name).render(context)
-    files.update(render_events(package.name, package.events, env))
-    return files
+        targets[f"{package_name}/{name[len('package/') : -len(TEMPLATE_SUFFIX)]}"] = name
+    return targets
+
+
+def template_source(env: jinja2.Environment, name: str) -> str:
+    assert env.loader is not None
+    return env.loader.get_source(env, name)[0]
+
+
+def uses_schemas(env: jinja2.Environment, name: str) -> bool:
+    """Whether a template's output depends on the schemas (it reads a context variable), or is the same for all."""
+    return bool(meta.find_undeclared_variables(env.parse(template_source(env, name))) - set(env.globals))
+
+
+def render_package(targets: dict[str, str], context: dict[str, Any], env: jinja2.Environment) -> dict[str, str]:
+    """The files rendered once per package, by path relative to the output folder."""
+    return {path: env.get_template(name).render(context) for path, name in targets.items()}
+
+
+def event_module_path(package_name: str, event: EventClass) -> str:
+    return f"{package_name}/events/{event.module_name}.py"
 
 
 def render_events(package_name: str, events: Iterable[EventClass], env: jinja2.Environment) -> dict[str, str]:
     template = env.get_template(EVENT_TEMPLATE)
     return {
-        f"{package_name}/events/{event.module_name}.py": template.render(
+        event_module_path(package_name, event): template.render(
             event=event, exported=[model.name for model in event.nested] + [event.class_name]
         )
         for event in events

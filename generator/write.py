@@ -1,7 +1,7 @@
 """Stage 6, write: put the generated tree on disk without ever leaving it half-written.
 
 Each file is written to a temporary file beside it and moved into place (atomic on POSIX), and only files whose
-content changed are touched. Files the generator no longer produces are removed only if they carry its header:
+content changed are touched; nothing is written before the whole build succeeded, and the manifest comes last. Files the generator no longer produces are removed only if they carry its header:
 anything a person put in the output folder is left alone.
 """
 
@@ -75,11 +75,23 @@ def write_atomically(path: Path, text: str) -> None:
         raise
 
 
-def write_tree(out_dir: Path, files: Mapping[str, str]) -> TreeDiff:
-    """Bring the output folder in line with `files`; return what had to change."""
+def write_tree(out_dir: Path, files: Mapping[str, str], manifest: tuple[str, str] | None = None) -> TreeDiff:
+    """Bring the output folder in line with `files`; return what had to change.
+
+    `manifest` (name, text) is written last, and only if it differs: a run interrupted before it leaves the old
+    manifest, whose hashes no longer match the files already replaced, so the next run rebuilds those.
+    """
     diff = compare_tree(out_dir, files)
     for relative in diff.missing + diff.changed:
         write_atomically(out_dir / relative, files[relative])
     for relative in diff.extra:
         (out_dir / relative).unlink()
+    if manifest is not None:
+        name, text = manifest
+        try:
+            current = (out_dir / name).read_bytes()
+        except OSError:
+            current = None
+        if current != text.encode("utf-8"):
+            write_atomically(out_dir / name, text)
     return diff

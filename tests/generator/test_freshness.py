@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import run_cli
+from support import run_cli
 
 
 def test_generated_package_is_fresh() -> None:

@@ -1,0 +1,136 @@
+"""Batching: at most 1000 distinct extIds and a byte cap per request; order kept; nothing lost."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+
+import pytest
+from netmera_events import AsyncNetmeraClient, EventEncodingError, NetmeraClient, OrderCancelEvent, ShareEvent
+from netmera_events._batching import BatchBuilder, BatchLimits
+from netmera_events._encoding import EncodedEvent, encode_payload
+from netmera_events.testing import FakeNetmera
+
+from .conftest import API_KEY, FAST_RETRY, many_events, number_of
+
+
+def distinct_ext_ids(body: bytes) -> int:
+    return len({item["extId"] for item in json.loads(body)})
+
+
+def check_whole_and_in_order(fake: FakeNetmera, count: int) -> None:
+    assert [number_of(event) for event in fake.events] == list(range(count))
+    assert all(distinct_ext_ids(request.body) <= 1000 for request in fake.requests)
+
+
+def test_2500_events_over_1500_users_arrive_whole(fake: FakeNetmera, client: NetmeraClient) -> None:
+    result = client.fire(*many_events(2500, users=1500))
+    assert (result.sent, result.requests) == (2500, 3)
+    check_whole_and_in_order(fake, 2500)
+    assert [distinct_ext_ids(request.body) for request in fake.requests] == [1000, 1000, 500]
+
+
+def test_the_async_client_batches_the_same_way(fake: FakeNetmera) -> None:
+    async def main() -> None:
+        async with AsyncNetmeraClient(API_KEY, base_url=fake.url, retry=FAST_RETRY) as client:
+            result = await client.fire(*many_events(2500, users=1500))
+        assert (result.sent, result.requests) == (2500, 3)
+
+    asyncio.run(main())
+    check_whole_and_in_order(fake, 2500)
+
+
+def test_many_events_of_few_users_share_a_request(fake: FakeNetmera, client: NetmeraClient) -> None:
+    result = client.fire(*many_events(3000, users=10))
+    assert (result.sent, result.requests) == (3000, 1)
+    check_whole_and_in_order(fake, 3000)
+
+
+def test_the_byte_cap_splits_requests(fake: FakeNetmera) -> None:
+    cap = 4096
+    with NetmeraClient(API_KEY, base_url=fake.url, max_request_bytes=cap) as client:
+        result = client.fire(*many_events(500, users=500))
+    assert result.requests == len(fake.requests) > 1
+    assert all(len(request.body) <= cap for request in fake.requests)
+    check_whole_and_in_order(fake, 500)
+
+
+def test_a_lower_ext_id_limit_is_honoured(fake: FakeNetmera) -> None:
+    with NetmeraClient(API_KEY, base_url=fake.url, max_ext_ids_per_request=100) as client:
+        assert client.fire(*many_events(1000, users=1000)).requests == 10
+    assert max(distinct_ext_ids(request.body) for request in fake.requests) == 100
+
+
+def test_limits_refuse_nonsense() -> None:
+    with pytest.raises(ValueError):
+        BatchLimits(max_ext_ids=1001)
+    with pytest.raises(ValueError):
+        BatchLimits(max_bytes=10)
+    with pytest.raises(ValueError):
+        NetmeraClient(API_KEY, max_ext_ids_per_request=0)
+
+
+def test_an_event_too_large_for_any_request_is_refused_before_sending(fake: FakeNetmera) -> None:
+    with NetmeraClient(API_KEY, base_url=fake.url, max_request_bytes=1024) as client:
+        big = ShareEvent(ext_id="u", item_id="x" * 2000, channel="Facebook")
+        with pytest.raises(EventEncodingError) as caught:
+            client.fire(big)
+    assert caught.value.index == 0 and "ShareEvent" in str(caught.value)
+    assert fake.requests == []
+
+
+def test_nan_is_refused_and_the_rest_is_reported(fake: FakeNetmera, client: NetmeraClient) -> None:
+    events = many_events(2500, users=2500)
+    events[2100] = OrderCancelEvent(ext_id="u", payment_method="NaN", sub_total=math.nan, item_count=1, grand_total=1.0)
+    with pytest.raises(EventEncodingError) as caught:
+        client.fire(*events)
+    assert caught.value.index == 2100
+    result = caught.value.result
+    assert result is not None and result.sent == 2000
+    assert result.unsent == tuple(range(2000, 2500))
+    assert len(fake.events) == 2000
+
+
+def test_strings_mentioning_nan_are_fine(fake: FakeNetmera, client: NetmeraClient) -> None:
+    client.fire(ShareEvent(ext_id="NaN", item_id="Infinity", channel="-Infinity NaN"))
+    assert fake.events[0]["itemId"] == "Infinity"
+
+
+def test_infinity_is_refused_when_enqueued_one_by_one() -> None:
+    payload = {"extId": "u", "name": "OrderCancelEvent", "subTotal": math.inf}
+    with pytest.raises(EventEncodingError):
+        encode_payload(payload, 3, 1000)
+
+
+def test_non_events_are_refused(client: NetmeraClient) -> None:
+    with pytest.raises(TypeError, match="fire_payloads"):
+        client.fire({"extId": "u", "name": "ShareEvent"})  # type: ignore[arg-type]
+
+
+def test_the_builder_counts_distinct_ext_ids_and_bytes() -> None:
+    def event(position: int, ext_id: str, size: int = 50) -> EncodedEvent:
+        data = json.dumps({"extId": ext_id, "name": "ShareEvent", "pad": ""}, separators=(",", ":")).encode()
+        return EncodedEvent(position, "ShareEvent", ext_id, data[:-2] + b"x" * (size - len(data)) + b'"}')
+
+    builder = BatchBuilder(BatchLimits(max_ext_ids=2, max_bytes=300, max_events=4))
+    for position, ext_id in enumerate(["a", "b", "a", "b"]):
+        assert builder.fits(event(position, ext_id))
+        builder.add(event(position, ext_id))
+    assert not builder.fits(event(4, "a"))  # max_events
+    batch = builder.take()
+    assert len(batch) == 4 and len(batch.body) == 2 + 4 * 50 + 3
+    assert json.loads(batch.body)[3]["extId"] == "b"
+    builder.add(event(5, "a"))
+    builder.add(event(6, "b"))
+    assert not builder.fits(event(7, "c"))  # a third extId
+    assert builder.fits(event(7, "a", size=300 - 104))  # "[" + 50 + "," + 50 + "," + 196 + "]" = 300 bytes
+    assert not builder.fits(event(7, "a", size=300 - 103))  # one byte over
+    first, second = builder.take().halves()
+    assert [(e.position, e.ext_id) for e in first.events + second.events] == [(5, "a"), (6, "b")]
+
+
+def test_nothing_to_send_sends_nothing(fake: FakeNetmera, client: NetmeraClient) -> None:
+    result = client.fire()
+    assert (result.sent, result.requests, result.ok) == (0, 0, True)
+    assert fake.requests == []

@@ -1,0 +1,54 @@
+"""Helpers shared by the test files: the repository's paths and the real command line, run as a subprocess."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+GENERATED = ROOT / "generated"
+GOLDEN = ROOT / "tests" / "golden"
+
+
+def run_cli(*args: str | Path, cwd: Path | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """Run `python -m generator ARGS` and capture its output."""
+    return subprocess.run(
+        [sys.executable, "-m", "generator", *map(str, args)],
+        check=False,
+        cwd=cwd or ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=_env(),
+    )
+
+
+def run_python(code: str, *, path: Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """Run a snippet in a fresh interpreter with `path` first on sys.path (a generated output folder)."""
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        check=False,
+        cwd=path,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=_env(path),
+    )
+
+
+def _env(extra_path: Path | None = None) -> dict[str, str]:
+    env = dict(os.environ)
+    paths = [str(extra_path)] if extra_path else []
+    env["PYTHONPATH"] = os.pathsep.join(paths + [str(ROOT)])
+    return env
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    """Every file under a folder (caches excluded), by relative path."""
+    return {
+        path.relative_to(folder).as_posix(): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and "__pycache__" not in path.parts and ".mypy_cache" not in path.parts
+    }

@@ -1,0 +1,130 @@
+"""Differential tests: the compiled validator, the `validate()` runtime, the `validate` command and jsonschema (on
+the schema plus the ranges `x-netmera-type` implies, with the FORMAT_CHECKER) give the same verdict on every payload.
+
+Payloads, for every event of `schemas/`, of the golden sets and of the Iglu corpus: examples that follow the schema
+(a deterministic generator, plus hypothesis-jsonschema for the project's own schemas), their systematic mutations
+(every category on every attribute) and random ones. Nothing here is random between runs."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+from hypothesis_jsonschema import from_schema
+from validator_payloads import payloads_for, systematic_mutants
+from validator_reference import reference_validator, with_netmera_ranges
+from validator_support import ROOT, SCHEMA_DIRS, compile_events, load_events
+
+from generator.command_validate import run_validate
+from generator.findings import errors_in
+from generator.validator_compile import DRAFT7, dialect_of
+
+CUSTOM_FORMATS = {
+    "uuid": st.uuids().map(str),
+    "strict-uri": st.just("https://example.com/a"),
+}
+HYPOTHESIS_DIRS = ("schemas", "golden-seed", "golden-hard")
+
+
+def hypothesis_examples(schema: Any, draft7: bool, count: int) -> list[Any]:
+    """Valid instances from hypothesis-jsonschema (an empty list when it cannot handle the schema)."""
+    found: list[Any] = []
+
+    @settings(
+        max_examples=count,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(from_schema(with_netmera_ranges(schema, draft7), custom_formats=CUSTOM_FORMATS))
+    def collect(value: Any) -> None:
+        found.append(value)
+
+    try:
+        collect()
+    except Exception:  # noqa: BLE001 - a schema hypothesis-jsonschema cannot generate for
+        return []
+    return found
+
+
+def event_payloads(label: str, schema: Any, seed: int) -> list[Any]:
+    """The project's schemas get more payloads each; the corpus (239 events) fewer, to keep the run short."""
+    draft7 = dialect_of(schema) == DRAFT7
+    own = label in HYPOTHESIS_DIRS
+    payloads = payloads_for(schema, seed, bases=3 if own else 2, per_base=12 if own else 6, draft7=draft7)
+    bases = [payloads[0]] + (hypothesis_examples(schema, draft7, 15) if own else [])
+    payloads += bases[1:]
+    for base in bases[:: max(1, len(bases) // 4)]:
+        payloads += systematic_mutants(base, schema)
+    return payloads
+
+
+@pytest.mark.parametrize("label", sorted(SCHEMA_DIRS))
+def test_compiled_validator_agrees_with_jsonschema(label: str, tmp_path: Path) -> None:
+    folder = SCHEMA_DIRS[label]
+    if not folder.is_dir():
+        pytest.skip(f"{folder} not found")
+    events, findings = load_events(folder)
+    assert not errors_in(findings), findings
+    compiled = compile_events(events)
+    assert not errors_in(compiled.findings)
+    mismatches: list[Any] = []
+    all_payloads: list[Any] = []
+    expected_verdicts: list[bool] = []
+    counts = {"valid": 0, "invalid": 0}
+    for seed, event in enumerate(events):
+        reference = reference_validator(event.schema)
+        for payload in event_payloads(label, event.schema, seed):
+            expected = reference.is_valid(payload)
+            counts["valid" if expected else "invalid"] += 1
+            issues = compiled.issues(event.name, payload)
+            if (not issues) != expected:
+                mismatches.append((event.name, expected, issues[:3], json.dumps(payload)[:300]))
+            all_payloads.append(payload)
+            expected_verdicts.append(expected)
+    assert not mismatches, mismatches[:10]
+    assert counts["valid"] >= len(events) and counts["invalid"] >= 10 * len(events), counts
+
+    # validate() on the whole list, as a fireEvents body: the invalid items are exactly the reference's.
+    violations = compiled.runtime.validate(all_payloads)
+    flagged = {violation.index for violation in violations}
+    assert flagged == {index for index, valid in enumerate(expected_verdicts) if not valid}
+    assert all(violation.pointer == "" or violation.pointer.startswith("/") for violation in violations)
+
+    # The command, straight from the schema files, on the same payloads as JSON Lines.
+    payload_file = tmp_path / "payloads.jsonl"
+    payload_file.write_text("\n".join(json.dumps(payload) for payload in all_payloads) + "\n", encoding="utf-8")
+    stdout, stderr = io.StringIO(), io.StringIO()
+    status = run_validate(folder, [payload_file], "json", stdout, stderr)
+    report = json.loads(stdout.getvalue())
+    assert status == (1 if flagged else 0), stderr.getvalue()
+    assert {violation["index"] for violation in report["files"][0]["violations"]} == flagged
+    print(f"\n{label}: {len(events)} events, {counts['valid']} valid and {counts['invalid']} invalid payloads agree")
+
+
+def test_generated_package_agrees_with_jsonschema() -> None:
+    """The committed generated package (when present) validates like jsonschema on the schemas it came from."""
+    package = ROOT / "generated" / "netmera_events" / "_validators" / "__init__.py"
+    if not package.is_file():
+        pytest.skip("generated/netmera_events not present")
+    import importlib
+    import sys
+
+    if str(ROOT / "generated") not in sys.path:
+        sys.path.insert(0, str(ROOT / "generated"))
+    netmera_events = importlib.import_module("netmera_events")
+    events, _ = load_events(SCHEMA_DIRS["schemas"])
+    disagreements = []
+    for seed, event in enumerate(events):
+        reference = reference_validator(event.schema)
+        for payload in event_payloads("schemas", event.schema, seed):
+            if isinstance(payload, dict) and (not netmera_events.validate(payload)) != reference.is_valid(payload):
+                disagreements.append((event.name, json.dumps(payload)[:200]))
+    assert not disagreements, disagreements[:10]
