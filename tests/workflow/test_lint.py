@@ -1,0 +1,82 @@
+"""`netmera-codegen lint`: metaschema and Netmera rules, `path:/pointer: message`, errors 1, warnings 0 unless --strict."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from support import run_cli
+
+
+def _schemas(tmp_path: Path, seed_schemas: Path, **extra: object) -> Path:
+    folder = tmp_path / "schemas"
+    shutil.copytree(seed_schemas, folder)
+    for name, data in extra.items():
+        (folder / f"{name}.json").write_text(json.dumps(data))
+    return folder
+
+
+def test_clean_schemas_pass(tmp_path: Path, seed_schemas: Path) -> None:
+    result = run_cli("lint", "--schemas", _schemas(tmp_path, seed_schemas), "--strict")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout == ""
+
+
+def test_metaschema_violation_names_file_and_pointer(tmp_path: Path, seed_schemas: Path) -> None:
+    folder = _schemas(
+        tmp_path, seed_schemas, bad={"title": "Bad", "type": "object", "properties": {"n": {"type": "integr"}}}
+    )
+    result = run_cli("lint", "--schemas", folder)
+    assert result.returncode == 1
+    assert "bad.json:/properties/n/type: not a valid draft 2020-12 schema" in result.stdout
+
+
+def test_build_errors_are_lint_errors(tmp_path: Path, seed_schemas: Path) -> None:
+    folder = _schemas(
+        tmp_path,
+        seed_schemas,
+        wrong_type={
+            "title": "WrongType",
+            "type": "object",
+            "properties": {"n": {"type": "string", "x-netmera-type": "Integer"}},
+        },
+        undeclared={"title": "Undeclared", "type": "object", "properties": {}, "required": ["missing"]},
+        ext={"title": "Ext", "type": "object", "properties": {"extId": {"type": "integer"}}},
+        twin={"title": "ShareEvent", "type": "object"},
+    )
+    result = run_cli("lint", "--schemas", folder)
+    assert result.returncode == 1
+    out = result.stdout
+    assert "wrong_type.json:/properties/n/x-netmera-type: " in out
+    assert "undeclared.json:/required/0: " in out
+    assert "ext.json:/properties/extId: " in out
+    assert "duplicate event name 'ShareEvent'" in out
+
+
+def test_warnings_pass_unless_strict(tmp_path: Path, seed_schemas: Path) -> None:
+    folder = _schemas(
+        tmp_path,
+        seed_schemas,
+        closed={
+            "title": "Closed",
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {"itemCount": {"type": "integer"}, "item_count": {"type": "integer"}},
+        },
+    )
+    result = run_cli("lint", "--schemas", folder)
+    assert result.returncode == 0, result.stdout
+    assert "closed.json:/additionalProperties: warning: " in result.stdout
+    assert "closed.json:/properties/itemCount: warning: " in result.stdout and "'item_count'" in result.stdout
+    strict = run_cli("lint", "--schemas", folder, "--strict")
+    assert strict.returncode == 1
+
+
+def test_unsupported_keywords_and_bad_json(tmp_path: Path, seed_schemas: Path) -> None:
+    folder = _schemas(tmp_path, seed_schemas)
+    (folder / "broken.json").write_text('{"title": ')
+    result = run_cli("lint", "--schemas", folder)
+    assert result.returncode == 1
+    assert "broken.json:1:" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr

@@ -1,0 +1,112 @@
+"""The published hooks through the real `pre-commit`, in a throwaway consumer repository, offline.
+
+The hooks of `.pre-commit-hooks.yaml` are used as they are (ids, entries, file filters), except that they run as
+`repo: local` hooks with `language: system` and `netmera-codegen` replaced by this interpreter running this
+checkout: `language: python` would make pre-commit install the package and its dependencies from an index.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from support import ROOT, run_cli
+
+pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+
+PAYLOAD = {"extId": "u1", "name": "ShareEvent", "itemId": "4234", "channel": "Facebook"}
+
+
+def _hooks() -> list[dict[str, Any]]:
+    published = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    assert [hook["id"] for hook in published] == [
+        "netmera-codegen-check",
+        "netmera-codegen-lint",
+        "netmera-codegen-validate",
+    ]
+    command = f"{shlex.quote(sys.executable)} -m generator"
+    hooks = []
+    for hook in published:
+        assert hook["language"] == "python" and hook["entry"].startswith("netmera-codegen ")
+        local = {key: value for key, value in hook.items() if key not in ("description",)}
+        local.update(language="system", entry=hook["entry"].replace("netmera-codegen", command, 1))
+        if hook["id"] == "netmera-codegen-validate":
+            local["args"] = []
+        hooks.append(local)
+    return hooks
+
+
+def _run(command: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, check=False, timeout=120)
+
+
+@pytest.fixture
+def consumer(tmp_path: Path, seed_schemas: Path) -> tuple[Path, dict[str, str]]:
+    repo = tmp_path / "consumer"
+    shutil.copytree(seed_schemas, repo / "schemas")
+    (repo / "payloads").mkdir()
+    (repo / "payloads" / "share.json").write_text(json.dumps([PAYLOAD]))
+    (repo / "pyproject.toml").write_text(
+        '[project]\nname = "consumer"\nversion = "1"\n\n[tool.netmera-codegen]\nschemas = "schemas"\nout = "client"\n'
+    )
+    config = {"repos": [{"repo": "local", "hooks": _hooks()}]}
+    (repo / ".pre-commit-config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    generated = run_cli("generate", cwd=repo)
+    assert generated.returncode == 0, generated.stderr
+    env = dict(os.environ)
+    env.update(
+        PRE_COMMIT_HOME=str(tmp_path / "pre-commit-home"),
+        PYTHONPATH=str(ROOT),
+        GIT_AUTHOR_NAME="t",
+        GIT_AUTHOR_EMAIL="t@example.invalid",
+        GIT_COMMITTER_NAME="t",
+        GIT_COMMITTER_EMAIL="t@example.invalid",
+        GIT_CONFIG_NOSYSTEM="1",
+        HOME=str(tmp_path),
+    )
+    for command in (["git", "init", "-q", "-b", "main"], ["git", "add", "-A"], ["git", "commit", "-q", "-m", "init"]):
+        assert _run(command, repo, env).returncode == 0
+    return repo, env
+
+
+def _pre_commit(repo: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return _run([sys.executable, "-m", "pre_commit", "run", "--all-files", "--show-diff-on-failure"], repo, env)
+
+
+def test_hooks_pass_on_fresh_output_and_fail_on_stale(consumer: tuple[Path, dict[str, str]]) -> None:
+    repo, env = consumer
+    fresh = _pre_commit(repo, env)
+    assert fresh.returncode == 0, fresh.stdout + fresh.stderr
+    for hook in ("netmera-codegen check", "netmera-codegen lint", "netmera-codegen validate"):
+        assert hook in fresh.stdout and "Passed" in fresh.stdout
+
+    schema = repo / "schemas" / "share_event.json"
+    data = json.loads(schema.read_text())
+    data["properties"]["platform"] = {"type": "string"}
+    schema.write_text(json.dumps(data))
+    _run(["git", "add", "-A"], repo, env)
+    stale = _pre_commit(repo, env)
+    assert stale.returncode == 1
+    assert "share_event.py" in stale.stdout and "Failed" in stale.stdout
+
+    # Regenerating fixes it; the check never wrote anything itself.
+    assert run_cli("generate", cwd=repo).returncode == 0
+    _run(["git", "add", "-A"], repo, env)
+    assert _pre_commit(repo, env).returncode == 0
+
+
+def test_a_bad_payload_fixture_fails_the_validate_hook(consumer: tuple[Path, dict[str, str]]) -> None:
+    repo, env = consumer
+    (repo / "payloads" / "share.json").write_text(json.dumps([dict(PAYLOAD, itemId=4234)]))
+    _run(["git", "add", "-A"], repo, env)
+    result = _pre_commit(repo, env)
+    assert result.returncode == 1
+    assert "share.json" in result.stdout
