@@ -96,3 +96,21 @@ def test_dates_travel_as_the_schema_says() -> None:
     assert json.loads(first)["renewalDate"] == 1709251200000
     assert json.loads(first)["trialEndsOn"] == "2024-02-29"
     assert second == "naive refused"
+
+
+def test_to_json_is_the_compact_json_of_to_payload() -> None:
+    out = _run(
+        """
+        from pydantic_core import to_json
+        from netmera_events import parse_event
+        payloads = [
+            {"extId": "u1", "name": "OrderCompleted", "orderId": "o1", "grandTotal": 12, "orderedAt": 1700000000123,
+             "lineItems": [{"id": "p1", "price": 6.0, "count": 2, "brandName": "\\u00e7\\"q\\""}]},
+            {"extId": "u2", "name": "ReviewSubmitted", "productId": "p", "rating": 5, "comment": None,
+             "submittedAt": "2024-01-01T10:00:00.5+03:00"},
+            {"extId": "u3", "name": "RemoveFromCart", "productId": "p"},
+        ]
+        print(all(parse_event(p).to_json() == to_json(parse_event(p).to_payload()) for p in payloads))
+        """
+    )
+    assert out.strip() == "True"
