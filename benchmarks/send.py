@@ -150,7 +150,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     import httpx
     from netmera_events import BackgroundSender, NetmeraClient, OrderCancelEvent, OverflowPolicy, ShareEvent
-    from netmera_events._encoding import encode_payload
+    from netmera_events._encoding import encode_event
 
     def build(number: int) -> ShareEvent | OrderCancelEvent:
         ext_id = f"user-{number % USERS}"
@@ -242,7 +242,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sample = min(COST_SAMPLE, count)
         cost_build = per_event_us(lambda: [build(number) for number in range(sample)], sample)
         cost_serialise = per_event_us(
-            lambda: [encode_payload(event.to_payload(), 0, 1 << 20) for event in events[:sample]], sample
+            lambda: [encode_event(event, 0, 1 << 20) for event in events[:sample]], sample
         )
         idle = BackgroundSender(client, max_queue_size=sample * 4, batch_size=sample * 4, flush_interval=3600)
         cost_enqueue = per_event_us(lambda: [idle.enqueue(event) for event in events[:sample]], sample)
@@ -270,7 +270,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print()
     print("client's own cost per event, on the caller's thread")
     print(f"  build a typed event (constructor, validates)   {cost_build:6.2f} us")
-    print(f"  serialise (to_payload + JSON)                  {cost_serialise:6.2f} us")
+    print(f"  serialise (to_json, checked)                   {cost_serialise:6.2f} us")
     print(f"  enqueue (serialise + queue)                    {cost_enqueue:6.2f} us")
     print(f"  total: build + enqueue                         {total:6.2f} us")
     print()
