@@ -19,12 +19,13 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 PARALLEL_THRESHOLD_LINES = 4000
-"""Below this many lines one process is faster than starting a pool."""
+"""Below this many lines to format (and `PARALLEL_THRESHOLD_TASKS` tasks) one process is faster than a pool."""
+PARALLEL_THRESHOLD_TASKS = 100
 
 LINE_LENGTH = 100
 TARGET = "py310"
@@ -83,32 +84,54 @@ def formatter_identity(name: str) -> str:
 
 
 def format_files(
-    files: Mapping[str, str], formatter: str = DEFAULT_FORMATTER, progress: Progress | None = None
+    files: Mapping[str, str],
+    formatter: str = DEFAULT_FORMATTER,
+    progress: Progress | None = None,
+    alongside: Mapping[str, Callable[[], str]] | None = None,
 ) -> dict[str, str]:
-    """Format the `.py` files among `files` (path -> text); other files pass through unchanged."""
+    """Format the `.py` files among `files` (path -> text); other files pass through unchanged.
+
+    `alongside` is other CPU-bound work of the build (path -> a picklable function making that file's text, such
+    as compiling a validator), run in the same worker processes so that it overlaps with formatting.
+    """
     python = sorted(path for path in files if path.endswith(".py"))
-    result = dict(files)
-    if formatter == "ruff" and python:
+    result = {path: text for path, text in files.items() if path not in python}
+    other = dict(alongside or {})
+    tasks: list[Callable[[], str]] = list(other.values())
+    if formatter == "black":
+        tasks += [functools.partial(format_source, files[path]) for path in python]
+    done = _run(tasks, sum(files[path].count("\n") for path in python), progress)
+    result.update(zip(other, done))
+    if formatter == "black":
+        result.update(zip(python, done[len(other) :]))
+    elif python:
         result.update(_format_with_ruff({path: files[path] for path in python}))
         if progress:
             progress(len(python))
-        return result
-    for path, text in zip(python, _format_with_black([files[path] for path in python])):
-        result[path] = text
-        if progress:
-            progress(1)
     return result
 
 
-def _format_with_black(sources: list[str]) -> Iterator[str]:
-    lines = sum(source.count("\n") for source in sources)
-    workers = min(os.cpu_count() or 1, len(sources))
-    if lines < PARALLEL_THRESHOLD_LINES or workers < 2:
-        for source in sources:
-            yield format_source(source)
-        return
+def _call(task: Callable[[], str]) -> str:
+    return task()
+
+
+def _run(tasks: list[Callable[[], str]], lines: int, progress: Progress | None) -> list[str]:
+    """Run the tasks on all cores when there is enough work to pay for starting workers, else here."""
+    workers = min(os.cpu_count() or 1, len(tasks))
+    if workers < 2 or (lines < PARALLEL_THRESHOLD_LINES and len(tasks) < PARALLEL_THRESHOLD_TASKS):
+        results = []
+        for task in tasks:
+            results.append(task())
+            if progress:
+                progress(1)
+        return results
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        yield from pool.map(format_source, sources, chunksize=max(1, min(16, len(sources) // (workers * 8))))
+        results = []
+        for text in pool.map(_call, tasks, chunksize=max(1, min(16, len(tasks) // (workers * 8)))):
+            results.append(text)
+            if progress:
+                progress(1)
+        return results
 
 
 def _format_with_ruff(files: Mapping[str, str]) -> dict[str, str]:

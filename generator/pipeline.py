@@ -282,14 +282,18 @@ def build(options: Options, previous: Manifest | None = None, reporter: Reporter
     # its current header, which may name a newer schema folder hash); everything else is rendered again.
     bodies: dict[str, str] = {}
     unformatted: dict[str, str] = {}
+    compiled: dict[str, Callable[[], str]] = {}
     for item in planned:
         kept = reuse.text(item.path, item.key)
         if kept is not None:
             bodies[item.path] = kept[len(kept.partition("\n")[0]) + 1 :] if item.header else kept
+        elif item.formatted:
+            unformatted[item.path] = item.make()  # rendering is fast; formatting is what costs
         else:
-            (unformatted if item.formatted else bodies)[item.path] = item.make()
-    progress = reporter.start(len(unformatted)) if reporter and unformatted else None
-    bodies.update(format_files(unformatted, options.formatter, progress))
+            compiled[item.path] = item.make  # compiled validators: in the workers, beside the formatting
+    work = len(unformatted) + len(compiled)
+    progress = reporter.start(work) if reporter and work else None
+    bodies.update(format_files(unformatted, options.formatter, progress, alongside=compiled))
 
     files = {item.path: item.header + bodies[item.path] for item in planned}
     manifest = Manifest(settings=settings, inputs=inputs)
