@@ -25,7 +25,14 @@ def verdicts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str]]:
     """Each file built on its own (black skipped: it only formats): file name -> error findings, empty if it built."""
     base = tmp_path_factory.mktemp("corpus")
     patch = pytest.MonkeyPatch()
-    patch.setattr(pipeline, "format_files", lambda files, *args, **kwargs: dict(files))
+    patch.setattr(
+        pipeline,
+        "format_files",
+        lambda files, *args, alongside=None, **kwargs: {
+            **files,
+            **{p: make() for p, make in (alongside or {}).items()},
+        },
+    )
     result: dict[str, list[str]] = {}
     for path in sorted(CORPUS.glob("*.json")):
         schemas = base / path.stem / "schemas"
@@ -46,9 +53,7 @@ def test_at_least_95_percent_generate_and_refusals_name_file_and_pointer(verdict
             assert f"{name}:/" in finding or f"{name}:" in finding.split(": ")[0], finding
 
 
-def test_supported_files_generate_together_import_and_pass_mypy(
-    verdicts: dict[str, list[str]], tmp_path: Path
-) -> None:
+def test_supported_files_generate_together_import_and_pass_mypy(verdicts: dict[str, list[str]], tmp_path: Path) -> None:
     schemas = tmp_path / "schemas"
     schemas.mkdir()
     for name, findings in verdicts.items():
