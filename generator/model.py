@@ -6,7 +6,7 @@ Python source); templates only print it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
@@ -66,5 +66,3 @@ class Package:
     name: str
     events: tuple[EventClass, ...]
     """Sorted by wire name."""
-    generator_version: str
-    files_sha256: tuple[tuple[str, str], ...] = field(default=())

@@ -24,7 +24,21 @@ from collections.abc import Callable, Iterable, Sequence
 
 from pydantic import BaseModel
 
-_SPELLED_OUT = {"ı": "i", "ß": "ss", "æ": "ae", "Æ": "AE", "ø": "o", "Ø": "O", "œ": "oe", "Œ": "OE", "đ": "d", "Đ": "D", "ł": "l", "Ł": "L", "þ": "th"}
+_SPELLED_OUT = {
+    "ı": "i",
+    "ß": "ss",
+    "æ": "ae",
+    "Æ": "AE",
+    "ø": "o",
+    "Ø": "O",
+    "œ": "oe",
+    "Œ": "OE",
+    "đ": "d",
+    "Đ": "D",
+    "ł": "l",
+    "Ł": "L",
+    "þ": "th",
+}
 _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _NOT_WORD = re.compile(r"[^A-Za-z0-9]+")
 
@@ -40,9 +54,15 @@ CLASS_MEMBERS = frozenset({"ext_id", "to_payload", "event_name", "self", "cls"})
 MAX_MODULE_NAME = 100
 """Longest module name (without `.py` and a collision number): well below the 255 bytes a file name may have."""
 
-MODULE_IMPORTS = frozenset(
-    {"Any", "Annotated", "ClassVar", "Event", "EventModel", "Field", "Literal", "StrictBool", "StrictFloat", "StrictInt", "StrictStr"}
+IMPORT_SOURCES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("typing", ("Annotated", "Any", "ClassVar", "Literal")),
+    ("pydantic", ("Field", "StrictBool", "StrictStr")),
+    ("_types", ("DateTime", "EpochMillis", "Int32", "Int64", "IsoDate", "JsonInt", "JsonNumber", "Matches", "is_none")),
+    ("_event", ("Event", "EventModel")),
 )
+"""What a generated event module may import, by module (the package's own modules without their dot)."""
+
+MODULE_IMPORTS = frozenset(name for _, names in IMPORT_SOURCES for name in names)
 """Names a generated event module imports; a class of the same name would hide them."""
 
 

@@ -29,18 +29,10 @@ from typing import Any
 from .bundle import EXT_ID, NAME, EventSchema, resolve_pointer
 from .findings import Finding, join_pointer
 from .model import Attribute, EventClass, ModelClass
-from .naming import attribute_names, class_names, module_names, pascal_case
+from .naming import IMPORT_SOURCES, MODULE_IMPORTS, attribute_names, class_names, module_names, pascal_case
 from .netmera import INTEGER_RANGES, JSON_TYPES_OF, NETMERA_TYPES
 
 JSON_TYPES = ("string", "integer", "number", "boolean", "array", "object", "null")
-_SIMPLE = {
-    "string": ("StrictStr", "String"),
-    "integer": ("StrictInt", "Long"),
-    "number": ("StrictFloat", "Double"),
-    "boolean": ("StrictBool", "Boolean"),
-}
-_TYPE_ALIASES = {"Int32", "Int64", "DateTime", "IsoDate", "EpochMillis"}
-_PYDANTIC_NAMES = {"StrictStr", "StrictInt", "StrictFloat", "StrictBool", "Field"}
 
 
 @dataclass(frozen=True)
@@ -70,7 +62,7 @@ class _Context:
     def new_class_name(self, wanted: str) -> str:
         taken = set(self.classes) | set(self.class_for_pointer.values()) | self.in_progress
         name, counter = wanted, 2
-        while name in taken or name in _TYPE_ALIASES | _PYDANTIC_NAMES:
+        while name in taken or name in MODULE_IMPORTS:
             name, counter = f"{wanted}{counter}", counter + 1
         return name
 
@@ -121,11 +113,9 @@ def _numeric_constraints(schema: dict[str, Any], bounds: tuple[int, int] | None)
     for keyword, value in (("ge", lower), ("le", upper)):
         if _is_number(value):
             constraints.append((keyword, literal_source(value)))
-    for json_keyword, keyword in (
-        ("exclusiveMinimum", "gt"),
-        ("exclusiveMaximum", "lt"),
-        ("multipleOf", "multiple_of"),
-    ):
+    # multipleOf is left to the validator: pydantic and JSON Schema round float remainders differently, and a
+    # payload the schema accepts must always build its event.
+    for json_keyword, keyword in (("exclusiveMinimum", "gt"), ("exclusiveMaximum", "lt")):
         if _is_number(schema.get(json_keyword)):
             constraints.append((keyword, literal_source(schema[json_keyword])))
     return constraints
@@ -153,11 +143,11 @@ def _scalar(ctx: _Context, json_type: str, schema: dict[str, Any], netmera_type:
         if alias and constraints == _numeric_constraints({}, bounds):
             ctx.use(alias)
             return _Type(alias, netmera_type or "Long")
-        ctx.use("StrictInt")
-        return _Type(_constrained(ctx, "StrictInt", constraints), netmera_type or "Long")
+        ctx.use("JsonInt")
+        return _Type(_constrained(ctx, "JsonInt", constraints), netmera_type or "Long")
     if json_type == "number":
-        ctx.use("StrictFloat")
-        return _Type(_constrained(ctx, "StrictFloat", _numeric_constraints(schema, None)), "Double")
+        ctx.use("JsonNumber")
+        return _Type(_constrained(ctx, "JsonNumber", _numeric_constraints(schema, None)), "Double")
     if json_type == "string":
         string_format = schema.get("format")
         if string_format == "date-time":
@@ -416,18 +406,10 @@ def parse_event(event: EventSchema, class_name: str, module_name: str, findings:
     )
 
 
-_IMPORT_SOURCES = (
-    ("typing", ("Annotated", "Any", "ClassVar", "Literal")),
-    ("pydantic", ("Field", "StrictBool", "StrictFloat", "StrictInt", "StrictStr")),
-    ("_types", ("DateTime", "EpochMillis", "Int32", "Int64", "IsoDate", "Matches", "is_none")),
-    ("_event", ("Event", "EventModel")),
-)
-
-
 def _imports(uses: set[str]) -> tuple[tuple[str, tuple[str, ...]], ...]:
     return tuple(
         (module, tuple(name for name in names if name in uses))
-        for module, names in _IMPORT_SOURCES
+        for module, names in IMPORT_SOURCES
         if any(name in uses for name in names)
     )
 

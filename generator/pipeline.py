@@ -272,7 +272,7 @@ def build(options: Options, previous: Manifest | None = None, reporter: Reporter
     findings += parse_findings
     if errors_in(findings):
         return BuildResult(findings=sorted(set(findings)))
-    package = Package(name=options.package, events=tuple(parsed), generator_version=__version__)
+    package = Package(name=options.package, events=tuple(parsed))
     env = environment(options.templates)
     settings = settings_of(options, env)
     reuse = Reuse(options.out, previous, settings)

@@ -4,8 +4,11 @@ Templates come from `templates/`; a `--templates` folder given by the user is se
 template can be overridden. The layout of the templates folder is the layout of the output:
 
 - `project/*.jinja` render once into the output folder (`pyproject.toml`, `README.md`);
-- `package/**/*.jinja` render once into the package (runtime modules, registry, validator, `__init__`);
+- `package/**/*.jinja` render once into the package (runtime modules, registry, validator runtime, `__init__`);
 - `event.py.jinja` renders once per event into `<package>/events/<module>.py`.
+
+The compiled checks in `<package>/_validators/` are not templates: `validator_compile` writes them, keyword by
+keyword, from each event's schema.
 
 Values from schemas reach the output only through the filters below (`pyrepr`, `docstring`, `md`, `tomlstr`),
 which make them inert literals: schema text is data, never code or template syntax.

@@ -25,10 +25,12 @@ def run_cli(*args: str | Path, cwd: Path | None = None, timeout: float = 120) ->
     )
 
 
-def run_python(code: str, *, path: Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def run_python(
+    code: str, *, path: Path, argv: list[str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
     """Run a snippet in a fresh interpreter with `path` first on sys.path (a generated output folder)."""
     return subprocess.run(
-        [sys.executable, "-c", code],
+        [sys.executable, "-c", code, *(argv or [])],
         check=False,
         cwd=path,
         capture_output=True,

@@ -57,7 +57,7 @@ def test_construction_reports_every_violation_at_once() -> None:
         try:
             OrderCancelEvent(ext_id="u1", payment_method=3, sub_total=True, item_count=2**31, grand_total="x")
         except ValidationError as error:
-            print(sorted(str(item["loc"][0]) for item in error.errors()))
+            print(sorted({str(item["loc"][0]) for item in error.errors()}))
         """
     )
     assert out.strip() == "['grand_total', 'item_count', 'payment_method', 'sub_total']"

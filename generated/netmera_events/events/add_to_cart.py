@@ -3,9 +3,9 @@
 
 from typing import Annotated, ClassVar
 
-from pydantic import Field, StrictFloat, StrictInt, StrictStr
+from pydantic import Field, StrictStr
 
-from .._types import is_none
+from .._types import JsonInt, JsonNumber, is_none
 from .._event import Event
 
 __all__ = ["AddToCart"]
@@ -17,7 +17,7 @@ class AddToCart(Event):
     EVENT_NAME: ClassVar[str] = "AddToCart"
 
     product_id: StrictStr = Field(validation_alias="productId", serialization_alias="productId")
-    quantity: Annotated[StrictInt, Field(ge=1, le=2147483647)]
-    price: Annotated[StrictFloat, Field(ge=0)] | None = Field(default=None, exclude_if=is_none)
+    quantity: Annotated[JsonInt, Field(ge=1, le=2147483647)]
+    price: Annotated[JsonNumber, Field(ge=0)] | None = Field(default=None, exclude_if=is_none)
     variant: StrictStr | None = Field(default=None, exclude_if=is_none)
     """Size, colour or other variant."""

@@ -3,9 +3,9 @@
 
 from typing import Annotated, ClassVar
 
-from pydantic import Field, StrictFloat, StrictInt, StrictStr
+from pydantic import Field, StrictStr
 
-from .._types import is_none
+from .._types import JsonInt, JsonNumber, is_none
 from .._event import Event, EventModel
 
 __all__ = ["LineItem", "CheckoutStarted"]
@@ -18,8 +18,8 @@ class LineItem(EventModel):
     """Product id."""
 
     name: StrictStr | None = Field(default=None, exclude_if=is_none)
-    price: Annotated[StrictFloat, Field(ge=0)]
-    count: Annotated[StrictInt, Field(ge=1, le=2147483647)]
+    price: Annotated[JsonNumber, Field(ge=0)]
+    count: Annotated[JsonInt, Field(ge=1, le=2147483647)]
     brand_name: StrictStr | None = Field(
         default=None,
         exclude_if=is_none,
@@ -41,10 +41,10 @@ class CheckoutStarted(Event):
     EVENT_NAME: ClassVar[str] = "CheckoutStarted"
 
     cart_id: StrictStr = Field(validation_alias="cartId", serialization_alias="cartId")
-    item_count: Annotated[StrictInt, Field(ge=0, le=2147483647)] = Field(
+    item_count: Annotated[JsonInt, Field(ge=0, le=2147483647)] = Field(
         validation_alias="itemCount", serialization_alias="itemCount"
     )
-    sub_total: StrictFloat = Field(validation_alias="subTotal", serialization_alias="subTotal")
+    sub_total: JsonNumber = Field(validation_alias="subTotal", serialization_alias="subTotal")
     coupon: StrictStr | None = Field(default=None, exclude_if=is_none)
     line_items: Annotated[list[LineItem], Field(min_length=1)] | None = Field(
         default=None,

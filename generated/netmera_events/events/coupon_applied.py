@@ -3,9 +3,9 @@
 
 from typing import Annotated, ClassVar
 
-from pydantic import Field, StrictFloat, StrictStr
+from pydantic import Field, StrictStr
 
-from .._types import DateTime, is_none
+from .._types import DateTime, JsonNumber, is_none
 from .._event import Event
 
 __all__ = ["CouponApplied"]
@@ -17,7 +17,7 @@ class CouponApplied(Event):
     EVENT_NAME: ClassVar[str] = "CouponApplied"
 
     coupon: StrictStr
-    discount: Annotated[StrictFloat, Field(ge=0)]
+    discount: Annotated[JsonNumber, Field(ge=0)]
     valid_until: DateTime | None = Field(
         default=None,
         exclude_if=is_none,

@@ -3,9 +3,9 @@
 
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import Field, StrictBool, StrictFloat, StrictInt, StrictStr
+from pydantic import Field, StrictBool, StrictStr
 
-from .._types import EpochMillis, Matches, is_none
+from .._types import EpochMillis, JsonInt, JsonNumber, Matches, is_none
 from .._event import Event, EventModel
 
 __all__ = ["Address", "LineItem", "OrderCompleted"]
@@ -35,8 +35,8 @@ class LineItem(EventModel):
     """Product id."""
 
     name: StrictStr | None = Field(default=None, exclude_if=is_none)
-    price: Annotated[StrictFloat, Field(ge=0)]
-    count: Annotated[StrictInt, Field(ge=1, le=2147483647)]
+    price: Annotated[JsonNumber, Field(ge=0)]
+    count: Annotated[JsonInt, Field(ge=1, le=2147483647)]
     brand_name: StrictStr | None = Field(
         default=None,
         exclude_if=is_none,
@@ -60,10 +60,10 @@ class OrderCompleted(Event):
     EVENT_NAME: ClassVar[str] = "OrderCompleted"
 
     order_id: StrictStr = Field(validation_alias="orderId", serialization_alias="orderId")
-    grand_total: Annotated[StrictFloat, Field(ge=0)] = Field(
+    grand_total: Annotated[JsonNumber, Field(ge=0)] = Field(
         validation_alias="grandTotal", serialization_alias="grandTotal"
     )
-    shipping_cost: Annotated[StrictFloat, Field(ge=0)] | None = Field(
+    shipping_cost: Annotated[JsonNumber, Field(ge=0)] | None = Field(
         default=None,
         exclude_if=is_none,
         validation_alias="shippingCost",
@@ -90,7 +90,7 @@ class OrderCompleted(Event):
     line_items: list[LineItem] = Field(
         validation_alias="lineItems", serialization_alias="lineItems"
     )
-    loyalty_points: Annotated[StrictInt, Field(ge=0, le=9223372036854775807)] | None = Field(
+    loyalty_points: Annotated[JsonInt, Field(ge=0, le=9223372036854775807)] | None = Field(
         default=None,
         exclude_if=is_none,
         validation_alias="loyaltyPoints",

@@ -3,9 +3,9 @@
 
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import Field, StrictBool, StrictFloat, StrictStr
+from pydantic import Field, StrictBool, StrictStr
 
-from .._types import is_none
+from .._types import JsonNumber, is_none
 from .._event import Event
 
 __all__ = ["ProductViewed"]
@@ -23,7 +23,7 @@ class ProductViewed(Event, extra="forbid"):
         validation_alias="productName",
         serialization_alias="productName",
     )
-    price: Annotated[StrictFloat, Field(ge=0)]
+    price: Annotated[JsonNumber, Field(ge=0)]
     currency: Literal["TRY", "USD", "EUR", "GBP"] | None = Field(default=None, exclude_if=is_none)
     category_ids: list[StrictStr] | None = Field(
         default=None,

@@ -3,9 +3,9 @@
 
 from typing import Annotated, ClassVar
 
-from pydantic import Field, StrictInt, StrictStr
+from pydantic import Field, StrictStr
 
-from .._types import is_none
+from .._types import JsonInt, is_none
 from .._event import Event
 
 __all__ = ["RemoveFromCart"]
@@ -17,6 +17,6 @@ class RemoveFromCart(Event):
     EVENT_NAME: ClassVar[str] = "RemoveFromCart"
 
     product_id: StrictStr = Field(validation_alias="productId", serialization_alias="productId")
-    quantity: Annotated[StrictInt, Field(ge=1, le=2147483647)] | None = Field(
+    quantity: Annotated[JsonInt, Field(ge=1, le=2147483647)] | None = Field(
         default=None, exclude_if=is_none
     )

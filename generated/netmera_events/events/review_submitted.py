@@ -3,9 +3,9 @@
 
 from typing import Annotated, ClassVar
 
-from pydantic import Field, StrictInt, StrictStr
+from pydantic import Field, StrictStr
 
-from .._types import DateTime, EpochMillis, is_none
+from .._types import DateTime, EpochMillis, JsonInt, is_none
 from .._event import Event
 
 __all__ = ["ReviewSubmitted"]
@@ -17,7 +17,7 @@ class ReviewSubmitted(Event):
     EVENT_NAME: ClassVar[str] = "ReviewSubmitted"
 
     product_id: StrictStr = Field(validation_alias="productId", serialization_alias="productId")
-    rating: Annotated[StrictInt, Field(ge=1, le=5)]
+    rating: Annotated[JsonInt, Field(ge=1, le=5)]
     comment: Annotated[StrictStr, Field(max_length=2000)] | None = None
     submitted_at: DateTime | None = Field(
         default=None,

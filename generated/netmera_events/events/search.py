@@ -3,9 +3,9 @@
 
 from typing import Annotated, ClassVar
 
-from pydantic import Field, StrictFloat, StrictInt, StrictStr
+from pydantic import Field, StrictStr
 
-from .._types import is_none
+from .._types import JsonInt, JsonNumber, is_none
 from .._event import Event
 
 __all__ = ["Search"]
@@ -17,14 +17,14 @@ class Search(Event):
     EVENT_NAME: ClassVar[str] = "Search"
 
     query: Annotated[StrictStr, Field(min_length=1)]
-    result_count: Annotated[StrictInt, Field(ge=0, le=2147483647)] | None = Field(
+    result_count: Annotated[JsonInt, Field(ge=0, le=2147483647)] | None = Field(
         default=None,
         exclude_if=is_none,
         validation_alias="resultCount",
         serialization_alias="resultCount",
     )
     filters: list[StrictStr] | None = Field(default=None, exclude_if=is_none)
-    price_range: Annotated[list[StrictFloat], Field(min_length=2, max_length=2)] | None = Field(
+    price_range: Annotated[list[JsonNumber], Field(min_length=2, max_length=2)] | None = Field(
         default=None,
         exclude_if=is_none,
         validation_alias="priceRange",

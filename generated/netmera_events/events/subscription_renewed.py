@@ -3,9 +3,9 @@
 
 from typing import Annotated, ClassVar
 
-from pydantic import Field, StrictBool, StrictFloat, StrictStr
+from pydantic import Field, StrictBool, StrictStr
 
-from .._types import EpochMillis, Int32, Int64, IsoDate, is_none
+from .._types import EpochMillis, Int32, Int64, IsoDate, JsonNumber, is_none
 from .._event import Event
 
 __all__ = ["SubscriptionRenewed"]
@@ -28,7 +28,7 @@ class SubscriptionRenewed(Event):
         validation_alias="billingDates",
         serialization_alias="billingDates",
     )
-    amount: Annotated[StrictFloat, Field(gt=0)] | None = Field(default=None, exclude_if=is_none)
+    amount: Annotated[JsonNumber, Field(gt=0)] | None = Field(default=None, exclude_if=is_none)
     auto_renew: StrictBool = Field(validation_alias="autoRenew", serialization_alias="autoRenew")
     seat_counts: list[Int32] | None = Field(
         default=None,

@@ -3,9 +3,9 @@
 
 from typing import ClassVar
 
-from pydantic import Field, StrictBool, StrictFloat, StrictInt, StrictStr
+from pydantic import Field, StrictBool, StrictStr
 
-from .._types import IsoDate, is_none
+from .._types import IsoDate, JsonInt, JsonNumber, is_none
 from .._event import Event
 
 __all__ = ["Class"]
@@ -17,7 +17,7 @@ class Class(Event):
     EVENT_NAME: ClassVar[str] = "class"
 
     class_: StrictStr = Field(validation_alias="class", serialization_alias="class")
-    from_: StrictInt = Field(validation_alias="from", serialization_alias="from")
+    from_: JsonInt = Field(validation_alias="from", serialization_alias="from")
     import_: StrictBool | None = Field(
         default=None, exclude_if=is_none, validation_alias="import", serialization_alias="import"
     )
@@ -33,7 +33,7 @@ class Class(Event):
     schema_: StrictStr | None = Field(
         default=None, exclude_if=is_none, validation_alias="schema", serialization_alias="schema"
     )
-    json_: StrictFloat | None = Field(
+    json_: JsonNumber | None = Field(
         default=None, exclude_if=is_none, validation_alias="json", serialization_alias="json"
     )
     to_payload_: StrictStr | None = Field(
@@ -60,7 +60,7 @@ class Class(Event):
         validation_alias="3dSecure",
         serialization_alias="3dSecure",
     )
-    total_amount: StrictFloat | None = Field(
+    total_amount: JsonNumber | None = Field(
         default=None,
         exclude_if=is_none,
         validation_alias="total amount",
@@ -84,7 +84,7 @@ class Class(Event):
         validation_alias="_private",
         serialization_alias="_private",
     )
-    price: StrictFloat | None = Field(
+    price: JsonNumber | None = Field(
         default=None, exclude_if=is_none, validation_alias="$price", serialization_alias="$price"
     )
     field: StrictStr | None = Field(

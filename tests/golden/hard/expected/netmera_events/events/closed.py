@@ -3,9 +3,9 @@
 
 from typing import Annotated, ClassVar
 
-from pydantic import Field, StrictFloat, StrictStr
+from pydantic import Field, StrictStr
 
-from .._types import is_none
+from .._types import JsonNumber, is_none
 from .._event import Event
 
 __all__ = ["Closed"]
@@ -19,4 +19,4 @@ class Closed(Event, extra="forbid"):
     k: Annotated[StrictStr, Field(min_length=2, max_length=5)] | None = Field(
         default=None, exclude_if=is_none
     )
-    n: Annotated[StrictFloat, Field(le=1, gt=0)] | None = Field(default=None, exclude_if=is_none)
+    n: Annotated[JsonNumber, Field(le=1, gt=0)] | None = Field(default=None, exclude_if=is_none)

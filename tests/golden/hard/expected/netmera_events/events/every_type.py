@@ -3,9 +3,9 @@
 
 from typing import ClassVar
 
-from pydantic import Field, StrictBool, StrictFloat, StrictStr
+from pydantic import Field, StrictBool, StrictStr
 
-from .._types import DateTime, EpochMillis, Int32, Int64, IsoDate, is_none
+from .._types import DateTime, EpochMillis, Int32, Int64, IsoDate, JsonNumber, is_none
 from .._event import Event
 
 __all__ = ["EveryType"]
@@ -19,7 +19,7 @@ class EveryType(Event):
     s: StrictStr
     i: Int32
     l: Int64
-    d: StrictFloat
+    d: JsonNumber
     b: StrictBool
     dt: EpochMillis
     ts: EpochMillis
@@ -28,7 +28,7 @@ class EveryType(Event):
     sa: list[StrictStr] | None = Field(default=None, exclude_if=is_none)
     ia: list[Int32] | None = Field(default=None, exclude_if=is_none)
     la: list[Int64] | None = Field(default=None, exclude_if=is_none)
-    da: list[StrictFloat] | None = Field(default=None, exclude_if=is_none)
+    da: list[JsonNumber] | None = Field(default=None, exclude_if=is_none)
     ba: list[StrictBool] | None = Field(default=None, exclude_if=is_none)
     dta: list[EpochMillis] | None = Field(default=None, exclude_if=is_none)
     tsa: list[EpochMillis] | None = Field(default=None, exclude_if=is_none)

@@ -3,9 +3,9 @@
 
 from typing import Any, ClassVar
 
-from pydantic import Field, StrictFloat, StrictInt, StrictStr
+from pydantic import Field, StrictStr
 
-from .._types import is_none
+from .._types import JsonInt, JsonNumber, is_none
 from .._event import Event, EventModel
 
 __all__ = ["Point", "Contact", "Person", "NestedMetaDepth", "NestedMeta", "Nested"]
@@ -14,8 +14,8 @@ __all__ = ["Point", "Contact", "Person", "NestedMetaDepth", "NestedMeta", "Neste
 class Point(EventModel, extra="forbid"):
     """A nested object of Nested."""
 
-    x: StrictFloat
-    y: StrictFloat
+    x: JsonNumber
+    y: JsonNumber
 
 
 class Contact(EventModel):
@@ -35,7 +35,7 @@ class Person(EventModel):
 class NestedMetaDepth(EventModel):
     """A nested object of Nested."""
 
-    level: StrictInt | None = Field(default=None, exclude_if=is_none)
+    level: JsonInt | None = Field(default=None, exclude_if=is_none)
 
 
 class NestedMeta(EventModel):
@@ -55,4 +55,4 @@ class Nested(Event):
     owner: Person | None = Field(default=None, exclude_if=is_none)
     meta: NestedMeta | None = Field(default=None, exclude_if=is_none)
     free: dict[str, Any] | None = Field(default=None, exclude_if=is_none)
-    counts: dict[str, StrictInt] | None = Field(default=None, exclude_if=is_none)
+    counts: dict[str, JsonInt] | None = Field(default=None, exclude_if=is_none)

@@ -3,9 +3,9 @@
 
 from typing import ClassVar, Literal
 
-from pydantic import Field, StrictInt, StrictStr
+from pydantic import Field, StrictStr
 
-from .._types import Int32, is_none
+from .._types import Int32, JsonInt, is_none
 from .._event import Event
 
 __all__ = ["Nullable"]
@@ -17,8 +17,8 @@ class Nullable(Event):
     EVENT_NAME: ClassVar[str] = "Nullable"
 
     a: StrictStr | None
-    b: StrictInt | None = None
-    c: StrictStr | StrictInt | None = Field(default=None, exclude_if=is_none)
+    b: JsonInt | None = None
+    c: StrictStr | JsonInt | None = Field(default=None, exclude_if=is_none)
     d: Literal["x", "y"] | None = None
     e: Int32 | None
     f: StrictStr | None = Field(default=None, exclude_if=is_none)

@@ -3,9 +3,9 @@
 
 from typing import ClassVar
 
-from pydantic import Field, StrictInt, StrictStr
+from pydantic import Field, StrictStr
 
-from .._types import is_none
+from .._types import JsonInt, is_none
 from .._event import Event
 
 __all__ = ["OrderCompleted"]
@@ -16,14 +16,14 @@ class OrderCompleted(Event):
 
     EVENT_NAME: ClassVar[str] = "Order Completed"
 
-    item_count_2: StrictInt | None = Field(
+    item_count_2: JsonInt | None = Field(
         default=None,
         exclude_if=is_none,
         validation_alias="itemCount",
         serialization_alias="itemCount",
     )
-    item_count: StrictInt | None = Field(default=None, exclude_if=is_none)
-    item_count_3: StrictInt = Field(validation_alias="item-count", serialization_alias="item-count")
+    item_count: JsonInt | None = Field(default=None, exclude_if=is_none)
+    item_count_3: JsonInt = Field(validation_alias="item-count", serialization_alias="item-count")
     item_count_4: StrictStr | None = Field(
         default=None,
         exclude_if=is_none,

@@ -3,9 +3,9 @@
 
 from typing import ClassVar
 
-from pydantic import Field, StrictFloat
+from pydantic import Field
 
-from .._types import is_none
+from .._types import JsonNumber, is_none
 from .._event import Event
 
 __all__ = ["OrderCompleted2"]
@@ -16,4 +16,4 @@ class OrderCompleted2(Event):
 
     EVENT_NAME: ClassVar[str] = "order_completed"
 
-    total: StrictFloat | None = Field(default=None, exclude_if=is_none)
+    total: JsonNumber | None = Field(default=None, exclude_if=is_none)

@@ -3,8 +3,9 @@
 
 from typing import Annotated, ClassVar
 
-from pydantic import Field, StrictFloat, StrictInt, StrictStr
+from pydantic import Field, StrictStr
 
+from .._types import JsonInt, JsonNumber
 from .._event import Event
 
 __all__ = ["OrderCancelEvent"]
@@ -20,15 +21,13 @@ class OrderCancelEvent(Event):
     )
     """How the order was paid."""
 
-    sub_total: StrictFloat = Field(validation_alias="subTotal", serialization_alias="subTotal")
+    sub_total: JsonNumber = Field(validation_alias="subTotal", serialization_alias="subTotal")
     """Order total before shipping and discounts."""
 
-    item_count: Annotated[StrictInt, Field(ge=0, le=2147483647)] = Field(
+    item_count: Annotated[JsonInt, Field(ge=0, le=2147483647)] = Field(
         validation_alias="itemCount", serialization_alias="itemCount"
     )
     """Number of items in the order."""
 
-    grand_total: StrictFloat = Field(
-        validation_alias="grandTotal", serialization_alias="grandTotal"
-    )
+    grand_total: JsonNumber = Field(validation_alias="grandTotal", serialization_alias="grandTotal")
     """Order total charged."""
