@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import keyword
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -239,6 +240,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "validate":
             return run_validate(_setting(args, config, "schemas", DEFAULT_SCHEMAS), args.files, args.output_format)
         options = _options(args, config)
+        if not options.package.isidentifier() or keyword.iskeyword(options.package):
+            print(f"netmera-codegen: package {options.package!r} is not a Python identifier", file=sys.stderr)
+            return EXIT_USAGE
         if args.command == "check":
             return run_check(options, args.verbose)
         return run_generate(options)

@@ -18,10 +18,11 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
+from .format import FORMATTERS
+
 TABLE = "netmera-codegen"
 PATH_KEYS = ("schemas", "out", "templates")
 STRING_KEYS = ("package", "formatter")
-FORMATTERS = ("black", "ruff")
 
 
 class ConfigError(Exception):

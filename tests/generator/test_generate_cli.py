@@ -108,6 +108,8 @@ def test_package_name_and_templates_can_be_overridden(tmp_path: Path, seed_schem
 
 
 def test_usage_errors_exit_2(tmp_path: Path) -> None:
-    result = run_cli("generate", "--no-such-flag")
-    assert result.returncode == 2
-    assert "Traceback" not in result.stderr
+    for args in (["--no-such-flag"], ["--package", "my-events", "--out", str(tmp_path / "out")]):
+        result = run_cli("generate", *args)
+        assert result.returncode == 2, args
+        assert "Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists()
