@@ -1756,31 +1756,40 @@ def load_in_memory(validator_files: Mapping[str, str], runtime_source: str | Non
 LINE_LENGTH = 100
 
 
+_LITERAL = re.compile(
+    r"""(?P<string>'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")"""
+    r"|(?P<comment>#.*)"
+    r"|(?<![\w.])(?P<number>(?:\d[\d_]*(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)"
+)
+"""One-line string literals, comments (passed over) and numbers, in the code the compiler writes."""
+
+
 def _blacken(source: str) -> str:
-    """Quotes and numbers as black writes them, and over-long lines split the way black splits them."""
-    lines = source.split("\n")
-    edits: dict[int, list[tuple[int, int, str]]] = {}
-    for token in tokenize.generate_tokens(io.StringIO(source).readline):
-        if token.type == tokenize.STRING and token.start[0] == token.end[0]:
-            new = _black_string(token.string)
-        elif token.type == tokenize.NUMBER:
-            new = _black_number(token.string)
-        else:
-            continue
-        if new != token.string:
-            edits.setdefault(token.start[0] - 1, []).append((token.start[1], token.end[1], new))
-    for row, changes in edits.items():
-        line = lines[row]
-        for begin, end, new in sorted(changes, reverse=True):
-            line = line[:begin] + new + line[end:]
-        lines[row] = line
+    """Quotes and numbers as black writes them, and over-long lines split the way black splits them.
+
+    Docstrings (the only multi-line strings written) are left as they are; elsewhere a regular expression finds the
+    literals, which is equivalent to tokenizing for this code and several times faster."""
     out: list[str] = []
-    for line in lines:
-        if len(line) > LINE_LENGTH:
+    in_docstring = False
+    for line in source.split("\n"):
+        docstring = in_docstring or line.lstrip().startswith('"""')
+        if docstring:
+            in_docstring = in_docstring != (line.count('"""') % 2 == 1)
+        else:
+            line = _LITERAL.sub(_black_literal, line)
+        if len(line) > LINE_LENGTH and not docstring:
             out.extend(_split_line(line))
         else:
             out.append(line)
     return "\n".join(out)
+
+
+def _black_literal(match: re.Match[str]) -> str:
+    if match.group("string") is not None:
+        return _black_string(match.group("string"))
+    if match.group("number") is not None:
+        return _black_number(match.group("number"))
+    return match.group(0)
 
 
 def _black_string(leaf: str) -> str:
