@@ -31,6 +31,7 @@ from .findings import Finding, join_pointer
 from .model import Attribute, EventClass, ModelClass
 from .naming import IMPORT_SOURCES, MODULE_IMPORTS, attribute_names, class_names, module_names, pascal_case
 from .netmera import INTEGER_RANGES, JSON_TYPES_OF, NETMERA_TYPES
+from .pystyle import literal
 
 JSON_TYPES = ("string", "integer", "number", "boolean", "array", "object", "null")
 
@@ -65,11 +66,6 @@ class _Context:
         while name in taken or name in MODULE_IMPORTS:
             name, counter = f"{wanted}{counter}", counter + 1
         return name
-
-
-def literal_source(value: Any) -> str:
-    """A Python literal for a JSON value, via repr: schema text is only ever data."""
-    return repr(value)
 
 
 def _types_of(schema: dict[str, Any]) -> list[str]:
@@ -112,12 +108,12 @@ def _numeric_constraints(schema: dict[str, Any], bounds: tuple[int, int] | None)
         upper = min(upper, bounds[1]) if _is_number(upper) else bounds[1]
     for keyword, value in (("ge", lower), ("le", upper)):
         if _is_number(value):
-            constraints.append((keyword, literal_source(value)))
+            constraints.append((keyword, literal(value)))
     # multipleOf is left to the validator: pydantic and JSON Schema round float remainders differently, and a
     # payload the schema accepts must always build its event.
     for json_keyword, keyword in (("exclusiveMinimum", "gt"), ("exclusiveMaximum", "lt")):
         if _is_number(schema.get(json_keyword)):
-            constraints.append((keyword, literal_source(schema[json_keyword])))
+            constraints.append((keyword, literal(schema[json_keyword])))
     return constraints
 
 
@@ -157,7 +153,7 @@ def _scalar(ctx: _Context, json_type: str, schema: dict[str, Any], netmera_type:
             ctx.use("IsoDate")
             return _Type("IsoDate", "Date")
         constraints = [
-            (keyword, literal_source(schema[json_keyword]))
+            (keyword, literal(schema[json_keyword]))
             for json_keyword, keyword in (("minLength", "min_length"), ("maxLength", "max_length"))
             if isinstance(schema.get(json_keyword), int) and not isinstance(schema.get(json_keyword), bool)
         ]
@@ -165,7 +161,7 @@ def _scalar(ctx: _Context, json_type: str, schema: dict[str, Any], netmera_type:
         ctx.use("StrictStr")
         if isinstance(schema.get("pattern"), str):
             ctx.use("Annotated", "Matches")
-            base = f"Annotated[StrictStr, Matches({literal_source(schema['pattern'])})]"
+            base = f"Annotated[StrictStr, Matches({literal(schema['pattern'])})]"
         return _Type(_constrained(ctx, base, constraints), "String")
     ctx.use("StrictBool")
     return _Type("StrictBool", "Boolean")
@@ -177,8 +173,8 @@ def _literal(ctx: _Context, values: list[Any]) -> _Type | None:
     if any(isinstance(value, (float, list, dict)) for value in plain) or not plain:
         return None
     ctx.use("Literal")
-    members = ", ".join(literal_source(value) for value in plain)
-    label = " | ".join(literal_source(value) for value in plain)
+    members = ", ".join(literal(value) for value in plain)
+    label = " | ".join(literal(value) for value in plain)
     return _Type(f"Literal[{members}]", label, nullable=None in values)
 
 
@@ -273,7 +269,7 @@ def _one_type(
             f"{item.annotation} | None" if item.nullable and item.annotation != "None" else item.annotation
         )
         constraints = [
-            (keyword, literal_source(schema[json_keyword]))
+            (keyword, literal(schema[json_keyword]))
             for json_keyword, keyword in (("minItems", "min_length"), ("maxItems", "max_length"))
             if isinstance(schema.get(json_keyword), int) and not isinstance(schema.get(json_keyword), bool)
         ]
@@ -362,8 +358,8 @@ def _attributes(
         python_name = python_names[wire_name]
         if python_name != wire_name:
             arguments += [
-                ("validation_alias", literal_source(wire_name)),
-                ("serialization_alias", literal_source(wire_name)),
+                ("validation_alias", literal(wire_name)),
+                ("serialization_alias", literal(wire_name)),
             ]
         property_schema = properties[wire_name] if isinstance(properties[wire_name], dict) else {}
         code = property_schema.get("x-netmera-code")

@@ -25,14 +25,17 @@ import jinja2
 from . import __version__
 from .bundle import EventSchema, bundle_events
 from .findings import Finding, errors_in
-from .format import DEFAULT_FORMATTER, format_files, formatter_identity
+from .format import DEFAULT_FORMATTER, LINE_LENGTH, format_files, formatter_identity
 from .load import load_schemas
 from .manifest import Entry, Manifest, Reuse, sha256_text
 from .model import EventClass, Package
 from .parse import parse_events
+from .pystyle import fits
 from .render import (
+    EVENT_TEMPLATE,
     environment,
     event_module_path,
+    is_builtin,
     package_templates,
     render_events,
     render_package,
@@ -130,6 +133,8 @@ class _Planned:
     """Whether the body still goes through the formatter (compiled validators come out black-formatted)."""
     source: str | None = None
     source_sha256: str | None = None
+    prestyled: bool = False
+    """Rendered by a built-in template that writes black's style: formatted only if a code line is too long."""
 
 
 def bundle(options: Options) -> tuple[list[EventSchema], list[Finding], str]:
@@ -242,11 +247,14 @@ def _plan(
         )
     )
     schema_of = {event.name: event for event in events}
+    builtin_event = is_builtin(env, EVENT_TEMPLATE)
     for event in package.events:
         first_line = header(event_module_path(package.name, event), f"{folder}/{event.source}", event.source_sha256)
         path = event_module_path(package.name, event)
         render = functools.partial(_render_event, package.name, event, env)
-        planned.append(_Planned(path, first_line, event_key(event), render, True, event.source, event.source_sha256))
+        planned.append(
+            _Planned(path, first_line, event_key(event), render, True, event.source, event.source_sha256, builtin_event)
+        )
         bundled = schema_of[event.wire_name]
         path = f"{package.name}/{VALIDATORS_FOLDER}/{event.module_name}.py"
         compile_check = functools.partial(compile_validator_module, bundled)
@@ -288,7 +296,11 @@ def build(options: Options, previous: Manifest | None = None, reporter: Reporter
         if kept is not None:
             bodies[item.path] = kept[len(kept.partition("\n")[0]) + 1 :] if item.header else kept
         elif item.formatted:
-            unformatted[item.path] = item.make()  # rendering is fast; formatting is what costs
+            body = item.make()  # rendering is fast; formatting is what costs
+            if item.prestyled and options.formatter == "black" and fits(body, LINE_LENGTH):
+                bodies[item.path] = body
+            else:
+                unformatted[item.path] = body
         else:
             compiled[item.path] = item.make  # compiled validators: in the workers, beside the formatting
     work = len(unformatted) + len(compiled)

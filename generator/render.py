@@ -25,7 +25,9 @@ from typing import Any
 import jinja2
 from jinja2 import meta
 
+from .format import LINE_LENGTH
 from .model import Attribute, EventClass
+from .pystyle import literal
 
 TEMPLATE_SUFFIX = ".jinja"
 EVENT_TEMPLATE = "event.py.jinja"
@@ -45,7 +47,7 @@ def environment(user_templates: Path | None) -> jinja2.Environment:
         keep_trailing_newline=True,
         autoescape=False,
     )
-    env.filters.update(pyrepr=repr, docstring=docstring, md=markdown_cell, tomlstr=json.dumps)
+    env.filters.update(pyrepr=literal, docstring=docstring, md=markdown_cell, tomlstr=json.dumps)
     env.globals.update(
         event_doc=_module_doc, class_doc=_class_doc, attribute_doc=_attribute_doc, field_default=_field_default
     )
@@ -92,19 +94,40 @@ def _attribute_doc(attribute: Attribute) -> str:
     return "\n\n".join(parts)
 
 
+ATTRIBUTE_INDENT = 4
+
+
 def _field_default(attribute: Attribute) -> str:
-    """What follows an attribute's annotation: nothing (required), ` = None`, or ` = Field(...)`."""
+    """What follows an attribute's annotation: nothing (required), ` = None`, or ` = Field(...)`.
+
+    A `Field(...)` too long for the line is split as black splits it (the arguments on one line of their own, or
+    one a line with a trailing comma when that line would be too long too), so the module needs no reformatting.
+    """
     if not attribute.field_arguments:
         return ""
     if attribute.field_arguments == (("default", "None"),):
         return " = None"
-    return " = Field(" + ", ".join(f"{key}={value}" for key, value in attribute.field_arguments) + ")"
+    arguments = ", ".join(f"{key}={value}" for key, value in attribute.field_arguments)
+    start = ATTRIBUTE_INDENT + len(attribute.python_name) + 2 + len(attribute.full_annotation)
+    if start + len(f" = Field({arguments})") <= LINE_LENGTH:
+        return f" = Field({arguments})"
+    inner, outer = " " * (2 * ATTRIBUTE_INDENT), " " * ATTRIBUTE_INDENT
+    if len(inner) + len(arguments) <= LINE_LENGTH:
+        return f" = Field(\n{inner}{arguments}\n{outer})"
+    exploded = "".join(f"{inner}{key}={value},\n" for key, value in attribute.field_arguments)
+    return f" = Field(\n{exploded}{outer})"
 
 
 def _templates_under(env: jinja2.Environment, folder: str) -> list[str]:
     return sorted(
         name for name in env.list_templates() if name.startswith(folder + "/") and name.endswith(TEMPLATE_SUFFIX)
     )
+
+
+def is_builtin(env: jinja2.Environment, name: str) -> bool:
+    """Whether the template in use is the one shipped with the generator (not a user's override)."""
+    filename = env.get_template(name).filename
+    return filename is not None and Path(filename).resolve().is_relative_to(builtin_templates().resolve())
 
 
 def package_templates(env: jinja2.Environment, package_name: str) -> dict[str, str]:

@@ -38,6 +38,7 @@ from urllib.parse import unquote
 
 from .findings import Finding, SchemaErrors, errors_in, join_pointer
 from .netmera import INTEGER_RANGES, NETMERA_TYPES
+from .pystyle import black_number, black_string
 
 Dialect = Literal["draft7", "draft2020-12"]
 DRAFT7: Dialect = "draft7"
@@ -1786,45 +1787,10 @@ def _blacken(source: str) -> str:
 
 def _black_literal(match: re.Match[str]) -> str:
     if match.group("string") is not None:
-        return _black_string(match.group("string"))
+        return black_string(match.group("string"))
     if match.group("number") is not None:
-        return _black_number(match.group("number"))
+        return black_number(match.group("number"))
     return match.group(0)
-
-
-def _black_string(leaf: str) -> str:
-    """black's `normalize_string_quotes` for the plain (unprefixed, one-line) literals the compiler writes."""
-    if leaf[:3] in ('"""', "'''") or leaf[0] not in "'\"":
-        return leaf
-    orig_quote, new_quote = ('"', "'") if leaf[0] == '"' else ("'", '"')
-    unescaped_new_quote = re.compile(rf"(([^\\]|^)(\\\\)*){new_quote}")
-    escaped_new_quote = re.compile(rf"([^\\]|^)\\((?:\\\\)*){new_quote}")
-    escaped_orig_quote = re.compile(rf"([^\\]|^)\\((?:\\\\)*){orig_quote}")
-    body = leaf[1:-1]
-    new_body = _sub_twice(escaped_new_quote, rf"\1\2{new_quote}", body)
-    if body != new_body:
-        body = new_body
-        leaf = f"{orig_quote}{body}{orig_quote}"
-    new_body = _sub_twice(escaped_orig_quote, rf"\1\2{orig_quote}", new_body)
-    new_body = _sub_twice(unescaped_new_quote, rf"\1\\{new_quote}", new_body)
-    if new_body.count("\\") > body.count("\\"):
-        return leaf
-    if new_body.count("\\") == body.count("\\") and orig_quote == '"':
-        return leaf
-    return f"{new_quote}{new_body}{new_quote}"
-
-
-def _sub_twice(regex: re.Pattern[str], replacement: str, original: str) -> str:
-    return regex.sub(replacement, regex.sub(replacement, original))
-
-
-def _black_number(text: str) -> str:
-    """black's numeric literal style (for the ints and floats `repr` writes): `1e20`, not `1e+20`."""
-    text = text.lower()
-    if "e" in text and not text.startswith("0x"):
-        before, after = text.split("e")
-        return f"{before}e{after.removeprefix('+')}"
-    return text
 
 
 _OPENING = {"(": ")", "[": "]", "{": "}"}

@@ -1,0 +1,43 @@
+"""Event modules are written in black's style, so the build formats only those with a code line too long.
+
+The guarantee behind skipping black for them: for every event module of the bundled schema sets and the real
+corpus whose code lines all fit, black changes nothing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from generator.format import LINE_LENGTH, format_source
+from generator.parse import parse_events
+from generator.pipeline import Options, bundle
+from generator.pystyle import fits
+from generator.render import environment, render_events
+from support import GOLDEN, ROOT
+
+FOLDERS = {
+    "schemas": ROOT / "schemas",
+    "hard": GOLDEN / "hard" / "schemas",
+    "tracking-plan": ROOT / "tests" / "hardening" / "tracking_plan",
+    "iglu-central": ROOT.parent / "shared" / "corpus" / "iglu-central",
+}
+
+
+@pytest.mark.parametrize("name", sorted(FOLDERS))
+def test_event_modules_that_fit_are_already_black_formatted(name: str) -> None:
+    events, _, _ = bundle(Options(schemas=FOLDERS[name]))
+    parsed, _ = parse_events(events)
+    bodies = render_events("netmera_events", parsed, environment(None))
+    fitting = {path: body for path, body in bodies.items() if fits(body, LINE_LENGTH)}
+    assert fitting, "no module to check"
+    changed = [path for path, body in fitting.items() if format_source(body) != body]
+    assert changed == [], f"black would change {len(changed)} of {len(fitting)} modules, e.g. {changed[:3]}"
+
+
+def test_fits_ignores_long_docstring_lines_only() -> None:
+    docstring = '    """' + "x" * 120 + '"""\n'
+    assert fits("class A:\n" + docstring + "    a: int\n", 100)
+    assert not fits("class A:\n" + docstring + "    a: " + "int | " * 30 + "None\n", 100)
+    assert fits(Path(__file__).read_text(), 120)
