@@ -241,9 +241,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The client's own work per event on the caller's thread.
         sample = min(COST_SAMPLE, count)
         cost_build = per_event_us(lambda: [build(number) for number in range(sample)], sample)
-        cost_serialise = per_event_us(
-            lambda: [encode_event(event, 0, 1 << 20) for event in events[:sample]], sample
-        )
+        cost_serialise = per_event_us(lambda: [encode_event(event, 0, 1 << 20) for event in events[:sample]], sample)
         idle = BackgroundSender(client, max_queue_size=sample * 4, batch_size=sample * 4, flush_interval=3600)
         cost_enqueue = per_event_us(lambda: [idle.enqueue(event) for event in events[:sample]], sample)
         idle.close(timeout=60)

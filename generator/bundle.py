@@ -195,7 +195,11 @@ class _Bundler:
                         if target == start and start not in reported:
                             reported.add(start)
                             self.findings.append(
-                                Finding(self._display(start[0]), start[1], "circular $ref: recursive schemas are not supported")
+                                Finding(
+                                    self._display(start[0]),
+                                    start[1],
+                                    "circular $ref: recursive schemas are not supported",
+                                )
                             )
                         if target not in seen:
                             seen.add(target)
@@ -240,11 +244,17 @@ def _check_reserved(schema_file: SchemaFile, event_name: str) -> list[Finding]:
     ext_id = properties.get(EXT_ID)
     if ext_id is not None and not (isinstance(ext_id, dict) and ext_id.get("type") == "string"):
         findings.append(
-            Finding(schema_file.display, join_pointer("/properties", EXT_ID), 'extId must be declared as {"type": "string"}')
+            Finding(
+                schema_file.display, join_pointer("/properties", EXT_ID), 'extId must be declared as {"type": "string"}'
+            )
         )
     name = properties.get(NAME)
     if name is not None:
-        ok = isinstance(name, dict) and name.get("type", "string") == "string" and name.get("const", event_name) == event_name
+        ok = (
+            isinstance(name, dict)
+            and name.get("type", "string") == "string"
+            and name.get("const", event_name) == event_name
+        )
         if isinstance(name, dict) and "enum" in name:
             ok = ok and name["enum"] == [event_name]
         if not ok:
@@ -286,7 +296,9 @@ def bundle_events(files: list[SchemaFile], schemas_dir: Path) -> tuple[list[Even
         name = event_name_of(schema_file)
         root_type = schema_file.data.get("type", "object")
         if root_type != "object":
-            findings.append(Finding(schema_file.display, "/type", f'an event schema must have "type": "object", not {root_type!r}'))
+            findings.append(
+                Finding(schema_file.display, "/type", f'an event schema must have "type": "object", not {root_type!r}')
+            )
             continue
         if name in first_file_of:
             findings.append(

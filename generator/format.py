@@ -7,8 +7,9 @@ thousands of lines). Both are deterministic, but their output can differ in smal
 one (`--formatter` or `formatter` in `[tool.netmera-codegen]`) and the manifest records which one wrote a tree;
 changing it rebuilds everything.
 
-Only the files handed in are formatted: the pipeline hands in only what changed since the last run, and never the
-compiled validators, which the compiler writes black-formatted already (a test holds it to that).
+Only the files handed in are formatted: the pipeline hands in only what changed since the last run, never the
+compiled validators, which the compiler writes black-formatted already, and event modules only when a code line is
+too long for the template's own black style (tests hold both to black's output).
 """
 
 from __future__ import annotations

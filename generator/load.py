@@ -63,7 +63,7 @@ def decode_schema(path: Path, raw: bytes, schemas_dir: Path) -> tuple[SchemaFile
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
-        return None, Finding(shown, "", f"not valid UTF-8 (byte {error.start}: {raw[error.start:error.start + 1]!r})")
+        return None, Finding(shown, "", f"not valid UTF-8 (byte {error.start}: {raw[error.start : error.start + 1]!r})")
     text = text.removeprefix("\ufeff")
     if not text.strip():
         return None, Finding(shown, "", "empty file: expected a JSON object", line=1, column=1)
@@ -125,7 +125,9 @@ def _structure_problem(data: dict[str, Any]) -> tuple[str, str] | None:
                     return at, f"the key {_lone_surrogate(key)}: not valid Unicode text"
                 stack.append((value, at, depth + 1))
         elif isinstance(node, list):
-            stack.extend((value, join_pointer(pointer, index), depth + 1) for index, value in reversed(list(enumerate(node))))
+            stack.extend(
+                (value, join_pointer(pointer, index), depth + 1) for index, value in reversed(list(enumerate(node)))
+            )
         elif isinstance(node, str) and _lone_surrogate(node):
             return pointer, f"the string {_lone_surrogate(node)}: not valid Unicode text"
     return None

@@ -14,7 +14,12 @@ INT64 = (-(2**63), 2**63 - 1)
 EPOCH_MILLIS = (-62135596800000, 253402300799999)
 """Epoch milliseconds of 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z."""
 
-INTEGER_RANGES: dict[str, tuple[int, int]] = {"Integer": INT32, "Long": INT64, "Date": EPOCH_MILLIS, "Timestamp": EPOCH_MILLIS}
+INTEGER_RANGES: dict[str, tuple[int, int]] = {
+    "Integer": INT32,
+    "Long": INT64,
+    "Date": EPOCH_MILLIS,
+    "Timestamp": EPOCH_MILLIS,
+}
 """The range an integer annotated with each Netmera type must lie in."""
 
 JSON_TYPES_OF: dict[str, frozenset[str]] = {

@@ -683,7 +683,7 @@ def slug(text: str) -> str:
 
 def _pointer_slug(pointer: str) -> str:
     words = []
-    for token in (pointer.split("/")[1:] if pointer else []):
+    for token in pointer.split("/")[1:] if pointer else []:
         token = token.replace("~1", "/").replace("~0", "~")
         word = _TOKEN_WORDS.get(token)
         words.append(slug(token) if word is None else word)

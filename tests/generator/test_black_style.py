@@ -9,13 +9,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from support import GOLDEN, ROOT
 
 from generator.format import LINE_LENGTH, format_source
 from generator.parse import parse_events
 from generator.pipeline import Options, bundle
 from generator.pystyle import fits
 from generator.render import environment, render_events
-from support import GOLDEN, ROOT
 
 FOLDERS = {
     "schemas": ROOT / "schemas",

@@ -72,7 +72,13 @@ def test_optional_none_is_left_out_unless_the_schema_allows_null() -> None:
         print(json.dumps(review.to_payload()))
         """
     )
-    assert json.loads(out) == {"extId": "u1", "name": "ReviewSubmitted", "productId": "p1", "rating": 5, "comment": None}
+    assert json.loads(out) == {
+        "extId": "u1",
+        "name": "ReviewSubmitted",
+        "productId": "p1",
+        "rating": 5,
+        "comment": None,
+    }
 
 
 def test_dates_travel_as_the_schema_says() -> None:

@@ -13,14 +13,13 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
 from support import GENERATED, GOLDEN, ROOT, run_cli, run_python
 
 sys.path.insert(0, str(ROOT / "tests" / "validator"))
 
-from validator_payloads import payloads_for  # noqa: E402
-from validator_reference import reference_validator  # noqa: E402
-from validator_support import load_events  # noqa: E402
+from validator_payloads import payloads_for
+from validator_reference import reference_validator
+from validator_support import load_events
 
 TRACKING_PLAN = ROOT / "tests" / "hardening" / "tracking_plan"
 

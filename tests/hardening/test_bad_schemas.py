@@ -11,7 +11,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from support import run_cli, tree
 
 CASES = Path(__file__).resolve().parent / "bad_schemas"

@@ -9,9 +9,21 @@ from pathlib import Path
 from support import run_cli, run_python
 
 EVIL = [
-    '"""', "'''", "trailing backslash \\", "cr\rlf\r\n", "nul\x00", "line\u2028sep\u2029", "{{ 7*7 }}",
-    "{% raw %}", "{# c #}", "# comment", "-->", "</script>", "__import__('os').system('touch MARKER')",
-    "\"\"\"; open('MARKER', 'w') #", "'); import os; os.system('id') #",
+    '"""',
+    "'''",
+    "trailing backslash \\",
+    "cr\rlf\r\n",
+    "nul\x00",
+    "line\u2028sep\u2029",
+    "{{ 7*7 }}",
+    "{% raw %}",
+    "{# c #}",
+    "# comment",
+    "-->",
+    "</script>",
+    "__import__('os').system('touch MARKER')",
+    "\"\"\"; open('MARKER', 'w') #",
+    "'); import os; os.system('id') #",
 ]
 SCHEMA = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -19,14 +31,18 @@ SCHEMA = {
     "description": "\n".join(EVIL),
     "type": "object",
     "properties": {
-        **{f"p{i}{text}": {"type": "string", "description": text, "title": text, "default": text, "enum": [text, "ok"]}
-           for i, text in enumerate(EVIL)},
+        **{
+            f"p{i}{text}": {"type": "string", "description": text, "title": text, "default": text, "enum": [text, "ok"]}
+            for i, text in enumerate(EVIL)
+        },
         "__class__": {"type": "string", "pattern": "^[\"'\\\\]*$|{{x}}"},
-        "__dict__": {"type": "integer", "x-netmera-code": "\"\"\"{{ 1 }}"},
+        "__dict__": {"type": "integer", "x-netmera-code": '"""{{ 1 }}'},
     },
 }
-OTHERS = {"init.json": {"title": "__init__", "properties": {"a": {"type": "string"}}},
-          "events.json": {"title": "events", "properties": {"events": {"type": "string"}}}}
+OTHERS = {
+    "init.json": {"title": "__init__", "properties": {"a": {"type": "string"}}},
+    "events.json": {"title": "events", "properties": {"events": {"type": "string"}}},
+}
 
 AUDITED_IMPORT = """
 import sys

@@ -29,7 +29,13 @@ def _run(args: list[str], tmp_path: Path) -> tuple[subprocess.CompletedProcess[s
     log = tmp_path / "network.log"
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(hooks), str(ROOT)]), NETWORK_LOG=str(log))
     result = subprocess.run(
-        [sys.executable, "-m", "generator", *args], cwd=tmp_path, capture_output=True, text=True, timeout=120, env=env
+        [sys.executable, "-m", "generator", *args],
+        check=False,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
     )
     return result, log
 
@@ -37,17 +43,21 @@ def _run(args: list[str], tmp_path: Path) -> tuple[subprocess.CompletedProcess[s
 def test_remote_refs_are_refused_without_any_connection(tmp_path: Path) -> None:
     schemas = tmp_path / "schemas"
     schemas.mkdir()
-    (schemas / "remote.json").write_text(json.dumps({
-        "$schema": "http://json-schema.org/draft-07/schema#",
-        "$id": "https://example.com/schemas/remote.json",
-        "title": "Remote",
-        "type": "object",
-        "properties": {
-            "a": {"$ref": "https://example.com/defs.json#/definitions/a"},
-            "b": {"$ref": "http://127.0.0.1:9/b.json"},
-            "c": {"$ref": "//example.com/c.json"},
-        },
-    }))
+    (schemas / "remote.json").write_text(
+        json.dumps(
+            {
+                "$schema": "http://json-schema.org/draft-07/schema#",
+                "$id": "https://example.com/schemas/remote.json",
+                "title": "Remote",
+                "type": "object",
+                "properties": {
+                    "a": {"$ref": "https://example.com/defs.json#/definitions/a"},
+                    "b": {"$ref": "http://127.0.0.1:9/b.json"},
+                    "c": {"$ref": "//example.com/c.json"},
+                },
+            }
+        )
+    )
     result, log = _run(["generate", "--schemas", str(schemas), "--out", str(tmp_path / "out")], tmp_path)
     assert not log.exists(), log.read_text()
     assert result.returncode == 1, result.stdout + result.stderr
@@ -60,13 +70,20 @@ def test_remote_refs_are_refused_without_any_connection(tmp_path: Path) -> None:
 def test_a_good_build_with_schema_urls_opens_no_connection(tmp_path: Path) -> None:
     schemas = tmp_path / "schemas"
     schemas.mkdir()
-    (schemas / "ok.json").write_text(json.dumps({
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": "https://example.com/schemas/ok.json",
-        "title": "Ok",
-        "type": "object",
-        "properties": {"when": {"type": "string", "format": "date-time"}, "site": {"type": "string", "format": "uri"}},
-    }))
+    (schemas / "ok.json").write_text(
+        json.dumps(
+            {
+                "$schema": "https://json-schema.org/draft/2020-12/schema",
+                "$id": "https://example.com/schemas/ok.json",
+                "title": "Ok",
+                "type": "object",
+                "properties": {
+                    "when": {"type": "string", "format": "date-time"},
+                    "site": {"type": "string", "format": "uri"},
+                },
+            }
+        )
+    )
     result, log = _run(["generate", "--schemas", str(schemas), "--out", str(tmp_path / "out")], tmp_path)
     assert not log.exists(), log.read_text()
     assert result.returncode == 0, result.stderr
