@@ -80,29 +80,14 @@ __all__ = [
     "validate",
 ]
 
-_EVENT_MODULES = {
-    "AddToCart": "add_to_cart",
-    "CheckoutStarted": "checkout_started",
-    "CouponApplied": "coupon_applied",
-    "OrderCancelEvent": "order_cancel_event",
-    "OrderCompleted": "order_completed",
-    "ProductViewed": "product_viewed",
-    "RemoveFromCart": "remove_from_cart",
-    "ReviewSubmitted": "review_submitted",
-    "Search": "search",
-    "ShareEvent": "share_event",
-    "SubscriptionRenewed": "subscription_renewed",
-    "WishlistAdd": "wishlist_add",
-}
-
 
 def __getattr__(name: str) -> Any:
-    # Event classes are imported on first use: building every pydantic model up front would make importing
-    # the package slow for large schema sets.
-    module_name = _EVENT_MODULES.get(name)
-    if module_name is None:
+    # Event classes are imported on first use (the `events` package knows their modules): building every pydantic
+    # model up front would make importing the package slow for large schema sets.
+    events = importlib.import_module(f"{__name__}.events")
+    if name not in events.__all__:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    event_class = getattr(importlib.import_module(f".events.{module_name}", __name__), name)
+    event_class = getattr(events, name)
     globals()[name] = event_class
     return event_class
 

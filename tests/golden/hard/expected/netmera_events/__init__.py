@@ -74,26 +74,14 @@ __all__ = [
     "validate",
 ]
 
-_EVENT_MODULES = {
-    "Closed": "closed",
-    "EveryType": "every_type",
-    "Hostile77Raw": "hostile77_raw",
-    "Nested": "nested",
-    "Nullable": "nullable",
-    "OrderCompleted": "order_completed",
-    "Ping": "ping",
-    "Class": "class_",
-    "OrderCompleted2": "order_completed2",
-}
-
 
 def __getattr__(name: str) -> Any:
-    # Event classes are imported on first use: building every pydantic model up front would make importing
-    # the package slow for large schema sets.
-    module_name = _EVENT_MODULES.get(name)
-    if module_name is None:
+    # Event classes are imported on first use (the `events` package knows their modules): building every pydantic
+    # model up front would make importing the package slow for large schema sets.
+    events = importlib.import_module(f"{__name__}.events")
+    if name not in events.__all__:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    event_class = getattr(importlib.import_module(f".events.{module_name}", __name__), name)
+    event_class = getattr(events, name)
     globals()[name] = event_class
     return event_class
 
