@@ -39,7 +39,6 @@ from .render import (
     package_templates,
     render_events,
     render_package,
-    template_source,
     uses_schemas,
 )
 from .validator_compile import compile_validator_module, unsupported_keywords, validators_index
@@ -137,15 +136,14 @@ class _Planned:
     """Rendered by a built-in template that writes black's style: formatted only if a code line is too long."""
 
 
-def bundle(options: Options) -> tuple[list[EventSchema], list[Finding], str]:
-    """Load and bundle the schemas; the third value hashes every input file together."""
+def bundle(options: Options) -> tuple[list[EventSchema], list[Finding]]:
+    """Load and bundle the schemas, with the findings of both and the keywords the validator cannot compile."""
     files, findings = load_schemas(options.schemas)
     events, bundle_findings = bundle_events(files, options.schemas)
     findings += bundle_findings
     for event in events:
         findings += unsupported_keywords(event.schema, event.path)
-    digest = hashlib.sha256("".join(f"{f.relative}\0{f.sha256}\n" for f in files).encode()).hexdigest()
-    return events, findings, digest
+    return events, findings
 
 
 def templates_sha256(env: jinja2.Environment) -> str:
@@ -213,9 +211,7 @@ def unchanged(options: Options, previous: Manifest | None) -> BuildResult | None
     return BuildResult(files=texts, events=[], event_count=events, manifest=previous)
 
 
-def _plan(
-    options: Options, package: Package, events: list[EventSchema], inputs_sha256: str, env: jinja2.Environment
-) -> list[_Planned]:
+def _plan(options: Options, package: Package, events: list[EventSchema], env: jinja2.Environment) -> list[_Planned]:
     folder = options.schemas.resolve().name
     context = {
         "package": package.name,
@@ -227,14 +223,13 @@ def _plan(
             [name for _, names in RUNTIME_EXPORTS for name in names] + [event.class_name for event in package.events]
         ),
     }
+    # A package-level file's header names the schemas folder (or its template, when no schema shapes it) and the
+    # hash of what it holds: editing one event's attributes then leaves the event index files untouched.
     planned = []
     for path, name in package_templates(env, package.name).items():
         body = render_package({path: name}, context, env)[path]
-        if uses_schemas(env, name):
-            source, sha = f"{folder}/", inputs_sha256
-        else:
-            source, sha = f"template {name}", sha256_text(template_source(env, name))
-        first_line = header(path, source, sha) if path.endswith((".py", ".md", ".toml")) else ""
+        source = f"{folder}/" if uses_schemas(env, name) else f"template {name}"
+        first_line = header(path, source, sha256_text(body)) if path.endswith((".py", ".md", ".toml")) else ""
         planned.append(
             _Planned(path, first_line, sha256_text(body), functools.partial(str, body), path.endswith(".py"))
         )
@@ -243,7 +238,11 @@ def _plan(
     path = f"{package.name}/{VALIDATORS_FOLDER}/__init__.py"
     planned.append(
         _Planned(
-            path, header(path, f"{folder}/", inputs_sha256), sha256_text(index), functools.partial(str, index), False
+            path,
+            header(path, f"{folder}/", sha256_text(index)),
+            sha256_text(index),
+            functools.partial(str, index),
+            False,
         )
     )
     schema_of = {event.name: event for event in events}
@@ -273,7 +272,7 @@ def build(options: Options, previous: Manifest | None = None, reporter: Reporter
     if quick is not None:
         return quick
     inputs = input_hashes(options.schemas)
-    events, findings, inputs_sha256 = bundle(options)
+    events, findings = bundle(options)
     if errors_in(findings):
         return BuildResult(findings=sorted(set(findings)))
     parsed, parse_findings = parse_events(events, reserved=[name for _, names in RUNTIME_EXPORTS for name in names])
@@ -284,7 +283,7 @@ def build(options: Options, previous: Manifest | None = None, reporter: Reporter
     env = environment(options.templates)
     settings = settings_of(options, env)
     reuse = Reuse(options.out, previous, settings)
-    planned = _plan(options, package, events, inputs_sha256, env)
+    planned = _plan(options, package, events, env)
 
     # A file whose inputs are unchanged and whose bytes on disk are still what the last run wrote is kept (under
     # its current header, which may name a newer schema folder hash); everything else is rendered again.

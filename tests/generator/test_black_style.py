@@ -27,7 +27,7 @@ FOLDERS = {
 
 @pytest.mark.parametrize("name", sorted(FOLDERS))
 def test_event_modules_that_fit_are_already_black_formatted(name: str) -> None:
-    events, _, _ = bundle(Options(schemas=FOLDERS[name]))
+    events, _ = bundle(Options(schemas=FOLDERS[name]))
     parsed, _ = parse_events(events)
     bodies = render_events("netmera_events", parsed, environment(None))
     fitting = {path: body for path, body in bodies.items() if fits(body, LINE_LENGTH)}
