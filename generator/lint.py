@@ -27,7 +27,7 @@ from jsonschema.exceptions import SchemaError  # type: ignore[import-untyped]
 from .bundle import EXT_ID, NAME, bundle_events, event_name_of
 from .findings import Finding, join_pointer
 from .load import SchemaFile, load_schemas
-from .naming import pascal_case, snake_case
+from .naming import attribute_name, attribute_names, class_name, class_names
 from .parse import parse_events
 from .validator_compile import unsupported_keywords
 
@@ -134,50 +134,38 @@ def netmera_rules(schema_file: SchemaFile) -> list[Finding]:
 
 
 def _attribute_collisions(schema_file: SchemaFile, pointer: str, wire_names: list[str]) -> list[Finding]:
-    by_python: dict[str, list[str]] = {}
-    for wire_name in wire_names:
-        by_python.setdefault(snake_case(wire_name).lower(), []).append(wire_name)
-    findings = []
-    for python_name, rivals in by_python.items():
-        if len(rivals) < 2:
-            continue
-        keeper = python_name if python_name in rivals else rivals[0]
-        for wire_name in rivals:
-            if wire_name == keeper:
-                continue
-            findings.append(
-                Finding(
-                    schema_file.display,
-                    join_pointer(pointer, "properties", wire_name),
-                    f"attribute {wire_name!r} collides with {keeper!r} as the Python name {python_name!r}; "
-                    "it gets a numbered name",
-                    severity="warning",
-                )
-            )
-    return findings
+    """Attributes that get a numbered Python name, as `naming` settles them, each naming the one that kept it."""
+    settled = attribute_names(wire_names)
+    keeper_of = {name: wire_name for wire_name, name in settled.items()}
+    return [
+        Finding(
+            schema_file.display,
+            join_pointer(pointer, "properties", wire_name),
+            f"attribute {wire_name!r} collides with {keeper_of.get(attribute_name(wire_name), '?')!r} as the Python "
+            f"name {attribute_name(wire_name)!r}; it is named {name!r}",
+            severity="warning",
+        )
+        for wire_name, name in settled.items()
+        if name != attribute_name(wire_name)
+    ]
 
 
 def event_name_collisions(files: list[SchemaFile]) -> list[Finding]:
-    by_class: dict[str, list[tuple[str, SchemaFile]]] = {}
-    for schema_file in files:
-        name = event_name_of(schema_file)
-        by_class.setdefault(pascal_case(name).lower(), []).append((name, schema_file))
-    findings = []
-    for rivals in by_class.values():
-        names = sorted({name for name, _ in rivals})
-        if len(names) < 2:
-            continue
-        for name, schema_file in rivals:
-            others = ", ".join(repr(other) for other in names if other != name)
-            findings.append(
-                Finding(
-                    schema_file.display,
-                    "",
-                    f"event {name!r} collides with {others} as a Python class name; the class names get numbered",
-                    severity="warning",
-                )
-            )
-    return findings
+    """Events whose class gets a numbered name, as `naming` settles them, each naming the one that kept it."""
+    file_of = {event_name_of(schema_file): schema_file for schema_file in files}
+    settled = class_names(list(file_of))
+    keeper_of = {name: wire_name for wire_name, name in settled.items()}
+    return [
+        Finding(
+            file_of[wire_name].display,
+            "",
+            f"event {wire_name!r} collides with {keeper_of.get(class_name(wire_name), '?')!r} as the class name "
+            f"{class_name(wire_name)!r}; its class is named {name!r}",
+            severity="warning",
+        )
+        for wire_name, name in settled.items()
+        if name != class_name(wire_name)
+    ]
 
 
 def subschemas(schema: Any, pointer: str) -> Iterator[tuple[str, dict[str, Any]]]:

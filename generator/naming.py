@@ -95,21 +95,27 @@ def _reserved_attribute(name: str) -> bool:
     return keyword.iskeyword(name) or keyword.issoftkeyword(name) or name in CLASS_MEMBERS or name in ANNOTATION_NAMES
 
 
+def attribute_name(wire_name: str) -> str:
+    """The Python name a wire name gets when nothing else in its class collides with it."""
+    name = snake_case(wire_name)
+    return name + "_" if _reserved_attribute(name) else name
+
+
 def attribute_names(wire_names: Sequence[str], taken: Iterable[str] = ()) -> dict[str, str]:
     """Python attribute names for the wire names of one class, in schema order."""
-    wanted: dict[str, str] = {}
-    for wire_name in wire_names:
-        name = snake_case(wire_name)
-        wanted[wire_name] = name + "_" if _reserved_attribute(name) else name
+    wanted = {wire_name: attribute_name(wire_name) for wire_name in wire_names}
     return _settle(wanted, preferred=lambda wire, name: wire == name, taken=set(taken), separator="_")
+
+
+def class_name(wire_name: str) -> str:
+    """The class name an event gets when no other event collides with it."""
+    name = pascal_case(wire_name)
+    return name + "_" if name in MODULE_IMPORTS or keyword.iskeyword(name) else name
 
 
 def class_names(wire_names: Sequence[str], taken: Iterable[str] = ()) -> dict[str, str]:
     """Class names for a set of names, independent of the order the names arrive in."""
-    wanted: dict[str, str] = {}
-    for wire_name in sorted(wire_names):
-        name = pascal_case(wire_name)
-        wanted[wire_name] = name + "_" if name in MODULE_IMPORTS or keyword.iskeyword(name) else name
+    wanted = {wire_name: class_name(wire_name) for wire_name in sorted(wire_names)}
     return _settle(wanted, preferred=lambda wire, name: wire == name, taken=set(taken), separator="")
 
 

@@ -192,19 +192,18 @@ def event_key(event: EventClass) -> str:
     return sha256_text(repr(event))
 
 
-def unchanged(options: Options, previous: Manifest | None) -> BuildResult | None:
+def unchanged(
+    out: Path, settings: dict[str, str], inputs: dict[str, str], previous: Manifest | None
+) -> BuildResult | None:
     """The result of a build, without building, when nothing it depends on changed since `previous` was written.
 
     Sound because a build is a deterministic function of the schema files, the templates, the generator's code and
     the settings, all recorded in the manifest; and every file the manifest lists must still be on disk with the
     recorded hash. Warnings the build would print are not repeated (`lint` shows them).
     """
-    if previous is None:
+    if previous is None or settings != previous.settings or inputs != previous.inputs:
         return None
-    settings = settings_of(options, environment(options.templates))
-    if settings != previous.settings or input_hashes(options.schemas) != previous.inputs:
-        return None
-    texts = previous.unchanged_on_disk(options.out)
+    texts = previous.unchanged_on_disk(out)
     if texts is None:
         return None
     events = len({entry.source for entry in previous.files.values() if entry.source is not None})
@@ -226,8 +225,9 @@ def _plan(options: Options, package: Package, events: list[EventSchema], env: ji
     # A package-level file's header names the schemas folder (or its template, when no schema shapes it) and the
     # hash of what it holds: editing one event's attributes then leaves the event index files untouched.
     planned = []
-    for path, name in package_templates(env, package.name).items():
-        body = render_package({path: name}, context, env)[path]
+    targets = package_templates(env, package.name)
+    for path, body in render_package(targets, context, env).items():
+        name = targets[path]
         source = f"{folder}/" if uses_schemas(env, name) else f"template {name}"
         first_line = header(path, source, sha256_text(body)) if path.endswith((".py", ".md", ".toml")) else ""
         planned.append(
@@ -268,10 +268,12 @@ def _render_event(package_name: str, event: EventClass, env: jinja2.Environment)
 
 def build(options: Options, previous: Manifest | None = None, reporter: Reporter | None = None) -> BuildResult:
     """Build every output file; with `previous` (the manifest in the output folder), reuse what is unchanged."""
-    quick = unchanged(options, previous)
+    env = environment(options.templates)
+    settings = settings_of(options, env)
+    inputs = input_hashes(options.schemas)
+    quick = unchanged(options.out, settings, inputs, previous)
     if quick is not None:
         return quick
-    inputs = input_hashes(options.schemas)
     events, findings = bundle(options)
     if errors_in(findings):
         return BuildResult(findings=sorted(set(findings)))
@@ -280,8 +282,6 @@ def build(options: Options, previous: Manifest | None = None, reporter: Reporter
     if errors_in(findings):
         return BuildResult(findings=sorted(set(findings)))
     package = Package(name=options.package, events=tuple(parsed))
-    env = environment(options.templates)
-    settings = settings_of(options, env)
     reuse = Reuse(options.out, previous, settings)
     planned = _plan(options, package, events, env)
 

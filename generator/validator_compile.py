@@ -845,30 +845,30 @@ class _ModuleWriter:
 
     def predicate(self, node: Node) -> str:
         """A named function `(value) -> bool` for a node (created once per node)."""
-        if node not in self.predicates:
-            name = self.unique(("_valid_" + (self.prefix + "_" + self._hint(node)).strip("_"))[:40])
-            self.predicates[node] = name
-            function = _Function(
-                f"def {name}(value: Any) -> bool:",
-                f"Whether a value matches {_safe_comment(node.pointer or '/')[-50:]}.",
-            )
-            self.emit(function, node, "value", "check", _PARAM_PATH, 1, 0)
-            function.add(1, "return True")
-            self.functions.append(function.lines)
-        return self.predicates[node]
+        return self._shared(node, self.predicates, "check")
 
     def collector(self, node: Node) -> str:
         """A named function `(value, path, out) -> None` for a node (created once per node)."""
-        if node not in self.collectors:
-            name = self.unique(("_collect_" + (self.prefix + "_" + self._hint(node)).strip("_"))[:40])
-            self.collectors[node] = name
-            function = _Function(
-                f"def {name}(value: Any, path: str, out: list[Issue]) -> None:",
-                f"Append the issues of a value against {_safe_comment(node.pointer or '/')[-50:]}.",
+        return self._shared(node, self.collectors, "collect")
+
+    def _shared(self, node: Node, made: dict[Node, str], mode: Mode) -> str:
+        if node not in made:
+            prefix, signature, summary = (
+                ("_valid_", "(value: Any) -> bool", "Whether a value matches")
+                if mode == "check"
+                else (
+                    "_collect_",
+                    "(value: Any, path: str, out: list[Issue]) -> None",
+                    "Append the issues of a value against",
+                )
             )
-            self.emit(function, node, "value", "collect", _PARAM_PATH, 1, 0)
+            name = made[node] = self.unique((prefix + (self.prefix + "_" + self._hint(node)).strip("_"))[:40])
+            function = _Function(f"def {name}{signature}:", f"{summary} {_safe_comment(node.pointer or '/')[-50:]}.")
+            self.emit(function, node, "value", mode, _PARAM_PATH, 1, 0)
+            if mode == "check":
+                function.add(1, "return True")
             self.functions.append(function.lines)
-        return self.collectors[node]
+        return made[node]
 
     def expression(self, node: Node, var: str) -> str:
         """A boolean expression: does `var` match the node."""

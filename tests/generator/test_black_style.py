@@ -6,8 +6,6 @@ corpus whose code lines all fit, black changes nothing.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from support import GOLDEN, ROOT
 
@@ -40,4 +38,3 @@ def test_fits_ignores_long_docstring_lines_only() -> None:
     docstring = '    """' + "x" * 120 + '"""\n'
     assert fits("class A:\n" + docstring + "    a: int\n", 100)
     assert not fits("class A:\n" + docstring + "    a: " + "int | " * 30 + "None\n", 100)
-    assert fits(Path(__file__).read_text(), 120)

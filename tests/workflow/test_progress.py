@@ -1,4 +1,4 @@
-"""Long runs on a terminal show a progress bar; otherwise a single summary line."""
+"""Long runs on a terminal show a progress bar (without one, the summary line: see test_incremental)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from support import ROOT, run_cli
+from support import ROOT
 
 EVENTS = 60
 
@@ -50,11 +50,3 @@ def test_a_terminal_sees_a_progress_bar_while_formatting(tmp_path: Path) -> None
     assert b"formatting" in screen
     assert f"generated {EVENTS} events".encode() in stdout
 
-
-def test_without_a_terminal_there_is_only_the_summary_line(tmp_path: Path) -> None:
-    result = run_cli("generate", "--schemas", _schemas(tmp_path / "schemas"), "--out", tmp_path / "out")
-
-    assert result.returncode == 0
-    assert result.stderr == ""
-    assert result.stdout.startswith(f"generated {EVENTS} events, ")
-    assert result.stdout.count("\n") == 1
