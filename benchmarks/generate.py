@@ -129,7 +129,7 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--skip-baseline", action="store_true", help="do not run datamodel-codegen")
     args = parser.parse_args()
-    codegen = [sys.executable, "-m", "generator"]
+    codegen = [sys.executable, "-m", "netmera_codegen"]
     os.environ["PYTHONPATH"] = os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     with tempfile.TemporaryDirectory(prefix="netmera-bench-") as folder:
         work = Path(folder)

@@ -33,9 +33,9 @@ sys.path.insert(0, str(ROOT / "tests" / "validator"))
 from validator_payloads import payloads_for
 from validator_reference import reference_validator, with_netmera_ranges
 
-from generator.bundle import bundle_events
-from generator.load import load_schemas
-from generator.validator_compile import DRAFT7, compile_package, dialect_of, load_in_memory
+from netmera_codegen.bundle import bundle_events
+from netmera_codegen.load import load_schemas
+from netmera_codegen.validator_compile import DRAFT7, compile_package, dialect_of, load_in_memory
 
 
 def build_payloads(events: list[Any], count: int, is_valid: Callable[[Any], bool]) -> list[Any]:

@@ -39,6 +39,7 @@ from .render import (
     package_templates,
     render_events,
     render_package,
+    runtime_files,
     uses_schemas,
 )
 from .validator_compile import compile_validator_module, unsupported_keywords, validators_index
@@ -159,8 +160,11 @@ def templates_sha256(env: jinja2.Environment) -> str:
 def generator_sha256() -> str:
     """Hash of the generator's own code: during development the version alone does not name the code."""
     digest = hashlib.sha256()
-    for path in sorted(Path(__file__).parent.glob("*.py")):
-        digest.update(f"{path.name}\0{hashlib.sha256(path.read_bytes()).hexdigest()}\n".encode())
+    root = Path(__file__).parent
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            name = path.relative_to(root).as_posix()
+            digest.update(f"{name}\0{hashlib.sha256(path.read_bytes()).hexdigest()}\n".encode())
     return digest.hexdigest()
 
 
@@ -233,6 +237,9 @@ def _plan(options: Options, package: Package, events: list[EventSchema], env: ji
         planned.append(
             _Planned(path, first_line, sha256_text(body), functools.partial(str, body), path.endswith(".py"))
         )
+    for path, (source, text) in runtime_files(options.templates, package.name, targets).items():
+        first_line = header(path, source, sha256_text(text)) if path.endswith(".py") else ""
+        planned.append(_Planned(path, first_line, sha256_text(text), functools.partial(str, text), False))
     modules = {event.wire_name: event.module_name for event in package.events}
     index = validators_index(modules)
     path = f"{package.name}/{VALIDATORS_FOLDER}/__init__.py"

@@ -1691,13 +1691,8 @@ def validators_index(index: Mapping[str, str]) -> str:
 
 
 def default_runtime_path() -> Path:
-    """The runtime half, `_validate.py.jinja`, among the built-in templates."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "templates", here.parent / "templates"):
-        runtime = candidate / "package" / "_validate.py.jinja"
-        if runtime.is_file():
-            return runtime
-    raise FileNotFoundError("built-in template package/_validate.py.jinja not found")
+    """The runtime half of validation, `runtime/_validate.py`."""
+    return Path(__file__).resolve().parent / "runtime" / "_validate.py"
 
 
 _loaded = 0

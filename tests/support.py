@@ -15,7 +15,7 @@ GOLDEN = ROOT / "tests" / "golden"
 def run_cli(*args: str | Path, cwd: Path | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     """Run `python -m generator ARGS` and capture its output."""
     return subprocess.run(
-        [sys.executable, "-m", "generator", *map(str, args)],
+        [sys.executable, "-m", "netmera_codegen", *map(str, args)],
         check=False,
         cwd=cwd or ROOT,
         capture_output=True,

@@ -9,11 +9,11 @@ from __future__ import annotations
 import pytest
 from support import GOLDEN, ROOT
 
-from generator.format import LINE_LENGTH, format_source
-from generator.parse import parse_events
-from generator.pipeline import Options, bundle
-from generator.pystyle import fits
-from generator.render import environment, render_events
+from netmera_codegen.format import LINE_LENGTH, format_source
+from netmera_codegen.parse import parse_events
+from netmera_codegen.pipeline import Options, bundle
+from netmera_codegen.pystyle import fits
+from netmera_codegen.render import environment, render_events
 
 FOLDERS = {
     "schemas": ROOT / "schemas",

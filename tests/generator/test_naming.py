@@ -6,7 +6,7 @@ import keyword
 
 import pytest
 
-from generator.naming import attribute_names, class_names, module_names, snake_case
+from netmera_codegen.naming import attribute_names, class_names, module_names, snake_case
 
 
 @pytest.mark.parametrize(

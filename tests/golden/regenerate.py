@@ -22,7 +22,7 @@ def main() -> int:
     for folder in golden_sets():
         expected = folder / "expected"
         shutil.rmtree(expected, ignore_errors=True)
-        command = [sys.executable, "-m", "generator", "generate", "--schemas", "schemas", "--out", "expected"]
+        command = [sys.executable, "-m", "netmera_codegen", "generate", "--schemas", "schemas", "--out", "expected"]
         result = subprocess.run(command, cwd=folder, env={"PYTHONPATH": str(ROOT), "PATH": ""})
         if result.returncode != 0:
             return result.returncode

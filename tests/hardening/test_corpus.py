@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from support import ROOT, run_cli, run_python
 
-from generator import pipeline
-from generator.pipeline import Options, build
-from generator.write import write_tree
+from netmera_codegen import pipeline
+from netmera_codegen.pipeline import Options, build
+from netmera_codegen.write import write_tree
 
 CORPUS = ROOT.parent / "shared" / "corpus" / "iglu-central"
 pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason="corpus not available")

@@ -29,7 +29,7 @@ def _run(args: list[str], tmp_path: Path) -> tuple[subprocess.CompletedProcess[s
     log = tmp_path / "network.log"
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(hooks), str(ROOT)]), NETWORK_LOG=str(log))
     result = subprocess.run(
-        [sys.executable, "-m", "generator", *args],
+        [sys.executable, "-m", "netmera_codegen", *args],
         check=False,
         cwd=tmp_path,
         capture_output=True,

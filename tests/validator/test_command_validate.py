@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from validator_support import ROOT, SCHEMA_DIRS
 
-from generator.command_validate import run_validate
-from generator.payload_files import PayloadFileError, parse_payload_bytes, read_payload_file
+from netmera_codegen.command_validate import run_validate
+from netmera_codegen.payload_files import PayloadFileError, parse_payload_bytes, read_payload_file
 
 SEED = SCHEMA_DIRS["golden-seed"]
 GOOD = {"extId": "u1", "name": "ShareEvent", "itemId": "4234", "channel": "Facebook"}
@@ -148,15 +148,12 @@ def test_payload_file_layouts(tmp_path: Path) -> None:
 
 
 def test_the_real_command_line(tmp_path: Path) -> None:
-    """Through `python -m generator validate` (skipped until the command is wired)."""
-    main = ROOT / "generator" / "__main__.py"
-    if not main.is_file():
-        pytest.skip("generator/__main__.py not present")
+    """Through `python -m netmera_codegen validate`."""
     payload = write(tmp_path, "body.json", [GOOD, dict(GOOD, itemId=5)])
 
     def cli(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [sys.executable, "-m", "generator", "validate", "--schemas", str(SEED), *args],
+            [sys.executable, "-m", "netmera_codegen", "validate", "--schemas", str(SEED), *args],
             cwd=ROOT,
             capture_output=True,
             text=True,

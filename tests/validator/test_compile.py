@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from validator_support import IGLU, SCHEMA_DIRS, compile_pairs, load_events
 
-from generator.findings import Finding, SchemaErrors, errors_in
-from generator.validator_compile import (
+from netmera_codegen.findings import Finding, SchemaErrors, errors_in
+from netmera_codegen.validator_compile import (
     ANNOTATION_KEYWORDS,
     SUPPORTED_KEYWORDS,
     compile_package,

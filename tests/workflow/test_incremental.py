@@ -119,11 +119,11 @@ def test_a_crash_inside_the_formatter_leaves_the_output_as_it_was(tmp_path: Path
     before = tree(out)
     (schemas / "share_event.json").write_text((schemas / "share_event.json").read_text().replace("Facebook", "Fb"))
     code = (
-        "import sys, generator.format as f\n"
+        "import sys, netmera_codegen.format as f\n"
         "def boom(*a, **k): raise KeyboardInterrupt\n"
         "f.format_files = boom\n"
-        "import generator.pipeline as p; p.format_files = boom\n"
-        "from generator.cli import main\n"
+        "import netmera_codegen.pipeline as p; p.format_files = boom\n"
+        "from netmera_codegen.cli import main\n"
         f"sys.exit(main(['generate', '--schemas', {str(schemas)!r}, '--out', {str(out)!r}]))\n"
     )
     env = dict(os.environ, PYTHONPATH=str(ROOT))

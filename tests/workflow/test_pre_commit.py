@@ -32,7 +32,7 @@ def _hooks() -> list[dict[str, Any]]:
         "netmera-codegen-lint",
         "netmera-codegen-validate",
     ]
-    command = f"{shlex.quote(sys.executable)} -m generator"
+    command = f"{shlex.quote(sys.executable)} -m netmera_codegen"
     hooks = []
     for hook in published:
         assert hook["language"] == "python" and hook["entry"].startswith("netmera-codegen ")

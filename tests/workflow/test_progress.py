@@ -27,7 +27,7 @@ def test_a_terminal_sees_a_progress_bar_while_formatting(tmp_path: Path) -> None
     leader, follower = pty.openpty()
     env = dict(os.environ, PYTHONPATH=str(ROOT), TERM="xterm-256color", COLUMNS="100")
     process = subprocess.Popen(
-        [sys.executable, "-m", "generator", "generate", "--schemas", str(schemas), "--out", str(tmp_path / "out")],
+        [sys.executable, "-m", "netmera_codegen", "generate", "--schemas", str(schemas), "--out", str(tmp_path / "out")],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=follower,

@@ -26,11 +26,17 @@ class EventModel(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _refuse_unknown_arguments(cls, data: Any, info: ValidationInfo) -> Any:
-        if isinstance(data, dict) and info.context is None and cls.model_config.get("extra") == "allow":
+        if (
+            isinstance(data, dict)
+            and info.context is None
+            and cls.model_config.get("extra") == "allow"
+        ):
             known = _known_keys(cls)
             unknown = [key for key in data if key not in known]
             if unknown:
-                raise ValueError(f"unexpected keyword argument(s): {', '.join(map(repr, sorted(unknown)))}")
+                raise ValueError(
+                    f"unexpected keyword argument(s): {', '.join(map(repr, sorted(unknown)))}"
+                )
         return data
 
 

@@ -10,7 +10,14 @@ import re
 from datetime import date, datetime, timedelta, timezone
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field, GetCoreSchemaHandler, PlainSerializer, StrictFloat, StrictInt
+from pydantic import (
+    BeforeValidator,
+    Field,
+    GetCoreSchemaHandler,
+    PlainSerializer,
+    StrictFloat,
+    StrictInt,
+)
 from pydantic_core import core_schema
 
 INT32_MIN = -(2**31)
@@ -91,8 +98,14 @@ def _from_epoch_millis(value: Any) -> Any:
         raise ValueError("epoch milliseconds out of range (years 1 to 9999)")
     moment = EPOCH + millis * _MILLISECOND
     parsed = _WireDatetime(
-        moment.year, moment.month, moment.day, moment.hour, moment.minute, moment.second,
-        moment.microsecond, tzinfo=timezone.utc,
+        moment.year,
+        moment.month,
+        moment.day,
+        moment.hour,
+        moment.minute,
+        moment.second,
+        moment.microsecond,
+        tzinfo=timezone.utc,
     )
     parsed.wire = millis
     return parsed
@@ -127,14 +140,20 @@ Int32 = Annotated[JsonInt, Field(ge=INT32_MIN, le=INT32_MAX)]
 Int64 = Annotated[JsonInt, Field(ge=INT64_MIN, le=INT64_MAX)]
 """Netmera's Long: a 64-bit signed integer (bool refused)."""
 
-DateTime = Annotated[datetime, BeforeValidator(_parse_datetime), PlainSerializer(_format_datetime, return_type=str)]
+DateTime = Annotated[
+    datetime, BeforeValidator(_parse_datetime), PlainSerializer(_format_datetime, return_type=str)
+]
 """A timezone-aware instant sent as an RFC 3339 string."""
 
-IsoDate = Annotated[date, BeforeValidator(_parse_date), PlainSerializer(_format_date, return_type=str)]
+IsoDate = Annotated[
+    date, BeforeValidator(_parse_date), PlainSerializer(_format_date, return_type=str)
+]
 """A calendar date sent as YYYY-MM-DD."""
 
 EpochMillis = Annotated[
-    datetime, BeforeValidator(_from_epoch_millis), PlainSerializer(_to_epoch_millis, return_type=int)
+    datetime,
+    BeforeValidator(_from_epoch_millis),
+    PlainSerializer(_to_epoch_millis, return_type=int),
 ]
 """A timezone-aware instant sent as epoch milliseconds (Netmera's Date and Timestamp)."""
 
@@ -145,7 +164,9 @@ class Matches:
     def __init__(self, pattern: str) -> None:
         self.pattern = re.compile(pattern)
 
-    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
         return core_schema.no_info_after_validator_function(self._check, handler(source))
 
     def _check(self, value: str) -> str:

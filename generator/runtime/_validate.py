@@ -67,7 +67,8 @@ _load_validator: Callable[[str], Check | None]
 
 def _load_validators() -> dict[str, Check]:
     """Import the compiled checks' index on first use, so that importing the package stays cheap (each event's
-    module is imported in turn when a payload of that event first comes by, see `_validators.load_validator`)."""
+    module is imported in turn when a payload of that event first comes by, see `_validators.load_validator`).
+    """
     global _validators, _load_validator
     if _validators is None:
         from ._validators import VALIDATORS, load_validator
@@ -80,7 +81,9 @@ def _load_validators() -> dict[str, Check]:
 def validate(payload: Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> list[Violation]:
     """Every violation in a payload: one event object or a list of them. Empty when the payload is valid."""
     validators = _validators if _validators is not None else _load_validators()
-    issues: list[Any] = []  # returned as is when it stays empty: a valid payload allocates nothing else
+    issues: list[Any] = (
+        []
+    )  # returned as is when it stays empty: a valid payload allocates nothing else
     if type(payload) is dict:
         name = payload.get("name")
         check = (validators.get(name) or _load_validator(name)) if type(name) is str else None
@@ -99,7 +102,15 @@ def validate(payload: Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> list[V
         items = payload
     else:
         what = _kind(payload)
-        return [Violation(0, None, "", f"a payload is an event object or an array of them, not {what}", "payload")]
+        return [
+            Violation(
+                0,
+                None,
+                "",
+                f"a payload is an event object or an array of them, not {what}",
+                "payload",
+            )
+        ]
     violations = []
     for index, item in enumerate(items):
         if type(item) is dict:
@@ -118,24 +129,35 @@ def validate(payload: Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> list[V
 
 def _violation(index: int, event: str | None, issue: Issue) -> Violation:
     """A Violation for an issue, its message left to be written on first use (see `Violation.__getattr__`); built
-    without the frozen dataclass's per-field `object.__setattr__`, as this is on the path of every invalid item."""
+    without the frozen dataclass's per-field `object.__setattr__`, as this is on the path of every invalid item.
+    """
     violation = _new_violation(Violation)
     fields = violation.__dict__
     fields["index"] = index
     fields["event"] = event
-    fields["pointer"], fields["keyword"], fields["_describe"], fields["_value"], fields["_detail"] = issue
+    (
+        fields["pointer"],
+        fields["keyword"],
+        fields["_describe"],
+        fields["_value"],
+        fields["_detail"],
+    ) = issue
     return violation
 
 
 _new_violation = object.__new__
 
 
-def _check_unusual_item(index: int, item: Any, validators: Mapping[str, Check], violations: list[Violation]) -> None:
+def _check_unusual_item(
+    index: int, item: Any, validators: Mapping[str, Check], violations: list[Violation]
+) -> None:
     """Items that cannot go straight to their event's check: other mappings, non-objects, unknown or missing names."""
     if not isinstance(item, dict) and isinstance(item, Mapping):
         item = dict(item)
     if not isinstance(item, dict):
-        violations.append(Violation(index, None, "", f"an event must be an object, not {_kind(item)}", "type"))
+        violations.append(
+            Violation(index, None, "", f"an event must be an object, not {_kind(item)}", "type")
+        )
         return
     name = item.get("name")
     event = name if isinstance(name, str) else None
@@ -198,7 +220,9 @@ def json_equal(one: Any, two: Any) -> bool:
     if isinstance(one, Sequence) and isinstance(two, Sequence):
         return len(one) == len(two) and all(json_equal(a, b) for a, b in zip(one, two))
     if isinstance(one, Mapping) and isinstance(two, Mapping):
-        return len(one) == len(two) and all(key in two and json_equal(value, two[key]) for key, value in one.items())
+        return len(one) == len(two) and all(
+            key in two and json_equal(value, two[key]) for key, value in one.items()
+        )
     return bool(_unbool(one) == _unbool(two))
 
 
@@ -256,7 +280,9 @@ _DATE_TIME = re.compile(
     r"(?:Z|[+-](?:[01]\d|2[0123]):[0-5]\d)$",
     re.ASCII,
 )
-_HOSTNAME = re.compile(r"^((?![-])[-A-Z\d]{1,63}(?<!-)[.])*(?!-)[-A-Z\d]{1,63}(?<!-)[.]?$", re.IGNORECASE)
+_HOSTNAME = re.compile(
+    r"^((?![-])[-A-Z\d]{1,63}(?<!-)[.])*(?!-)[-A-Z\d]{1,63}(?<!-)[.]?$", re.IGNORECASE
+)
 
 _IPV6_LITERAL = (
     r"(?:(?:[0-9A-Fa-f]{1,4}:){6}(?:[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]{1,4}|(?:(?:25[0-5]|2[0-4][0-9]|[01]?[0-9]["
@@ -421,8 +447,18 @@ def is_regex(value: str) -> bool:
 # ---------------------------------------------------------------------------------------------------------------
 # Message texts. Values are shown as JSON, shortened.
 
-_JSON_TYPE_NAMES = ((bool, "boolean"), (str, "string"), (int, "integer"), (float, "number"), (dict, "object"), (list, "array"))
-_KINDS: dict[type, str] = {type(None): "null", **{python_type: name for python_type, name in _JSON_TYPE_NAMES}}
+_JSON_TYPE_NAMES = (
+    (bool, "boolean"),
+    (str, "string"),
+    (int, "integer"),
+    (float, "number"),
+    (dict, "object"),
+    (list, "array"),
+)
+_KINDS: dict[type, str] = {
+    type(None): "null",
+    **{python_type: name for python_type, name in _JSON_TYPE_NAMES},
+}
 _ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False)
 _encode_string: Callable[[str], str] = json.encoder.encode_basestring
 
