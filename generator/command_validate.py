@@ -23,7 +23,7 @@ from typing import Any, Literal, TextIO
 
 from .findings import Finding, errors_in
 from .payload_files import PayloadFileError, read_payload_file
-from .validator_compile import compile_package, load_in_memory
+from .validator_compile import compile_trees, load_in_memory
 
 EXIT_VALID = 0
 EXIT_VIOLATIONS = 1
@@ -38,9 +38,7 @@ def compile_schemas_dir(schemas_dir: Path) -> tuple[Any | None, list[Finding]]:
     files, findings = load_schemas(schemas_dir)
     events, bundle_findings = bundle_events(files, schemas_dir)
     findings += bundle_findings
-    validator_files, compile_findings = compile_package(
-        [(event.name, event.schema) for event in events], {event.name: event.path for event in events}
-    )
+    validator_files, compile_findings = compile_trees([(event.name, event.tree) for event in events])
     findings += compile_findings
     errors = errors_in(findings)
     if errors:

@@ -29,7 +29,6 @@ from .findings import Finding, join_pointer
 from .load import SchemaFile, load_schemas
 from .naming import attribute_name, attribute_names, class_name, class_names
 from .parse import parse_events
-from .validator_compile import unsupported_keywords
 
 DIALECTS: dict[str, type[Any]] = {
     "https://json-schema.org/draft/2020-12/schema": Draft202012Validator,
@@ -64,7 +63,7 @@ def lint(schemas_dir: Path) -> list[Finding]:
     events, bundle_findings = bundle_events(usable, schemas_dir)
     findings += bundle_findings
     for event in events:
-        findings += unsupported_keywords(event.schema, event.path)
+        findings += event.tree.findings
     _, parse_findings = parse_events(events)
     findings += parse_findings
     for schema_file in usable:

@@ -42,7 +42,7 @@ from .render import (
     runtime_files,
     uses_schemas,
 )
-from .validator_compile import compile_validator_module, unsupported_keywords, validators_index
+from .validator_compile import compile_validator_module, validators_index
 
 DEFAULT_SCHEMAS = Path("schemas")
 DEFAULT_OUT = Path("generated")
@@ -138,12 +138,12 @@ class _Planned:
 
 
 def bundle(options: Options) -> tuple[list[EventSchema], list[Finding]]:
-    """Load and bundle the schemas, with the findings of both and the keywords the validator cannot compile."""
+    """Load, bundle and read the schemas, with the findings of all three."""
     files, findings = load_schemas(options.schemas)
     events, bundle_findings = bundle_events(files, options.schemas)
     findings += bundle_findings
     for event in events:
-        findings += unsupported_keywords(event.schema, event.path)
+        findings += event.tree.findings
     return events, findings
 
 
