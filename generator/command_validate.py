@@ -23,7 +23,7 @@ from typing import Any, Literal, TextIO
 
 from .findings import Finding, errors_in
 from .payload_files import PayloadFileError, read_payload_file
-from .validator_compile import compile_trees, load_in_memory
+from .validators import compile_trees, load_in_memory
 
 EXIT_VALID = 0
 EXIT_VIOLATIONS = 1

@@ -25,12 +25,12 @@ import jinja2
 from . import __version__
 from .bundle import EventSchema, bundle_events
 from .findings import Finding, errors_in
-from .format import DEFAULT_FORMATTER, LINE_LENGTH, format_files, formatter_identity
+from .format import DEFAULT_FORMATTER, format_files, formatter_identity
 from .load import load_schemas
 from .manifest import Entry, Manifest, Reuse, sha256_text
 from .model import EventClass, Package
 from .parse import parse_events
-from .pystyle import fits
+from .pystyle import LINE_LENGTH, fits
 from .render import (
     EVENT_TEMPLATE,
     environment,
@@ -42,7 +42,7 @@ from .render import (
     runtime_files,
     uses_schemas,
 )
-from .validator_compile import compile_validator_module, validators_index
+from .validators import compile_validator_module, validators_index
 
 DEFAULT_SCHEMAS = Path("schemas")
 DEFAULT_OUT = Path("generated")

@@ -11,7 +11,7 @@ The runtime (clients, sender, validation helpers, ...) is not templates either: 
 copied byte for byte (`runtime_files`). A user's templates folder may still replace any runtime file, with a plain
 `package/<file>` copied as it is or a `package/<file>.jinja` rendered like the other package templates.
 
-The compiled checks in `<package>/_validators/` are not templates: `validator_compile` writes them, keyword by
+The compiled checks in `<package>/_validators/` are not templates: `validators` writes them, keyword by
 keyword, from each event's schema.
 
 The built-in `event.py.jinja` writes black's style itself (quotes, blank lines, split `Field(...)` calls), so the
@@ -33,9 +33,8 @@ from typing import Any
 import jinja2
 from jinja2 import meta
 
-from .format import LINE_LENGTH
 from .model import Attribute, EventClass
-from .pystyle import literal
+from .pystyle import assigned_call, literal
 
 TEMPLATE_SUFFIX = ".jinja"
 RUNTIME = Path(__file__).parent / "runtime"
@@ -117,15 +116,8 @@ def _field_default(attribute: Attribute) -> str:
         return ""
     if attribute.field_arguments == (("default", "None"),):
         return " = None"
-    arguments = ", ".join(f"{key}={value}" for key, value in attribute.field_arguments)
     start = ATTRIBUTE_INDENT + len(attribute.python_name) + 2 + len(attribute.full_annotation)
-    if start + len(f" = Field({arguments})") <= LINE_LENGTH:
-        return f" = Field({arguments})"
-    inner, outer = " " * (2 * ATTRIBUTE_INDENT), " " * ATTRIBUTE_INDENT
-    if len(inner) + len(arguments) <= LINE_LENGTH:
-        return f" = Field(\n{inner}{arguments}\n{outer})"
-    exploded = "".join(f"{inner}{key}={value},\n" for key, value in attribute.field_arguments)
-    return f" = Field(\n{exploded}{outer})"
+    return assigned_call(start, "Field", attribute.field_arguments, ATTRIBUTE_INDENT)
 
 
 def _templates_under(env: jinja2.Environment, folder: str) -> list[str]:
@@ -150,7 +142,9 @@ def package_templates(env: jinja2.Environment, package_name: str) -> dict[str, s
     return targets
 
 
-def runtime_files(user_templates: Path | None, package_name: str, rendered: Iterable[str]) -> dict[str, tuple[str, str]]:
+def runtime_files(
+    user_templates: Path | None, package_name: str, rendered: Iterable[str]
+) -> dict[str, tuple[str, str]]:
     """Output path -> (where it comes from, its text) for the runtime files that no template in `rendered` makes."""
     files = {}
     for source in sorted(RUNTIME.iterdir()):
