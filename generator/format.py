@@ -50,9 +50,14 @@ def _black_mode() -> object:
 
 
 def format_source(source: str) -> str:
+    """The source as black formats it; a source black cannot parse is returned as it is (the build then refuses
+    it as not valid Python, naming its schema, before anything is written)."""
     import black
 
-    return black.format_str(source, mode=_black_mode())  # type: ignore[arg-type]
+    try:
+        return black.format_str(source, mode=_black_mode())  # type: ignore[arg-type]
+    except black.InvalidInput:
+        return source
 
 
 def _ruff_command() -> list[str]:

@@ -269,6 +269,26 @@ def _plan(options: Options, package: Package, events: list[EventSchema], env: ji
     return planned
 
 
+def _not_python(item: _Planned, text: str, shown: dict[str, str]) -> Finding | None:
+    """A finding when a generated Python module does not compile: a bug of the generator (or of a template
+    override), reported against the schema it came from instead of written as a broken package."""
+    if not item.path.endswith(".py"):
+        return None
+    try:
+        compile(text, item.path, "exec", dont_inherit=True)
+    except (SyntaxError, ValueError) as error:
+        where = f" (line {error.lineno})" if isinstance(error, SyntaxError) and error.lineno else ""
+        reason = error.msg if isinstance(error, SyntaxError) else str(error)
+        source = shown.get(item.source or "", item.source or item.path)
+        return Finding(
+            source,
+            "",
+            f"internal error: the generated module {item.path} is not valid Python{where}: {reason}. This is a bug "
+            "in netmera-codegen (or in a --templates override); please report it with this schema",
+        )
+    return None
+
+
 def _render_event(package_name: str, event: EventClass, env: jinja2.Environment) -> str:
     return render_events(package_name, [event], env)[event_module_path(package_name, event)]
 
@@ -297,9 +317,11 @@ def build(options: Options, previous: Manifest | None = None, reporter: Reporter
     bodies: dict[str, str] = {}
     unformatted: dict[str, str] = {}
     compiled: dict[str, Callable[[], str]] = {}
+    reused: set[str] = set()
     for item in planned:
         kept = reuse.text(item.path, item.key)
         if kept is not None:
+            reused.add(item.path)
             bodies[item.path] = kept[len(kept.partition("\n")[0]) + 1 :] if item.header else kept
         elif item.formatted:
             body = item.make()  # rendering is fast; formatting is what costs
@@ -314,6 +336,10 @@ def build(options: Options, previous: Manifest | None = None, reporter: Reporter
     bodies.update(format_files(unformatted, options.formatter, progress, alongside=compiled))
 
     files = {item.path: item.header + bodies[item.path] for item in planned}
+    shown = {event.source.relative: event.path for event in events}
+    broken = [_not_python(item, files[item.path], shown) for item in planned if item.path not in reused]
+    if any(broken):
+        return BuildResult(findings=sorted(set(findings) | {finding for finding in broken if finding is not None}))
     manifest = Manifest(settings=settings, inputs=inputs)
     for item in planned:
         manifest.files[item.path] = Entry(

@@ -32,6 +32,8 @@ def black_string(leaf: str) -> str:
     """black's `normalize_string_quotes` for the plain (unprefixed, one-line) literals the compiler writes."""
     if leaf[:3] in ('"""', "'''") or leaf[0] not in "'\"":
         return leaf
+    if "\\" not in leaf and '"' not in leaf[1:-1] and "'" not in leaf[1:-1]:
+        return f'"{leaf[1:-1]}"'  # nothing to escape either way: black's double quotes (most literals, fast)
     orig_quote, new_quote = ('"', "'") if leaf[0] == '"' else ("'", '"')
     unescaped_new_quote, escaped_new_quote, escaped_orig_quote = _QUOTE_PATTERNS[orig_quote]
     body = leaf[1:-1]
@@ -85,6 +87,29 @@ def assigned_call(start: int, callee: str, arguments: Sequence[tuple[str, str]],
         return f" = {callee}(\n{inner}{joined}\n{outer})"
     exploded = "".join(f"{inner}{key}={value},\n" for key, value in arguments)
     return f" = {callee}(\n{exploded}{outer})"
+
+
+def black_literals(code: str) -> str:
+    """One line of code with its string and number literals written as black writes them."""
+    return _LITERAL.sub(_black_literal, code)
+
+
+def assigned_collection(head: str, elements: Sequence[str], call: str = "") -> str | None:
+    """`head = (e1, e2, ...)` (or `head = call((e1, ...))`) laid out as black lays it out, the elements already
+    black literals; None when an element is too long to stand on a line of its own (`blacken` splits those).
+
+    Written directly rather than split afterwards: a constant can hold 100,000 enum values."""
+    width = len(head) + 3 + len(call)
+    if len(call) + 8 + max((len(element) for element in elements), default=0) + 1 >= LINE_LENGTH:
+        return None
+    inner = ", ".join(elements) + ("," if len(elements) == 1 else "")
+    if width + len(inner) + 2 + (2 if call else 0) <= LINE_LENGTH:
+        return f"{head} = {call}({'(' if call else ''}{inner}{')' if call else ''})"
+    if not call:
+        return "\n".join([f"{head} = (", *[f"    {element}," for element in elements], ")"])
+    if 4 + len(inner) + 2 <= LINE_LENGTH:
+        return f"{head} = {call}(\n    ({inner})\n)"
+    return "\n".join([f"{head} = {call}(", "    (", *[f"        {element}," for element in elements], "    )", ")"])
 
 
 def fits(source: str, line_length: int) -> bool:
@@ -189,9 +214,11 @@ def _split_line(line: str) -> list[str]:
             else:
                 lines += [inner + "(", *_explode(body[1:-1], inner + "    "), inner + ")"]
             return lines + [indent + ")"]
-        if len(inner + body) <= LINE_LENGTH:
-            return [indent + head, inner + body, indent + ")"]
-        return [indent + head, *_explode(body, inner), indent + ")"]
+        closer = text[-1]
+        if len(inner + body) <= LINE_LENGTH or closer == "]":
+            # a subscript keeps its one key whole: a trailing comma would make it a tuple
+            return [indent + head, inner + body, indent + closer]
+        return [indent + head, *_explode(body, inner), indent + closer]
     return [line]
 
 

@@ -8,10 +8,24 @@ are in `scalars`, `objects`, `arrays` and `combinators`; the function being writ
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
+from ..pystyle import assigned_collection, black_literals
 from ..schema_tree import Node, trivial
 from . import arrays, combinators, objects, scalars
 from .inline import inline_here, only_ref
-from .source import Check, all_true, any_true, expected_text, negate, pointer_slug, safe_comment
+from .source import (
+    Check,
+    all_true,
+    any_true,
+    expected_text,
+    negate,
+    pointer_slug,
+    python_literal,
+    safe_comment,
+    tuple_literal,
+)
 from .writer import PARAMETER_PATH, FunctionWriter, Mode, PointerSource
 
 
@@ -53,6 +67,21 @@ class ModuleCompiler:
             self.uses_re = self.uses_re or "re.compile(" in source
             self.constant_lines.append(f"{name}: {annotation} = {source}")
         return self.constants[key]
+
+    def collection(self, kind: str, annotation: str, values: Sequence[Any], hint: str, call: str = "") -> str:
+        """A module-level tuple (or `call(tuple)`, such as a frozenset) of JSON values, written in black's layout
+        directly when it is long (one value a line) instead of as one line split afterwards."""
+        source = tuple_literal(values)
+        source = f"{call}({source})" if call else source
+        key = (kind, source)
+        known = key in self.constants
+        name = self.constant(kind, annotation, source, hint)
+        if not known:
+            elements = [black_literals(python_literal(value)) for value in values]
+            written = assigned_collection(f"{name}: {annotation}", elements, call)
+            if written is not None:
+                self.constant_lines[-1] = written
+        return name
 
     def hint(self, node: Node) -> str:
         return pointer_slug(node.pointer)

@@ -6,7 +6,7 @@ from contextlib import nullcontext
 from typing import TYPE_CHECKING
 
 from ..schema_tree import Node, trivial
-from .source import negate, tuple_literal
+from .source import negate
 from .writer import FunctionWriter, PointerSource
 
 if TYPE_CHECKING:
@@ -78,7 +78,7 @@ def emit_additional(c: ModuleCompiler, w: FunctionWriter, node: Node) -> None:
     var = w.var
     hint = c.hint(node)
     declared = [name for name, _ in node.properties]
-    names = c.constant("properties", "frozenset[str]", "frozenset(" + tuple_literal(declared) + ")", hint)
+    names = c.collection("properties", "frozenset[str]", declared, hint, "frozenset")
     joined = None
     if node.pattern_properties:
         source = "|".join(pattern for pattern, _ in node.pattern_properties)

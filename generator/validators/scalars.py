@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..dialects import DRAFT2020, FORMATS
 from ..schema_tree import Node
-from .source import Check, python_literal, tuple_literal
+from .source import Check, python_literal
 
 if TYPE_CHECKING:
     from .compiler import ModuleCompiler
@@ -97,10 +97,10 @@ def enum_check(c: ModuleCompiler, node: Node, var: str, known_string: bool = Fal
         return None
     hint = c.hint(node)
     values = node.enum
-    shown = c.constant("values", "tuple[Any, ...]", tuple_literal(values), hint)
+    shown = c.collection("values", "tuple[Any, ...]", values, hint)
     message = f"{c.helper('enum_message')}({var}, {shown})"
     if values and all(isinstance(value, str) for value in values):
-        fast = c.constant("enum", "frozenset[str]", "frozenset(" + tuple_literal(values) + ")", hint)
+        fast = c.collection("enum", "frozenset[str]", values, hint, "frozenset")
         if known_string:
             return Check(f"{var} not in {fast}", f"{var} in {fast}", "enum", message)
         return Check(
@@ -113,7 +113,7 @@ def enum_check(c: ModuleCompiler, node: Node, var: str, known_string: bool = Fal
         value for value in values if isinstance(value, (str, int, float)) and not isinstance(value, bool)
     ]
     hashable += [None] if any(value is None for value in values) else []
-    fast = c.constant("enum", "frozenset[Any]", "frozenset(" + tuple_literal(hashable) + ")", hint)
+    fast = c.collection("enum", "frozenset[Any]", hashable, hint, "frozenset")
     ok = f"{c.helper('in_enum')}({var}, {fast}, {shown})"
     return Check(f"not {ok}", ok, "enum", message)
 
