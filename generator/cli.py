@@ -214,7 +214,7 @@ def run_lint(schemas: Path, strict: bool) -> int:
     findings = lint(schemas)
     _print_findings(findings, sys.stdout)
     errors = sum(1 for finding in findings if finding.severity == "error")
-    warnings = len(findings) - errors
+    warnings = sum(1 for finding in findings if finding.severity == "warning")
     if errors or (strict and warnings):
         print(f"{errors} error(s), {warnings} warning(s) in {schemas.as_posix()}", file=sys.stderr)
         return EXIT_FINDINGS

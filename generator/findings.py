@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Severity = Literal["error", "warning"]
+Severity = Literal["error", "warning", "note"]
+"""A note informs (lint shows it) and never fails a command, not even `lint --strict`."""
 
 
 @dataclass(frozen=True, order=True)
@@ -28,7 +29,7 @@ class Finding:
             where = f"{self.path}:{self.line}:{self.column or 1}"
         else:
             where = f"{self.path}:{self.pointer or '/'}"
-        prefix = "warning: " if self.severity == "warning" else ""
+        prefix = "" if self.severity == "error" else f"{self.severity}: "
         return f"{where}: {prefix}{self.message}"
 
 

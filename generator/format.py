@@ -53,10 +53,11 @@ def format_source(source: str) -> str:
     """The source as black formats it; a source black cannot parse is returned as it is (the build then refuses
     it as not valid Python, naming its schema, before anything is written)."""
     import black
+    from black.parsing import InvalidInput
 
     try:
         return black.format_str(source, mode=_black_mode())  # type: ignore[arg-type]
-    except black.InvalidInput:
+    except InvalidInput:
         return source
 
 
