@@ -134,13 +134,17 @@ class BackgroundSender:
         if max_queue_size < 1:
             raise ValueError(f"max_queue_size must be at least 1, not {max_queue_size}")
         if flush_interval <= 0 or block_timeout < 0 or exit_timeout < 0:
-            raise ValueError("flush_interval must be positive; block_timeout and exit_timeout cannot be negative")
+            raise ValueError(
+                "flush_interval must be positive; block_timeout and exit_timeout cannot be negative"
+            )
         if not isinstance(overflow, OverflowPolicy):
             raise TypeError(f"overflow must be an OverflowPolicy, not {overflow!r}")
         self._owns_client = client is None
         self._client = client if client is not None else NetmeraClient()
         client_limits = self._client.settings.batch_limits
-        self._limits = BatchLimits(client_limits.max_ext_ids, client_limits.max_bytes, max_events=batch_size)
+        self._limits = BatchLimits(
+            client_limits.max_ext_ids, client_limits.max_bytes, max_events=batch_size
+        )
         self._max_queue_size = max_queue_size
         self._batch_size = batch_size
         self._flush_interval = flush_interval
@@ -229,7 +233,11 @@ class BackgroundSender:
         with self._lock:
             reason = "closed" if self._closing else None
             queue = self._queue
-            if reason is None and len(queue) >= self._max_queue_size and self._overflow is OverflowPolicy.BLOCK:
+            if (
+                reason is None
+                and len(queue) >= self._max_queue_size
+                and self._overflow is OverflowPolicy.BLOCK
+            ):
                 deadline = time.monotonic() + self._block_timeout
                 while len(self._queue) >= self._max_queue_size and not self._closing:
                     remaining = deadline - time.monotonic()
@@ -256,7 +264,9 @@ class BackgroundSender:
         # Warn on the 1st, 2nd, 4th, 8th... drop: visible, without flooding the log when the queue
         # stays full.
         if dropped & (dropped - 1) == 0:
-            _log.warning("dropped event %s (%s); %d events dropped so far", event.name, reason, dropped)
+            _log.warning(
+                "dropped event %s (%s); %d events dropped so far", event.name, reason, dropped
+            )
         if self._on_drop is not None:
             self._call_back(self._on_drop, UndeliveredEvent.of(event, reason))
         return False
@@ -392,7 +402,12 @@ class BackgroundSender:
             while True:
                 queue = self._queue
                 if queue:
-                    if not wait or self._closing or self._taken < self._flush_to or len(queue) >= self._batch_size:
+                    if (
+                        not wait
+                        or self._closing
+                        or self._taken < self._flush_to
+                        or len(queue) >= self._batch_size
+                    ):
                         break
                     remaining = self._oldest + self._flush_interval - time.monotonic()
                     if remaining <= 0:
@@ -421,15 +436,22 @@ class BackgroundSender:
                 len(batch),
                 exc_info=True,
             )
-            report = BatchReport(failure=NetmeraError(f"unexpected {type(exc).__name__}"), unsent=list(batch.events))
+            report = BatchReport(
+                failure=NetmeraError(f"unexpected {type(exc).__name__}"), unsent=list(batch.events)
+            )
         self._settle(batch, report)
 
     def _settle(self, batch: Batch, report: BatchReport) -> None:
         reason = self._give_up_reason
         failed = len(report.rejected) + (0 if report.abandoned else len(report.unsent))
         if report.rejected and self._on_error is not None:
-            rejected = [UndeliveredEvent(r.index, r.name, "rejected", r.ext_id, r.payload) for r in report.rejected]
-            result = FireResult(report.sent, report.requests, report.retried, tuple(report.rejected))
+            rejected = [
+                UndeliveredEvent(r.index, r.name, "rejected", r.ext_id, r.payload)
+                for r in report.rejected
+            ]
+            result = FireResult(
+                report.sent, report.requests, report.retried, tuple(report.rejected)
+            )
             self._call_back(self._on_error, EventsRejectedError(report.rejected, result), rejected)
         if report.failure is not None:
             _log.warning(
@@ -478,7 +500,9 @@ def _describe(error: NetmeraError) -> str:
     if status is None:
         return type(error).__name__
     code = getattr(error, "code", None)
-    return f"{type(error).__name__} HTTP {status}" + (f", Netmera code {code}" if code is not None else "")
+    return f"{type(error).__name__} HTTP {status}" + (
+        f", Netmera code {code}" if code is not None else ""
+    )
 
 
 _LIVE_SENDERS: weakref.WeakSet[BackgroundSender] = weakref.WeakSet()

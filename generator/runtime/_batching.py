@@ -31,9 +31,14 @@ class BatchLimits:
 
     def __post_init__(self) -> None:
         if not 1 <= self.max_ext_ids <= MAX_EXT_IDS_PER_REQUEST:
-            raise ValueError(f"max_ext_ids must be between 1 and {MAX_EXT_IDS_PER_REQUEST}, not {self.max_ext_ids}")
+            raise ValueError(
+                f"max_ext_ids must be between 1 and {MAX_EXT_IDS_PER_REQUEST}, "
+                f"not {self.max_ext_ids}"
+            )
         if self.max_bytes < _MIN_REQUEST_BYTES:
-            raise ValueError(f"max_request_bytes must be at least {_MIN_REQUEST_BYTES}, not {self.max_bytes}")
+            raise ValueError(
+                f"max_request_bytes must be at least {_MIN_REQUEST_BYTES}, not {self.max_bytes}"
+            )
         if self.max_events is not None and self.max_events < 1:
             raise ValueError(f"batch_size must be at least 1, not {self.max_events}")
 
@@ -62,7 +67,10 @@ class Batch:
 
     @property
     def events(self) -> list[EncodedEvent]:
-        return [EncodedEvent.from_data(position, data) for position, data in zip(self.positions, self.datas)]
+        return [
+            EncodedEvent.from_data(position, data)
+            for position, data in zip(self.positions, self.datas)
+        ]
 
     def halves(self) -> tuple[Batch, Batch]:
         middle = len(self.datas) // 2
@@ -145,7 +153,9 @@ class EventSource:
         invalid."""
         for index, payload in enumerate(payloads):
             if not isinstance(payload, Mapping):
-                raise TypeError(f"fire_payloads() takes dicts; argument #{index} is {type(payload).__name__}")
+                raise TypeError(
+                    f"fire_payloads() takes dicts; argument #{index} is {type(payload).__name__}"
+                )
         violations = validate(payloads)
         if violations:
             raise EventValidationError(violations)

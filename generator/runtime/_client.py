@@ -155,7 +155,9 @@ class NetmeraClient:
             failure = self._pipeline(first, second, batches, tally)
         return tally.finish(failure)
 
-    def _pipeline(self, first: Batch, second: Batch, rest: Iterator[Batch], tally: CallTally) -> NetmeraError | None:
+    def _pipeline(
+        self, first: Batch, second: Batch, rest: Iterator[Batch], tally: CallTally
+    ) -> NetmeraError | None:
         """Send batches in order, one request in flight, encoding the next batch while the server
         works on the current one.
 

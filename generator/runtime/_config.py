@@ -65,9 +65,14 @@ def resolve_api_key(api_key: str | None) -> Secret:
     value = api_key if api_key is not None else os.environ.get(API_KEY_ENV_VAR)
     value = (value or "").strip()
     if not value:
-        raise ValueError(f"no Netmera API key: pass api_key=... or set the {API_KEY_ENV_VAR} environment variable")
+        raise ValueError(
+            f"no Netmera API key: pass api_key=... "
+            f"or set the {API_KEY_ENV_VAR} environment variable"
+        )
     if not value.isprintable() or not value.isascii():
-        raise ValueError("the Netmera API key contains characters that cannot be sent in an HTTP header")
+        raise ValueError(
+            "the Netmera API key contains characters that cannot be sent in an HTTP header"
+        )
     return Secret(value)
 
 
@@ -81,7 +86,9 @@ def fire_events_url(base_url: str) -> str:
     except httpx.InvalidURL as exc:
         raise ValueError(f"invalid base_url {base_url!r}: {exc}") from None
     if url.scheme not in ("http", "https") or not url.host:
-        raise ValueError(f"base_url must be an http:// or https:// URL with a host, not {base_url!r}")
+        raise ValueError(
+            f"base_url must be an http:// or https:// URL with a host, not {base_url!r}"
+        )
     if url.query or url.fragment:
         raise ValueError(f"base_url must not have a query or fragment: {base_url!r}")
     if url.scheme == "http" and not _is_loopback(url.host):
@@ -155,9 +162,13 @@ class ClientSettings:
             url=fire_events_url(base_url),
             api_key=resolve_api_key(api_key),
             timeout=resolve_timeout(timeout),
-            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
+            limits=httpx.Limits(
+                max_connections=max_connections, max_keepalive_connections=max_connections
+            ),
             retry=retry,
-            batch_limits=BatchLimits(max_ext_ids=max_ext_ids_per_request, max_bytes=max_request_bytes),
+            batch_limits=BatchLimits(
+                max_ext_ids=max_ext_ids_per_request, max_bytes=max_request_bytes
+            ),
             isolate_rejected=isolate_rejected,
         )
 

@@ -121,7 +121,8 @@ def deliver(
                 first, second = part.halves()
                 pending += (second, first)
                 _log.info(
-                    "fireEvents refused %d events (HTTP %d, Netmera code %s); splitting them to find the refused ones",
+                    "fireEvents refused %d events (HTTP %d, Netmera code %s); "
+                    "splitting them to find the refused ones",
                     len(part),
                     error.status_code,
                     error.code,
@@ -177,7 +178,9 @@ def _send_with_retries(
     """Post ``batch`` until it is accepted; raise the final error when retrying must stop."""
     started = time.monotonic()
     attempts = 0
-    maybe_recorded = False  # whether the last failed attempt may have been recorded by Netmera all the same
+    maybe_recorded = (
+        False  # whether the last failed attempt may have been recorded by Netmera all the same
+    )
     while True:
         attempts += 1
         report.requests += 1
@@ -193,7 +196,9 @@ def _send_with_retries(
                 return
             code, message = parse_error_body(reply.content, reply.reason_phrase)
             retry_after = parse_retry_after(reply.headers.get("retry-after"))
-            error = api_error(status, code, secret.redact(message), attempts=attempts, retry_after=retry_after)
+            error = api_error(
+                status, code, secret.redact(message), attempts=attempts, retry_after=retry_after
+            )
             retryable = is_retryable_status(status)
             maybe_recorded = status != 429  # throttled requests are refused before processing
             # Log lines name statuses and codes, not the server's message: it may quote what we
@@ -207,14 +212,17 @@ def _send_with_retries(
             maybe_recorded = not isinstance(reply, _NOT_SENT_ERRORS)
             cause = type(reply).__name__
         else:
-            raise TypeError(f"a Post step must be answered with a response or a transport error, not {reply!r}")
+            raise TypeError(
+                f"a Post step must be answered with a response or a transport error, not {reply!r}"
+            )
         if not retryable:
             raise error
         delay = retry.delay_before_retry(attempts, time.monotonic() - started, retry_after, rng)
         if delay is None:
             raise error
         _log.info(
-            "fireEvents request with %d events failed (%s); retrying in %.2f s (attempt %d of at most %d)",
+            "fireEvents request with %d events failed (%s); "
+            "retrying in %.2f s (attempt %d of at most %d)",
             len(batch),
             cause,
             delay,

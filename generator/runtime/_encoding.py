@@ -33,7 +33,9 @@ class EncodedEvent(NamedTuple):
 
     def __repr__(self) -> str:
         # Never the ext_id or the data: reprs end up in logs.
-        return f"EncodedEvent(position={self.position!r}, name={self.name!r}, size={len(self.data)})"
+        return (
+            f"EncodedEvent(position={self.position!r}, name={self.name!r}, size={len(self.data)})"
+        )
 
     @classmethod
     def from_data(cls, position: int, data: bytes) -> EncodedEvent:

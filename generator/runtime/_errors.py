@@ -72,12 +72,17 @@ class NetmeraAPIError(NetmeraError):
 
     def __str__(self) -> str:
         where = (
-            f"HTTP {self.status_code}" if self.code is None else f"HTTP {self.status_code}, Netmera code {self.code}"
+            f"HTTP {self.status_code}"
+            if self.code is None
+            else f"HTTP {self.status_code}, Netmera code {self.code}"
         )
         return f"{where}: {self.message}" if self.message else where
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(status_code={self.status_code!r}, code={self.code!r}, message={self.message!r})"
+        return (
+            f"{type(self).__name__}(status_code={self.status_code!r}, code={self.code!r}, "
+            f"message={self.message!r})"
+        )
 
 
 class NetmeraAuthError(NetmeraAPIError):
@@ -107,7 +112,9 @@ class EventsRejectedError(NetmeraAPIError):
 
     def __str__(self) -> str:
         first = self.rejected[0]
-        total = self.result.sent + len(self.rejected) if self.result is not None else len(self.rejected)
+        total = (
+            self.result.sent + len(self.rejected) if self.result is not None else len(self.rejected)
+        )
         return f"Netmera refused {len(self.rejected)} of {total} events; first: {first.describe()}"
 
 
@@ -116,8 +123,12 @@ class EventValidationError(NetmeraError, ValueError):
 
     def __init__(self, violations: Sequence[Violation]) -> None:
         self.violations = tuple(violations)
-        lines = [f"#{v.index} {v.event or '?'} {v.pointer or '/'}: {v.message}" for v in self.violations]
-        super().__init__(f"{len(lines)} schema violation(s), nothing was sent:\n  " + "\n  ".join(lines))
+        lines = [
+            f"#{v.index} {v.event or '?'} {v.pointer or '/'}: {v.message}" for v in self.violations
+        ]
+        super().__init__(
+            f"{len(lines)} schema violation(s), nothing was sent:\n  " + "\n  ".join(lines)
+        )
 
 
 class EventEncodingError(NetmeraError, ValueError):

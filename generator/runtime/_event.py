@@ -26,11 +26,17 @@ class EventModel(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _refuse_unknown_arguments(cls, data: Any, info: ValidationInfo) -> Any:
-        if isinstance(data, dict) and info.context is None and cls.model_config.get("extra") == "allow":
+        if (
+            isinstance(data, dict)
+            and info.context is None
+            and cls.model_config.get("extra") == "allow"
+        ):
             known = _known_keys(cls)
             unknown = [key for key in data if key not in known]
             if unknown:
-                raise ValueError(f"unexpected keyword argument(s): {', '.join(map(repr, sorted(unknown)))}")
+                raise ValueError(
+                    f"unexpected keyword argument(s): {', '.join(map(repr, sorted(unknown)))}"
+                )
         return data
 
 
@@ -69,7 +75,9 @@ class Event(EventModel):
 
     def to_json(self) -> bytes:
         """`to_payload()` as compact JSON, serialised straight from the model (the client's hot path)."""
-        attributes = self.__pydantic_serializer__.to_json(self, by_alias=True, exclude_unset=True, exclude=_EXT_ID_ONLY)
+        attributes = self.__pydantic_serializer__.to_json(
+            self, by_alias=True, exclude_unset=True, exclude=_EXT_ID_ONLY
+        )
         head = b'{"extId":' + to_json(self.ext_id) + b',"name":' + to_json(self.EVENT_NAME)
         return head + (b"}" if attributes == b"{}" else b"," + attributes[1:])
 

@@ -28,7 +28,9 @@ class RejectedEvent:
 
     def describe(self) -> str:
         where = (
-            f"HTTP {self.status_code}" if self.code is None else f"HTTP {self.status_code}, Netmera code {self.code}"
+            f"HTTP {self.status_code}"
+            if self.code is None
+            else f"HTTP {self.status_code}, Netmera code {self.code}"
         )
         return f"{self.name} #{self.index}: {where}: {self.message}"
 

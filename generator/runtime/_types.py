@@ -29,7 +29,9 @@ EPOCH_MILLIS_MIN = -62135596800000
 EPOCH_MILLIS_MAX = 253402300799999
 """Epoch milliseconds of 0001-01-01 and 9999-12-31T23:59:59.999Z, the instants a datetime can hold."""
 _MILLISECOND = timedelta(milliseconds=1)
-_RFC3339_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$", re.ASCII)
+_RFC3339_DATETIME = re.compile(
+    r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$", re.ASCII
+)
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
 
 
@@ -138,10 +140,14 @@ Int32 = Annotated[JsonInt, Field(ge=INT32_MIN, le=INT32_MAX)]
 Int64 = Annotated[JsonInt, Field(ge=INT64_MIN, le=INT64_MAX)]
 """Netmera's Long: a 64-bit signed integer (bool refused)."""
 
-DateTime = Annotated[datetime, BeforeValidator(_parse_datetime), PlainSerializer(_format_datetime, return_type=str)]
+DateTime = Annotated[
+    datetime, BeforeValidator(_parse_datetime), PlainSerializer(_format_datetime, return_type=str)
+]
 """A timezone-aware instant sent as an RFC 3339 string."""
 
-IsoDate = Annotated[date, BeforeValidator(_parse_date), PlainSerializer(_format_date, return_type=str)]
+IsoDate = Annotated[
+    date, BeforeValidator(_parse_date), PlainSerializer(_format_date, return_type=str)
+]
 """A calendar date sent as YYYY-MM-DD."""
 
 EpochMillis = Annotated[
@@ -158,7 +164,9 @@ class Matches:
     def __init__(self, pattern: str) -> None:
         self.pattern = re.compile(pattern)
 
-    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
         return core_schema.no_info_after_validator_function(self._check, handler(source))
 
     def _check(self, value: str) -> str:

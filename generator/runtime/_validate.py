@@ -81,7 +81,9 @@ def _load_validators() -> dict[str, Check]:
 def validate(payload: Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> list[Violation]:
     """Every violation in a payload: one event object or a list of them. Empty when the payload is valid."""
     validators = _validators if _validators is not None else _load_validators()
-    issues: list[Any] = []  # returned as is when it stays empty: a valid payload allocates nothing else
+    issues: list[Any] = (
+        []
+    )  # returned as is when it stays empty: a valid payload allocates nothing else
     if type(payload) is dict:
         name = payload.get("name")
         check = (validators.get(name) or _load_validator(name)) if type(name) is str else None
@@ -146,12 +148,16 @@ def _violation(index: int, event: str | None, issue: Issue) -> Violation:
 _new_violation = object.__new__
 
 
-def _check_unusual_item(index: int, item: Any, validators: Mapping[str, Check], violations: list[Violation]) -> None:
+def _check_unusual_item(
+    index: int, item: Any, validators: Mapping[str, Check], violations: list[Violation]
+) -> None:
     """Items that cannot go straight to their event's check: other mappings, non-objects, unknown or missing names."""
     if not isinstance(item, dict) and isinstance(item, Mapping):
         item = dict(item)
     if not isinstance(item, dict):
-        violations.append(Violation(index, None, "", f"an event must be an object, not {_kind(item)}", "type"))
+        violations.append(
+            Violation(index, None, "", f"an event must be an object, not {_kind(item)}", "type")
+        )
         return
     name = item.get("name")
     event = name if isinstance(name, str) else None
@@ -214,7 +220,9 @@ def json_equal(one: Any, two: Any) -> bool:
     if isinstance(one, Sequence) and isinstance(two, Sequence):
         return len(one) == len(two) and all(json_equal(a, b) for a, b in zip(one, two))
     if isinstance(one, Mapping) and isinstance(two, Mapping):
-        return len(one) == len(two) and all(key in two and json_equal(value, two[key]) for key, value in one.items())
+        return len(one) == len(two) and all(
+            key in two and json_equal(value, two[key]) for key, value in one.items()
+        )
     return bool(_unbool(one) == _unbool(two))
 
 
@@ -272,7 +280,9 @@ _DATE_TIME = re.compile(
     r"(?:Z|[+-](?:[01]\d|2[0123]):[0-5]\d)$",
     re.ASCII,
 )
-_HOSTNAME = re.compile(r"^((?![-])[-A-Z\d]{1,63}(?<!-)[.])*(?!-)[-A-Z\d]{1,63}(?<!-)[.]?$", re.IGNORECASE)
+_HOSTNAME = re.compile(
+    r"^((?![-])[-A-Z\d]{1,63}(?<!-)[.])*(?!-)[-A-Z\d]{1,63}(?<!-)[.]?$", re.IGNORECASE
+)
 
 _IPV6_LITERAL = (
     r"(?:(?:[0-9A-Fa-f]{1,4}:){6}(?:[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]{1,4}|(?:(?:25[0-5]|2[0-4][0-9]|[01]?[0-9]["

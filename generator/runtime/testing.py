@@ -321,10 +321,14 @@ class FakeNetmera:
         except ValueError:
             return _netmera_error(400, INVALID_JSON, "Invalid JSON")
         if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
-            return _netmera_error(400, INVALID_JSON, "Invalid JSON: expected an array of event objects")
+            return _netmera_error(
+                400, INVALID_JSON, "Invalid JSON: expected an array of event objects"
+            )
         ext_ids = {json.dumps(item.get("extId")) for item in items}
         if len(ext_ids) > self.max_ext_ids:
-            return _problem(400, "Bad Request", f"at most {self.max_ext_ids} distinct extIds per request")
+            return _problem(
+                400, "Bad Request", f"at most {self.max_ext_ids} distinct extIds per request"
+            )
         for item in items:
             if item.get("name") in self.unknown_events:
                 return _netmera_error(400, EVENT_NOT_FOUND, f"Event not found: {item['name']}")
@@ -515,10 +519,16 @@ class _Handler(BaseHTTPRequestHandler):
 def main(argv: Sequence[str] | None = None) -> int:
     """Run a FakeNetmera until interrupted, printing its URL on the first line of output."""
     module = __spec__.name if __spec__ is not None else "testing"
-    parser = argparse.ArgumentParser(prog=f"python -m {module}", description="Serve a fake Netmera fireEvents API.")
-    parser.add_argument("--port", type=int, default=0, help="port to listen on (default: a free one)")
+    parser = argparse.ArgumentParser(
+        prog=f"python -m {module}", description="Serve a fake Netmera fireEvents API."
+    )
+    parser.add_argument(
+        "--port", type=int, default=0, help="port to listen on (default: a free one)"
+    )
     parser.add_argument("--api-key", default=DEFAULT_FAKE_API_KEY, help="the API key to accept")
-    parser.add_argument("--no-schema-check", action="store_true", help="accept any event name and attributes")
+    parser.add_argument(
+        "--no-schema-check", action="store_true", help="accept any event name and attributes"
+    )
     options = parser.parse_args(argv)
 
     stop = threading.Event()
@@ -526,7 +536,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     def on_signal(signum: int, frame: FrameType | None) -> None:
         stop.set()
 
-    if threading.current_thread() is threading.main_thread():  # signal handlers can only be set there
+    if (
+        threading.current_thread() is threading.main_thread()
+    ):  # signal handlers can only be set there
         signal.signal(signal.SIGTERM, on_signal)
     with FakeNetmera(
         options.api_key,
@@ -536,7 +548,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ) as fake:
         print(fake.url, flush=True)
         print(
-            f"fake Netmera serving {FIRE_EVENTS_PATH}, accepting API key {options.api_key!r}; Ctrl-C stops it",
+            f"fake Netmera serving {FIRE_EVENTS_PATH}, accepting API key {options.api_key!r}; "
+            "Ctrl-C stops it",
             file=sys.stderr,
             flush=True,
         )
