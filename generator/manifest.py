@@ -23,12 +23,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 MANIFEST_NAME = ".netmera-codegen.json"
 FORMAT_VERSION = 1
+MAX_MANIFEST_BYTES = 64 * 1024 * 1024
+"""A larger file in the manifest's place is not ours: ignored (a full build), not read into memory."""
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def sha256_text(text: str) -> str:
@@ -67,13 +71,18 @@ class Manifest:
                 for path, entry in sorted(self.files.items())
             },
         }
-        return json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+        text = json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False)
+        # A file name the file system could not decode holds lone surrogates: JSON escapes them, UTF-8 cannot.
+        return _SURROGATE.sub(lambda match: f"\\u{ord(match.group()):04x}", text) + "\n"
 
     @classmethod
     def read(cls, out_dir: Path) -> Manifest | None:
         """The manifest in `out_dir`, or None when there is none or it cannot be used."""
         try:
-            data = json.loads((out_dir / MANIFEST_NAME).read_text(encoding="utf-8"))
+            path = out_dir / MANIFEST_NAME
+            if path.stat().st_size > MAX_MANIFEST_BYTES:
+                return None
+            data = json.loads(path.read_text(encoding="utf-8"))
             if data.get("generator") != "netmera-codegen" or data.get("manifest") != FORMAT_VERSION:
                 return None
             settings = {str(key): str(value) for key, value in data["settings"].items()}
@@ -87,7 +96,7 @@ class Manifest:
                 )
                 for path, entry in data["files"].items()
             }
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
             return None
         return cls(settings=settings, files=files, inputs=inputs)
 
