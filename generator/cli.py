@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import keyword
+import os
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -20,7 +21,7 @@ from typing import Any
 
 from . import __version__
 from .config import ConfigError, FileConfig, load_config, version_problem
-from .findings import Finding
+from .findings import errors_in
 from .folders import UsageError, check_build_folders, check_schemas_folder, event_schema_findings
 from .format import DEFAULT_FORMATTER, FORMATTERS, FormatterError
 from .manifest import MANIFEST_NAME, Manifest
@@ -216,12 +217,13 @@ def _bar() -> Iterator[_Bar]:
 
 def _build(options: Options, findings: Reporter) -> BuildResult | None:
     """The build's result, or None when it failed (its findings and a summary are printed either way)."""
-    missing = event_schema_findings(options.schemas)
-    if missing:
-        result = BuildResult(findings=missing)
+    folder = event_schema_findings(options.schemas)
+    if errors_in(folder):
+        result = BuildResult(findings=folder)
     else:
         with _bar() as bar:
             result = build(options, previous=Manifest.read(options.out), reporter=bar)
+        result.findings[:0] = folder
     findings.findings(result.findings)
     if result.ok:
         return result
@@ -304,7 +306,9 @@ def run_lint(args: argparse.Namespace, config: FileConfig) -> int:
 
     schemas = _setting(args, config, "schemas", DEFAULT_SCHEMAS)
     check_schemas_folder(schemas)
-    findings: list[Finding] = event_schema_findings(schemas) or lint(schemas)
+    findings = event_schema_findings(schemas)
+    if not errors_in(findings):
+        findings += lint(schemas)
     Reporter.to(sys.stdout, args.output_format, args.quiet).findings(findings)
     errors, warnings = counts(findings)
     failed = bool(errors or (args.strict and warnings))
@@ -376,3 +380,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ConfigError, UsageError, FormatterError) as error:
         print(f"netmera-codegen: {printable(str(error))}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:  # `check --diff | head`: the reader left; say nothing more
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_FINDINGS

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from .findings import Finding, errors_in
+from .folders import event_schema_findings
 from .payload_files import PayloadFileError, read_payload_file
 from .report import OutputFormat, Reporter, finding_json, github_annotation, json_text
 from .validator_compile import compile_package, load_in_memory
@@ -38,6 +39,9 @@ def compile_schemas_dir(schemas_dir: Path) -> tuple[Any | None, list[Finding]]:
     from .bundle import bundle_events
     from .load import load_schemas
 
+    missing = errors_in(event_schema_findings(schemas_dir))
+    if missing:
+        return None, missing
     files, findings = load_schemas(schemas_dir)
     events, bundle_findings = bundle_events(files, schemas_dir)
     findings += bundle_findings
@@ -82,7 +86,10 @@ def run_validate(
         bad_items = sum(len({v["index"] for v in report["violations"]}) for report in reports)
         read = sum(1 for report in reports if report["error"] is None)
         summary = f"{items} item(s) in {read} file(s): "
-        summary += f"{violations} violation(s) in {bad_items} item(s)" if violations else "all valid"
+        if violations:
+            summary += f"{violations} violation(s) in {bad_items} item(s)"
+        else:
+            summary += "no violations in what could be read" if unreadable else "all valid"
         if unreadable:
             summary += f"; {unreadable} file(s) could not be read in full"
         stderr.write(summary + "\n")

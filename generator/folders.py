@@ -41,8 +41,9 @@ def check_build_folders(schemas: Path, out: Path, templates: Path | None) -> Non
             raise UsageError(f"{where} {display_path(folder)} is {kind}")
     resolved_out, resolved_schemas = out.resolve(), schemas.resolve()
     if resolved_out == resolved_schemas or resolved_out.is_relative_to(resolved_schemas):
+        where = "is" if resolved_out == resolved_schemas else "is inside"
         raise UsageError(
-            f"output folder {display_path(out)} is inside the schemas folder {display_path(schemas)}: "
+            f"output folder {display_path(out)} {where} the schemas folder {display_path(schemas)}: "
             "generated files would be read as schemas; choose an output folder outside it"
         )
     if templates is not None and not templates.is_dir():
@@ -51,18 +52,22 @@ def check_build_folders(schemas: Path, out: Path, templates: Path | None) -> Non
 
 
 def event_schema_findings(schemas: Path) -> list[Finding]:
-    """The finding for a schemas folder without a single event schema (missing, empty, or shared files only)."""
+    """Findings about the schemas folder as a whole: missing, or without a single event schema (errors), and
+    `*.json` entries that are neither files nor folders, such as a FIFO (warnings: they are skipped)."""
     shown = display_path(schemas)
     if not schemas.is_dir():
         return [Finding(shown, "", "schemas folder not found")]
-    for path in schemas.rglob("*" + SCHEMA_SUFFIX):
-        if path.is_file() and not path.name.startswith(SHARED_PREFIX):
-            return []
-    return [
-        Finding(
-            shown,
-            "",
+    findings = []
+    events = 0
+    for path in sorted(schemas.rglob("*" + SCHEMA_SUFFIX)):
+        if path.is_file():
+            events += not path.name.startswith(SHARED_PREFIX)
+        elif path.exists() and not path.is_dir():
+            findings.append(Finding(display_path(path), "", "not a regular file: skipped", severity="warning"))
+    if not events:
+        message = (
             f"no event schemas in {shown}: an event schema is a {SCHEMA_SUFFIX} file whose name does not start "
-            f"with {SHARED_PREFIX!r} (those hold shared definitions)",
+            f"with {SHARED_PREFIX!r} (those hold shared definitions)"
         )
-    ]
+        findings.append(Finding(shown, "", message))
+    return findings

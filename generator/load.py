@@ -100,6 +100,11 @@ def load_schemas(schemas_dir: Path) -> tuple[list[SchemaFile], list[Finding]]:
     if not schemas_dir.is_dir():
         return files, [Finding(display_path(schemas_dir), "", "schemas folder not found")]
     for path in find_schema_files(schemas_dir):
+        undecodable = _lone_surrogate(path.relative_to(schemas_dir).as_posix())
+        if undecodable is not None:  # the file system's bytes were not UTF-8: no output file could name it
+            message = f"the file name is not UTF-8 text ({undecodable}): rename the file"
+            findings.append(Finding(display_path(path), "", message))
+            continue
         try:
             with path.open("rb") as handle:
                 raw = handle.read(MAX_SCHEMA_BYTES + 1)
