@@ -271,7 +271,7 @@ def _plan(options: Options, package: Package, events: list[EventSchema], env: ji
         "distribution": package.name.replace("_", "-"),
         "version": options.version,
         "events": package.events,
-        "package_sources": f"{folder}/",
+        "package_sources": printable(f"{folder}/"),  # a folder name may hold line breaks or undecodable bytes
         "runtime_exports": RUNTIME_EXPORTS,
         "public_names": sorted(
             [name for _, names in RUNTIME_EXPORTS for name in names] + [event.class_name for event in package.events]
