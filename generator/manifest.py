@@ -31,7 +31,7 @@ from typing import Any
 MANIFEST_NAME = ".netmera-codegen.json"
 FORMAT_VERSION = 1
 MAX_MANIFEST_BYTES = 64 * 1024 * 1024
-"""A larger file in the manifest's place is not ours: ignored (a full build), not read into memory."""
+"""A larger file where the manifest or a recorded file should be is not ours: not read (it is rebuilt)."""
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -104,9 +104,8 @@ class Manifest:
         """Every recorded file's text, if each one on disk still has the recorded hash; else None."""
         texts = {}
         for path, entry in self.files.items():
-            try:
-                data = (out_dir / path).read_bytes()
-            except OSError:
+            data = _read_bounded(out_dir / path)
+            if data is None:
                 return None
             if sha256_bytes(data) != entry.sha256:
                 return None
@@ -136,13 +135,20 @@ class Reuse:
         entry = self.entries.get(path)
         if entry is None:
             return None
-        try:
-            data = (self.out_dir / path).read_bytes()
-        except OSError:
-            return None
-        if sha256_bytes(data) != entry.sha256:
+        data = _read_bounded(self.out_dir / path)
+        if data is None or sha256_bytes(data) != entry.sha256:
             return None
         try:
             return data.decode("utf-8")
         except UnicodeDecodeError:
             return None
+
+
+def _read_bounded(path: Path) -> bytes | None:
+    """A file's bytes, or None when it cannot be read or is larger than any generated file (it is not ours)."""
+    try:
+        if path.stat().st_size > MAX_MANIFEST_BYTES:
+            return None
+        return path.read_bytes()
+    except OSError:
+        return None

@@ -45,7 +45,7 @@ from .render import (
     uses_schemas,
 )
 from .report import printable
-from .template_checks import python_finding, rendering_finding, template_file, unknown_templates
+from .template_checks import python_finding, rendering_finding, template_file, templates_folder_findings
 from .validator_compile import compile_validator_module, unsupported_keywords, validators_index
 
 DEFAULT_SCHEMAS = Path("schemas")
@@ -341,6 +341,11 @@ def _render_event(package_name: str, event: EventClass, env: jinja2.Environment)
 
 def build(options: Options, previous: Manifest | None = None, reporter: Reporter | None = None) -> BuildResult:
     """Build every output file; with `previous` (the manifest in the output folder), reuse what is unchanged."""
+    template_findings = []
+    if options.templates is not None:
+        template_findings = templates_folder_findings(options.templates, runtime_names())
+        if errors_in(template_findings):
+            return BuildResult(findings=template_findings)
     env = environment(options.templates)
     settings = settings_of(options, env)
     inputs = input_hashes(options.schemas)
@@ -356,8 +361,7 @@ def build(options: Options, previous: Manifest | None = None, reporter: Reporter
         return BuildResult(findings=sorted(set(findings)))
     package = Package(name=options.package, events=tuple(parsed))
     reuse = Reuse(options.out, previous, settings)
-    if options.templates is not None:
-        findings += unknown_templates(options.templates, runtime_names())
+    findings += template_findings
     try:
         planned = _plan(options, package, events, env)
     except Exception as error:  # a user's template failed to load or render: a finding, if a template caused it

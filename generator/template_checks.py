@@ -70,8 +70,8 @@ def python_finding(template: str, output: str, body: str) -> Finding | None:
     return None
 
 
-def unknown_templates(user_templates: Path, runtime_names: Iterable[str]) -> list[Finding]:
-    """A warning for every file in the templates folder that no output file is made from."""
+def templates_folder_findings(user_templates: Path, runtime_names: Iterable[str]) -> list[Finding]:
+    """An error for every template that is not UTF-8 text, a warning for every file no output is made from."""
     plain = {f"package/{name}" for name in runtime_names}
     findings = []
     for path in sorted(user_templates.rglob("*")):
@@ -79,9 +79,18 @@ def unknown_templates(user_templates: Path, runtime_names: Iterable[str]) -> lis
         if not path.is_file() or any(part.startswith(".") or part == "__pycache__" for part in relative.parts):
             continue
         name = relative.as_posix()
-        if name == EVENT_TEMPLATE or name in plain:
-            continue
-        if name.startswith(RENDERED_FOLDERS) and name.endswith(TEMPLATE_SUFFIX):
+        if (
+            name == EVENT_TEMPLATE
+            or name in plain
+            or (name.startswith(RENDERED_FOLDERS) and name.endswith(TEMPLATE_SUFFIX))
+        ):
+            try:
+                path.read_bytes().decode("utf-8")
+            except OSError as error:
+                findings.append(Finding(display_path(path), "", f"cannot read the template: {error.strerror}"))
+            except UnicodeDecodeError as error:
+                message = f"the template is not UTF-8 text (byte {error.start})"
+                findings.append(Finding(display_path(path), "", message))
             continue
         findings.append(
             Finding(

@@ -69,3 +69,14 @@ def test_a_template_matching_no_output_is_a_warning(tmp_path: Path) -> None:
     assert f"{templates / 'project/README.md'}:/: warning: template project/README.md matches no" in stderr
     assert "hidden" not in stderr
     assert (out / "README.md").read_text() != "# mine\n"
+
+
+@pytest.mark.parametrize("name", ["project/README.md.jinja", "package/_client.py"])
+def test_a_template_that_is_not_utf8_is_a_finding(tmp_path: Path, name: str) -> None:
+    templates = tmp_path / "templates"
+    (templates / name).parent.mkdir(parents=True)
+    (templates / name).write_bytes(b"# \xff\xfe\n")
+    result = run_cli("generate", "--schemas", SEED, "--out", tmp_path / "out", "--templates", templates)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert f"{templates / name}:/: error: the template is not UTF-8 text (byte 2)" in result.stderr
+    assert not (tmp_path / "out").exists()
