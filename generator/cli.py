@@ -12,6 +12,7 @@ import difflib
 import keyword
 import os
 import sys
+import textwrap
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -45,13 +46,14 @@ PROGRESS_MIN_FILES = 50
 """A progress bar appears on a terminal only when at least this many files must be formatted."""
 DIFF_CONTEXT = 3
 """Context lines around each change in `check --diff` (as diff -u and black --diff)."""
+HELP_WIDTH = 100
 MAX_DIFF_BYTES = 16 * 1024 * 1024
 """A file on disk larger than this is shown in `check --diff` as replaced, not read."""
 
 EXIT_CODES = """exit status:
   0  success: generated; fresh; no lint errors; every payload valid
-  1  findings: schema errors (nothing written), stale output, lint errors (or warnings with --strict),
-     payload violations
+  1  findings: schema or template errors or a blocked output path (nothing written), stale output,
+     lint errors (or warnings with --strict), payload violations
   2  usage error (bad flag, folder, setting or configuration); for validate also: a payload file or line
      that cannot be read, or schemas with errors, so the payloads could not be checked"""
 
@@ -129,8 +131,11 @@ class Command:
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(
         prog="netmera-codegen",
-        description="Compile Netmera event schemas into a typed Python package. Defaults come from "
-        "[tool.netmera-codegen] in the nearest pyproject.toml; flags override them.",
+        description=textwrap.fill(
+            "Compile Netmera event schemas into a typed Python package. Defaults come from "
+            "[tool.netmera-codegen] in the nearest pyproject.toml; flags override them.",
+            HELP_WIDTH,
+        ),
         epilog=EXIT_CODES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -140,7 +145,7 @@ def parser() -> argparse.ArgumentParser:
         sub = commands.add_parser(
             command.name,
             help=command.summary,
-            description=f"{command.description}\n\nexample:\n  {command.example}",
+            description=f"{textwrap.fill(command.description, HELP_WIDTH)}\n\nexample:\n  {command.example}",
             epilog=EXIT_CODES,
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
