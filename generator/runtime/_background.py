@@ -26,6 +26,7 @@ from typing import Any
 
 from ._batching import Batch, BatchBuilder, BatchLimits
 from ._client import NetmeraClient
+from ._config import check_seconds
 from ._constants import MAX_EXT_IDS_PER_REQUEST
 from ._delivery import BatchReport
 from ._encoding import EncodedEvent, encode_event, encode_payload
@@ -133,10 +134,9 @@ class BackgroundSender:
     ) -> None:
         if max_queue_size < 1:
             raise ValueError(f"max_queue_size must be at least 1, not {max_queue_size}")
-        if flush_interval <= 0 or block_timeout < 0 or exit_timeout < 0:
-            raise ValueError(
-                "flush_interval must be positive; block_timeout and exit_timeout cannot be negative"
-            )
+        check_seconds("flush_interval", flush_interval)
+        check_seconds("block_timeout", block_timeout, zero=True)
+        check_seconds("exit_timeout", exit_timeout, zero=True)
         if not isinstance(overflow, OverflowPolicy):
             raise TypeError(f"overflow must be an OverflowPolicy, not {overflow!r}")
         self._owns_client = client is None
@@ -179,6 +179,8 @@ class BackgroundSender:
         self._worker: threading.Thread | None = None
 
     def __repr__(self) -> str:
+        if not hasattr(self, "_queue"):  # a reporter may show a sender whose construction failed
+            return f"{type(self).__name__}(not started)"
         state = "closed" if self._closed else "closing" if self._closing else "open"
         return f"{type(self).__name__}(client={self._client!r}, queued={len(self._queue)}, {state})"
 
@@ -277,7 +279,7 @@ class BackgroundSender:
         """Send everything queued so far now, and wait up to ``timeout`` seconds for it to be
         settled (sent, refused or failed). Return ``True`` if it was, ``False`` on timeout (sending
         goes on)."""
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + check_seconds("timeout", timeout, zero=True)
         with self._lock:
             target = self._accepted
             self._flush_to = max(self._flush_to, target)
@@ -295,7 +297,7 @@ class BackgroundSender:
         return self._shutdown(timeout, "closed")
 
     def _shutdown(self, timeout: float, reason: str) -> bool:
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + check_seconds("timeout", timeout, zero=True)
         with self._lock:
             if self._closed:
                 return self._settled >= self._accepted
