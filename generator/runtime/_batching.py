@@ -4,7 +4,7 @@ request."""
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,26 +47,45 @@ class Batch:
     """One request: the events' encodings, their positions (in the ``fire()`` call, or the
     background sender's sequence numbers) and the body, a JSON array of the encodings.
 
-    Names and extIds are read back from the encodings only when an event has to be reported, so that
-    the hot path handles nothing but bytes.
+    The hot path handles nothing but bytes; names and extIds are needed only when an event has to be
+    reported, and come from the events the batch was made of (the background sender's queue) or,
+    for ``fire()``, from ``label`` (the call's items, looked up by position).
     """
 
-    __slots__ = ("body", "datas", "positions")
+    __slots__ = ("_events", "_label", "body", "datas", "positions")
 
-    def __init__(self, datas: Sequence[bytes], positions: Sequence[int]) -> None:
+    def __init__(
+        self,
+        datas: Sequence[bytes],
+        positions: Sequence[int],
+        label: Callable[[int], tuple[str, str]] | None = None,
+        events: Sequence[EncodedEvent] | None = None,
+    ) -> None:
         self.datas = datas
         self.positions = positions
         self.body = b"[" + b",".join(datas) + b"]"
+        self._label = label
+        self._events = events
 
     @classmethod
     def of(cls, events: Sequence[EncodedEvent]) -> Batch:
-        return cls([event.data for event in events], [event.position for event in events])
+        return cls(
+            [event.data for event in events], [event.position for event in events], None, events
+        )
 
     def __len__(self) -> int:
         return len(self.datas)
 
     @property
     def events(self) -> list[EncodedEvent]:
+        if self._events is not None:
+            return list(self._events)
+        if self._label is not None:
+            label = self._label
+            return [
+                EncodedEvent(position, *label(position), data)
+                for position, data in zip(self.positions, self.datas)
+            ]
         return [
             EncodedEvent.from_data(position, data)
             for position, data in zip(self.positions, self.datas)
@@ -74,9 +93,20 @@ class Batch:
 
     def halves(self) -> tuple[Batch, Batch]:
         middle = len(self.datas) // 2
+        events = self._events
         return (
-            Batch(self.datas[:middle], self.positions[:middle]),
-            Batch(self.datas[middle:], self.positions[middle:]),
+            Batch(
+                self.datas[:middle],
+                self.positions[:middle],
+                self._label,
+                None if events is None else events[:middle],
+            ),
+            Batch(
+                self.datas[middle:],
+                self.positions[middle:],
+                self._label,
+                None if events is None else events[middle:],
+            ),
         )
 
     def __repr__(self) -> str:
@@ -189,13 +219,20 @@ class EventSource:
                 or size + len(data) + 1 > max_bytes
                 or (ext_id not in ext_ids and len(ext_ids) >= max_ext_ids)
             ):
-                yield _checked(Batch(datas, range(start, position)))
+                yield _checked(Batch(datas, range(start, position), self._label))
                 datas, ext_ids, size, start = [], set(), 1, position
             datas.append(data)
             ext_ids.add(ext_id)
             size += len(data) + 1
         if datas:
-            yield _checked(Batch(datas, range(start, self.count)))
+            yield _checked(Batch(datas, range(start, self.count), self._label))
+
+    def _label(self, position: int) -> tuple[str, str]:
+        """The name and extId of the event at ``position``, for reporting it."""
+        item = self._items[position]
+        if self._typed:
+            return item.EVENT_NAME, item.ext_id
+        return str(item.get("name")), str(item.get("extId"))
 
     def _encode(self, item: Any, position: int, max_bytes: int) -> EncodedEvent:
         if self._typed:

@@ -41,7 +41,12 @@ class EncodedEvent(NamedTuple):
     def from_data(cls, position: int, data: bytes) -> EncodedEvent:
         """Read the name and extId back from an encoding (for reports, which are rare; batches on
         the hot path keep only the bytes)."""
-        item = json.loads(data, parse_constant=lambda constant: None)
+        try:
+            item = json.loads(data, parse_constant=lambda constant: None)
+        except (ValueError, RecursionError):
+            item = None  # an encoding JSON cannot read back (a 5000-digit number): still reported
+        if not isinstance(item, dict):
+            return cls(position, "?", "?", data)
         return cls(position, str(item.get("name")), str(item.get("extId")), data)
 
 
@@ -122,7 +127,7 @@ def encode_event(event: Event, index: int, max_bytes: int) -> EncodedEvent:
         data = event.to_json()
     except (PydanticSerializationError, TypeError, ValueError):
         return encode_payload(event.to_payload(), index, max_bytes)  # raises the explanatory error
-    if len(data) + 2 > max_bytes or (_may_hold_non_finite(data) and not _is_finite_json(data)):
+    if len(data) + 2 > max_bytes or (may_hold_non_finite(data) and not _is_finite_json(data)):
         return encode_payload(event.to_payload(), index, max_bytes)  # raises the explanatory error
     return EncodedEvent(index, event.EVENT_NAME, event.ext_id, data)
 
@@ -133,13 +138,13 @@ def ensure_finite(body: bytes, datas: Iterable[bytes], positions: Iterable[int])
 
     One substring search over the whole body; the events (``datas``, at ``positions``) are only
     examined when it finds something."""
-    if _may_hold_non_finite(body):
+    if may_hold_non_finite(body):
         for position, data in zip(positions, datas):
-            if _may_hold_non_finite(data) and not _is_finite_json(data):
+            if may_hold_non_finite(data) and not _is_finite_json(data):
                 raise _non_finite(position, EncodedEvent.from_data(position, data).name)
 
 
-def _may_hold_non_finite(data: bytes) -> bool:
+def may_hold_non_finite(data: bytes) -> bool:
     # pydantic's encoder writes NaN and Infinity as bare words, which is not JSON. This test is
     # cheap and almost always false; when true, the text is parsed to tell such a number from a
     # string that mentions it.

@@ -43,7 +43,9 @@ class RetryPolicy:
             # NaN compares false with everything and infinity never arrives: a deadline computed
             # from either would not bound anything.
             if not math.isfinite(value) or value < 0:
-                raise ValueError(f"{name} must be a finite number of seconds, 0 or more, not {value!r}")
+                raise ValueError(
+                    f"{name} must be a finite number of seconds, 0 or more, not {value!r}"
+                )
         if not 0.0 <= self.jitter <= 1.0:
             raise ValueError("jitter must be between 0 and 1")
 
