@@ -13,13 +13,11 @@ append. Grouping into requests, joining bodies and reporting happen on the worke
 
 from __future__ import annotations
 
-import enum
 import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import Any
 
@@ -29,16 +27,32 @@ from ._client import NetmeraClient
 from ._config import check_seconds
 from ._constants import MAX_EXT_IDS_PER_REQUEST
 from ._delivery import BatchReport
-from ._encoding import EncodedEvent, encode_event, encode_payload, may_hold_non_finite
-from ._errors import EventsRejectedError, EventValidationError, NetmeraError
+from ._encoding import (
+    EncodedEvent,
+    QueuedEvent,
+    encode_event,
+    encode_payload,
+    may_hold_non_finite,
+    non_finite_event,
+)
+from ._errors import EventEncodingError, EventsRejectedError, EventValidationError, NetmeraError
 from ._event import Event
 from ._reporting import report_loss
 from ._results import FireResult, summarize_names
+from ._sender_records import (
+    DropCallback,
+    ErrorCallback,
+    OverflowPolicy,
+    SenderStats,
+    UndeliveredEvent,
+    describe_error,
+)
 from ._validate import validate
 
 _log = logging.getLogger(__name__)
 
-_new_tuple = tuple.__new__  # builds an EncodedEvent without NamedTuple's Python-level __new__
+#: Event classes already checked by enqueue(): a set lookup instead of a metaclass isinstance().
+_EVENT_TYPES: set[type] = set()
 
 #: Events held in memory at most. Each is kept as its JSON, typically a few hundred bytes, so a full
 #: queue takes a few MiB.
@@ -54,63 +68,6 @@ DEFAULT_FLUSH_TIMEOUT = 10.0
 #: Seconds the exit-time flush may take per sender: long enough for a batch or two, short enough
 #: that an unreachable Netmera does not hold up a deploy.
 DEFAULT_EXIT_TIMEOUT = 5.0
-
-
-class OverflowPolicy(enum.Enum):
-    """What ``enqueue()`` does when the queue is full."""
-
-    #: Drop the new event at once: it is counted, logged (rate-limited) and passed to ``on_drop``.
-    DROP = "drop"
-    #: Wait up to ``block_timeout`` seconds for room, then drop as above.
-    BLOCK = "block"
-
-
-@dataclass(frozen=True, slots=True)
-class UndeliveredEvent:
-    """An event the background sender gave up on, as passed to ``on_drop`` and ``on_error``.
-
-    ``reason`` is ``"queue_full"``, ``"closed"`` (enqueued after, or still queued or being sent at,
-    ``close()``), ``"exit"`` (the same when the process ended), ``"rejected"`` (Netmera refused it)
-    or ``"failed"`` (delivery failed after every retry). ``in_flight`` is true for an event that was
-    being sent when time ran out: it may have been delivered all the same. ``payload`` is the JSON
-    that was or would have been sent, for a dead-letter store; neither it nor ``ext_id`` is in the
-    repr.
-    """
-
-    index: int
-    name: str
-    reason: str
-    ext_id: str = field(repr=False)
-    payload: bytes = field(repr=False)
-    in_flight: bool = False
-
-    @classmethod
-    def of(cls, event: EncodedEvent, reason: str, *, in_flight: bool = False) -> UndeliveredEvent:
-        return cls(event.position, event.name, reason, event.ext_id, event.data, in_flight)
-
-
-@dataclass(frozen=True, slots=True)
-class SenderStats:
-    """Counters since the sender started (in a forked child: since the fork).
-
-    ``enqueued`` events were accepted into the queue; of those ``sent`` were delivered, ``failed``
-    were refused or failed after every retry, ``queued`` wait and ``in_flight`` are being sent.
-    ``dropped`` counts events never accepted (queue full, closed) plus accepted ones discarded at
-    close or exit. ``retried`` counts events re-sent after an attempt Netmera may have recorded
-    anyway: a bound on duplicates there.
-    """
-
-    enqueued: int
-    sent: int
-    retried: int
-    dropped: int
-    failed: int
-    queued: int
-    in_flight: int
-
-
-DropCallback = Callable[[UndeliveredEvent], None]
-ErrorCallback = Callable[[NetmeraError, Sequence[UndeliveredEvent]], None]
 
 
 class BackgroundSender:
@@ -181,7 +138,7 @@ class BackgroundSender:
         self._has_items = threading.Condition(self._lock)
         self._has_room = threading.Condition(self._lock)
         self._has_settled = threading.Condition(self._lock)
-        self._queue: deque[EncodedEvent] = deque()
+        self._queue: deque[QueuedEvent] = deque()
         self._oldest = 0.0  # when the oldest queued event arrived (monotonic clock)
         self._accepted = 0  # events ever accepted into the queue (the next one's index)
         self._taken = 0  # ... taken out of it by the worker
@@ -236,31 +193,37 @@ class BackgroundSender:
         sent, and an event that cannot be sent at all raises :class:`EventEncodingError` now rather
         than failing later.
         """
-        if not isinstance(event, Event):
-            raise TypeError(f"enqueue() takes a generated event object, not {type(event).__name__}")
+        if type(event) not in _EVENT_TYPES:
+            if not isinstance(event, Event):
+                raise TypeError(
+                    f"enqueue() takes a generated event object, not {type(event).__name__}"
+                )
+            _EVENT_TYPES.add(type(event))
         try:
             data = event.to_json()
         except Exception:  # noqa: BLE001 - encode_event raises the explanatory error
             data = b""
-        if not data or len(data) > self._max_event_bytes or may_hold_non_finite(data):
-            # Rare: let the careful encoder explain the failure, or confirm a false alarm.
+        if not data or len(data) > self._max_event_bytes:
+            # Rare: let the careful encoder explain the failure. (NaN and Infinity, which the
+            # event classes refuse anyway, are looked for once per batch, on the worker.)
             data = encode_event(event, 0, self._limits.max_bytes).data
         name, ext_id = event.EVENT_NAME, event.ext_id
         with self._lock:
             queue = self._queue
-            if self._closing or len(queue) >= self._max_queue_size:
-                return self._put_slowly(_new_tuple(EncodedEvent, (-1, name, ext_id, data)))
+            waiting = len(queue)
+            if waiting >= self._max_queue_size or self._closing:
+                return self._put_slowly((-1, name, ext_id, data))
             index = self._accepted
-            queue.append(_new_tuple(EncodedEvent, (index, name, ext_id, data)))
+            queue.append((index, name, ext_id, data))
             self._accepted = index + 1
-            if len(queue) == 1:
+            if not waiting:
                 self._oldest = time.monotonic()
                 if self._worker_idle:
                     self._has_items.notify()
-            elif len(queue) == self._batch_size:
+                if self._worker is None:
+                    self._start_worker()
+            elif waiting + 1 == self._batch_size:
                 self._has_items.notify()
-            if self._worker is None:
-                self._start_worker()
         return True
 
     def enqueue_payload(self, payload: Mapping[str, Any]) -> bool:
@@ -271,9 +234,9 @@ class BackgroundSender:
             raise EventValidationError(violations)
         event = encode_payload(payload, -1, self._limits.max_bytes)
         with self._lock:
-            return self._put_slowly(event)
+            return self._put_slowly((-1, event.name, event.ext_id, event.data))
 
-    def _put_slowly(self, event: EncodedEvent) -> bool:
+    def _put_slowly(self, event: QueuedEvent) -> bool:
         """(Lock held; released on return.) Queue ``event``, waiting for room under the BLOCK policy,
         or drop it. ``event.position`` is -1: the index is given here."""
         if not self._closing and self._overflow is OverflowPolicy.BLOCK:
@@ -285,7 +248,7 @@ class BackgroundSender:
                 self._has_room.wait(remaining)
         if not self._closing and len(self._queue) < self._max_queue_size:
             index = self._accepted
-            self._queue.append(event._replace(position=index))
+            self._queue.append((index, *event[1:]))
             self._accepted = index + 1
             if len(self._queue) == 1:
                 self._oldest = time.monotonic()
@@ -298,7 +261,7 @@ class BackgroundSender:
         self._numbered += 1
         dropped = self._dropped
         # Events never accepted get indexes of their own, after every accepted one so far.
-        event = event._replace(position=self._accepted + self._numbered - 1)
+        event = (self._accepted + self._numbered - 1, *event[1:])
         self._lock.release()
         try:
             if self._on_drop is not None:
@@ -310,7 +273,7 @@ class BackgroundSender:
                     _log,
                     logging.WARNING,
                     "dropped event %s (%s); %d events dropped so far",
-                    event.name,
+                    event[1],
                     reason,
                     dropped,
                 )
@@ -398,7 +361,7 @@ class BackgroundSender:
                 "and may or may not have been delivered",
                 len(leftovers),
                 "exit" if reason == "exit" else "close",
-                summarize_names(event.name for event in leftovers) or "none queued",
+                summarize_names(event[1] for event in leftovers) or "none queued",
                 len(sending),
             )
 
@@ -490,11 +453,15 @@ class BackgroundSender:
     def _send(self, batch: Batch) -> None:
         """Deliver, report and account for one batch. Nothing raised here may end the worker: the
         batch is then counted as failed and the worker goes on with the next."""
+        refused: list[EncodedEvent] = []
         try:
-            report = self._client._deliver(batch, self._abandon)
-        except (
-            BaseException
-        ) as exc:  # noqa: BLE001 - a bug or a closed client must not end the worker
+            if may_hold_non_finite(batch.body):
+                batch, refused = self._set_aside_non_finite(batch)
+            if len(batch):
+                report = self._client._deliver(batch, self._abandon)
+            else:
+                report = BatchReport()
+        except BaseException as exc:  # noqa: BLE001 - nothing may end the worker
             report = BatchReport(
                 failure=NetmeraError(f"unexpected {type(exc).__name__} while sending"),
                 unsent=batch.events,
@@ -509,6 +476,8 @@ class BackgroundSender:
         try:
             with self._lock:
                 handed_over = self._handed_over is batch
+            if refused:
+                self._report_unencodable(refused)
             if not handed_over:
                 self._report(report)
             else:
@@ -516,7 +485,38 @@ class BackgroundSender:
         except BaseException as exc:  # noqa: BLE001 - reporting must not end the worker either
             report_loss(_log, logging.ERROR, "could not report a batch's fate: %r", exc)
         finally:
-            self._account(batch, report)
+            self._account(batch, report, len(refused))
+
+    def _set_aside_non_finite(self, batch: Batch) -> tuple[Batch, list[EncodedEvent]]:
+        """Split off the events holding NaN or Infinity (which JSON cannot carry); the one scan of
+        the batch's body that found a hint of them runs per batch, not per enqueue()."""
+        kept: list[QueuedEvent] = []
+        refused: list[EncodedEvent] = []
+        for event in batch.events:
+            (refused if non_finite_event(event.data) else kept).append(event)
+        if not refused:
+            return batch, []
+        smaller = Batch.of(kept)
+        with self._lock:
+            if self._in_flight is batch:
+                self._in_flight = smaller
+            if self._handed_over is batch:
+                self._handed_over = smaller
+        return smaller, refused
+
+    def _report_unencodable(self, refused: list[EncodedEvent]) -> None:
+        first = refused[0]
+        error = EventEncodingError(
+            f"event #{first.position} ({first.name}) holds NaN or Infinity, which JSON cannot "
+            f"carry ({len(refused)} such events)",
+            index=first.position,
+            event=first.name,
+        )
+        if self._on_error is not None:
+            failed = [UndeliveredEvent.of(event, "failed") for event in refused]
+            self._call_back(self._on_error, error, failed)
+        else:
+            report_loss(_log, logging.WARNING, "could not send %d events: %s", len(refused), error)
 
     def _report(self, report: BatchReport) -> None:
         """Tell the application what became of the events not delivered: once, through its
@@ -540,7 +540,7 @@ class BackgroundSender:
                     "Netmera refused %d events (%s): %s",
                     len(rejected),
                     summarize_names(event.name for event in rejected),
-                    _describe(EventsRejectedError(report.rejected, FireResult(0, 0))),
+                    describe_error(EventsRejectedError(report.rejected, FireResult(0, 0))),
                 )
         if report.failure is not None:
             if self._on_error is not None:
@@ -553,7 +553,7 @@ class BackgroundSender:
                     "could not deliver %d events (%s): %s",
                     len(report.unsent),
                     summarize_names(event.name for event in report.unsent),
-                    _describe(report.failure),
+                    describe_error(report.failure),
                 )
         if report.abandoned:
             dropped = [UndeliveredEvent.of(event, reason) for event in report.unsent]
@@ -569,7 +569,7 @@ class BackgroundSender:
                     reason,
                 )
 
-    def _account(self, batch: Batch, report: BatchReport) -> None:
+    def _account(self, batch: Batch, report: BatchReport, unencodable: int = 0) -> None:
         failed = len(report.rejected) + (0 if report.abandoned else len(report.unsent))
         with self._lock:
             self._in_flight = None
@@ -577,10 +577,10 @@ class BackgroundSender:
                 self._handed_over = None  # already counted as dropped and settled
             else:
                 self._sent += report.sent
-                self._failed += failed
+                self._failed += failed + unencodable
                 if report.abandoned:
                     self._dropped += len(report.unsent)
-                self._settled += len(batch)
+                self._settled += len(batch) + unencodable
             self._retried += report.retried
             self._has_settled.notify_all()
 
@@ -601,15 +601,3 @@ class BackgroundSender:
         # send: start empty (a fresh worker starts with the first enqueue), and open new connections
         # (the client does that by itself).
         self._reset_state()
-
-
-def _describe(error: NetmeraError) -> str:
-    """An error for a log line: its type, status and code, not the server's text (which may quote
-    payloads)."""
-    status = getattr(error, "status_code", None)
-    if status is None:
-        return type(error).__name__
-    code = getattr(error, "code", None)
-    return f"{type(error).__name__} HTTP {status}" + (
-        f", Netmera code {code}" if code is not None else ""
-    )

@@ -17,6 +17,10 @@ from pydantic_core import PydanticSerializationError
 from ._errors import EventEncodingError
 from ._event import Event
 
+#: An event in the background sender's queue: ``(position, name, ext_id, data)``, the fields of
+#: :class:`EncodedEvent` as a plain tuple (cheaper to build on the caller's thread).
+QueuedEvent = tuple[int, str, str, bytes]
+
 
 class EncodedEvent(NamedTuple):
     """An event ready to send: its position in the call (or the sender's sequence number), its name,
@@ -156,12 +160,23 @@ def _non_finite(index: int, name: str) -> EventEncodingError:
     return EventEncodingError(message, index=index, event=name)
 
 
+def non_finite_event(data: bytes) -> bool:
+    """Whether one event's encoding holds NaN or Infinity as a number (not inside a string)."""
+    return may_hold_non_finite(data) and not _is_finite_json(data)
+
+
+class _NonFinite(Exception):
+    pass
+
+
 def _is_finite_json(data: bytes) -> bool:
     def refuse(constant: str) -> Any:
-        raise ValueError(constant)
+        raise _NonFinite(constant)
 
     try:
         json.loads(data, parse_constant=refuse)
-    except ValueError:
+    except _NonFinite:
         return False
+    except (ValueError, RecursionError):
+        return True  # unreadable for another reason (a 5000-digit number): the server decides
     return True

@@ -115,7 +115,7 @@ def test_sigterm_is_bounded_and_reports_what_was_lost(fake: FakeNetmera) -> None
     )
     started = time.monotonic()
     stdout, _ = signal_when_ready(process, signal.SIGTERM)
-    assert time.monotonic() - started < 5
+    assert time.monotonic() - started < 10  # the exit bound (0.5 s), not the 20 s request timeout
     assert process.returncode == -signal.SIGTERM
     assert "in flight: 10 queued: 20" in stdout
 

@@ -63,3 +63,27 @@ def test_a_raising_callback_does_not_stop_the_worker(fake: FakeNetmera, raised: 
     assert len(calls) == 5  # one refusal report per round, each raising
     assert (stats.sent, stats.failed) == (25, 25)
     assert len(fake.events) == 25
+
+
+class NotANumberEvent(ShareEvent):
+    """An event whose JSON holds NaN as a number (a class that let a non-finite float through)."""
+
+    def to_json(self) -> bytes:
+        return super().to_json()[:-1] + b',"ratio":NaN}'
+
+
+def test_an_event_holding_nan_is_reported_and_the_rest_of_its_batch_delivered(fake: FakeNetmera) -> None:
+    failed: list[tuple[Any, list[UndeliveredEvent]]] = []
+    with (
+        NetmeraClient(API_KEY, base_url=fake.url, retry=FAST_RETRY) as client,
+        BackgroundSender(client, on_error=lambda error, events: failed.append((error, list(events)))) as sender,
+    ):
+        sender.enqueue(share(0))
+        sender.enqueue(NotANumberEvent(ext_id="user-x", item_id="NaN", channel="Mail"))
+        sender.enqueue(share(1))
+        assert sender.flush(timeout=10)
+        stats = sender.stats
+    assert sorted(int(event["itemId"]) for event in fake.events) == [0, 1]
+    [(error, events)] = failed
+    assert "NaN" in str(error) and [(event.index, event.reason) for event in events] == [(1, "failed")]
+    assert (stats.sent, stats.failed) == (2, 1)
