@@ -408,12 +408,22 @@ class OutboxSender:
     # --- flushing and closing ---------------------------------------------------------------------
 
     def flush(self, timeout: float = DEFAULT_FLUSH_TIMEOUT) -> bool:
-        """Send everything this process committed so far now (with the rows before it), and wait
-        up to ``timeout`` seconds until none of it is left in the outbox (delivered or dead
-        letters). ``False`` on timeout: the rest stays in the outbox and is still sent."""
+        """Send everything in the outbox now (whichever process committed it), and wait up to
+        ``timeout`` seconds until none of it is left (delivered, or moved to the dead letters).
+        ``False`` on timeout: the rest stays in the outbox and is still sent."""
+        return self._flush(timeout, everything=True)
+
+    def _flush(self, timeout: float, *, everything: bool) -> bool:
         deadline = time.monotonic() + timeout
+        since = time.time()
+        newest = 0
+        if everything:
+            try:
+                newest = self._store.last_id()
+            except OutboxError:
+                _log.warning("could not read the outbox while flushing", exc_info=True)
         with self._lock:
-            target, since = self._last_id, time.time()
+            target = max(self._last_id, newest)
             self._flush_asked += 1
             self._wake.notify()
         while True:
@@ -435,7 +445,7 @@ class OutboxSender:
         if self._closed:
             return False
         deadline = time.monotonic() + timeout
-        done = self.flush(timeout) if self._deliver else True
+        done = self._flush(timeout, everything=False) if self._deliver else True
         with self._lock:
             self._closing = True
             self._stopping.set()

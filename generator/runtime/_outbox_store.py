@@ -438,6 +438,11 @@ class OutboxStore:
             dead = connection.execute("SELECT count(*) FROM dead_letters").fetchone()[0]
             return OutboxTotals(rows, size, dead, resent, taken_over)
 
+    def last_id(self) -> int:
+        """The highest id in the outbox now (0 when it is empty)."""
+        with self._lock, self._translated():
+            return int(self._connect().execute("SELECT max(id) FROM events").fetchone()[0] or 0)
+
     def pending_through(self, last_id: int, since: float) -> bool:
         """Whether any row with an id up to ``last_id`` created by ``since`` is still waiting to be
         delivered. (An emptied table gives out low ids again; the time tells those rows apart.)"""
