@@ -1,9 +1,9 @@
 """A process using the outbox, for the crash and sharing tests (run as a script, killed at will).
 
-    outbox_child.py enqueue PATH URL START        enqueue events numbered from START, printing each number once
-                                                  enqueue() has returned, until killed; the worker sends meanwhile
-    outbox_child.py share PATH URL START COUNT    enqueue COUNT events, deliver, print the stats as JSON, exit
-    outbox_child.py send PATH URL                 only deliver, until killed
+outbox_child.py enqueue PATH URL START        enqueue events numbered from START, printing each number once
+                                              enqueue() has returned, until killed; the worker sends meanwhile
+outbox_child.py share PATH URL START COUNT    enqueue COUNT events, deliver, print the stats as JSON, exit
+outbox_child.py send PATH URL                 only deliver, until killed
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from netmera_events import (
+    EventsRejectedError,
     NetmeraClient,
     NetmeraError,
     OutboxError,
@@ -101,7 +102,14 @@ def test_refused_events_become_dead_letters_and_the_rest_is_delivered(
     with OutboxSender(outbox_client, path, on_error=lambda e, events: errors.append((e, list(events)))) as sender:
         sender.enqueue(share(1))
         sender.enqueue_payload(
-            {"extId": "u", "name": "OrderCancelEvent", "paymentMethod": "Card", "subTotal": 1, "itemCount": 1, "grandTotal": 2}
+            {
+                "extId": "u",
+                "name": "OrderCancelEvent",
+                "paymentMethod": "Card",
+                "subTotal": 1,
+                "itemCount": 1,
+                "grandTotal": 2,
+            }
         )
         sender.enqueue(share(2))
         assert sender.flush(timeout=5)
@@ -109,6 +117,7 @@ def test_refused_events_become_dead_letters_and_the_rest_is_delivered(
     assert numbers(fake) == [1, 2]
     assert (stats.sent, stats.failed, stats.dead_letters, stats.queued) == (2, 1, 1, 0)
     [(error, events)] = errors
+    assert isinstance(error, EventsRejectedError) and error.code == 5028
     assert [event.reason for event in events] == ["rejected"] and events[0].name == "OrderCancelEvent"
     with sqlite3.connect(path) as connection:
         [(name, status, code, message)] = connection.execute("SELECT name, status, code, message FROM dead_letters")
@@ -146,9 +155,7 @@ def test_drop_policy_bounds_rows_and_bytes(outbox_client: NetmeraClient, path: P
         assert [sender.enqueue(share(n)) for n in range(3)] == [True, True, False]
 
 
-def test_block_policy_waits_for_room_then_gives_up(
-    fake: FakeNetmera, outbox_client: NetmeraClient, path: Path
-) -> None:
+def test_block_policy_waits_for_room_then_gives_up(fake: FakeNetmera, outbox_client: NetmeraClient, path: Path) -> None:
     with OutboxSender(outbox_client, path, max_rows=2, overflow=OverflowPolicy.BLOCK, block_timeout=0.3) as sender:
         fake.script(Fault.delay(0.5))
         sender.enqueue_many([share(1), share(2)])

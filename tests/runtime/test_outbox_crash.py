@@ -52,9 +52,11 @@ def file_totals(path: Path) -> tuple[int, int, int]:
 
 
 def deliver_what_is_left(fake: FakeNetmera, path: Path) -> None:
-    with NetmeraClient(API_KEY, base_url=fake.url, retry=FAST_RETRY, timeout=5.0) as client:
-        with OutboxSender(client, path, flush_interval=0.01, poll_interval=0.05) as sender:
-            assert sender.flush(timeout=60)
+    with (
+        NetmeraClient(API_KEY, base_url=fake.url, retry=FAST_RETRY, timeout=5.0) as client,
+        OutboxSender(client, path, flush_interval=0.01, poll_interval=0.05) as sender,
+    ):
+        assert sender.flush(timeout=60)
 
 
 def kill_repeatedly(fake: FakeNetmera, path: Path, folder: Path, rounds: int, seed: int) -> set[int]:
@@ -66,7 +68,7 @@ def kill_repeatedly(fake: FakeNetmera, path: Path, folder: Path, rounds: int, se
         with out.open("w") as stream:
             child = start(["enqueue", str(path), fake.url, str(round_number * 1_000_000)], stream)
             try:
-                wait_until(lambda: out.stat().st_size > 0, timeout=60)  # started and enqueueing
+                wait_until(lambda out=out: out.stat().st_size > 0, timeout=60)  # started and enqueueing
                 time.sleep(rng.uniform(0.0, 0.4))
             finally:
                 child.send_signal(signal.SIGKILL)
@@ -124,11 +126,11 @@ def test_four_processes_sharing_one_outbox_deliver_each_event_once(fake: FakeNet
 
 def test_a_worker_killed_mid_send_has_its_lease_taken_over(fake: FakeNetmera, tmp_path: Path) -> None:
     path = tmp_path / "outbox.sqlite3"
-    with NetmeraClient(API_KEY, base_url=fake.url, retry=FAST_RETRY) as client:
-        with OutboxSender(client, path, deliver=False) as producer:
-            producer.enqueue_many(
-                ShareEvent(ext_id=f"user-{n}", item_id=str(n), channel="Facebook") for n in range(40)
-            )
+    with (
+        NetmeraClient(API_KEY, base_url=fake.url, retry=FAST_RETRY) as client,
+        OutboxSender(client, path, deliver=False) as producer,
+    ):
+        producer.enqueue_many(ShareEvent(ext_id=f"user-{n}", item_id=str(n), channel="Facebook") for n in range(40))
     in_flight = threading.Event()
 
     def hold_the_first_request(number: int) -> Fault | None:
@@ -148,11 +150,12 @@ def test_a_worker_killed_mid_send_has_its_lease_taken_over(fake: FakeNetmera, tm
     _, _, taken_before = file_totals(path)
     assert taken_before == 0
     started = time.monotonic()
-    with NetmeraClient(API_KEY, base_url=fake.url, retry=FAST_RETRY) as client:
-        with OutboxSender(client, path, flush_interval=0.01, poll_interval=0.05) as sender:
-            assert sender.flush(timeout=20)
-            stats = sender.stats
+    with (
+        NetmeraClient(API_KEY, base_url=fake.url, retry=FAST_RETRY) as client,
+        OutboxSender(client, path, flush_interval=0.01, poll_interval=0.05) as sender,
+    ):
+        assert sender.flush(timeout=20)
+        stats = sender.stats
     assert time.monotonic() - started < 2.5, "the dead worker's lease was waited out instead of taken over"
     assert stats.taken_over == 40 and stats.retried >= 40
     assert set(numbers(fake)) == set(range(40))
-
