@@ -67,6 +67,10 @@ DEFAULT_RETRY_BACKOFF = (1.0, 60.0)
 #: Seconds between looks at the file for events other processes enqueued, or whose backoff or lease
 #: ran out.
 DEFAULT_POLL_INTERVAL = 0.5
+#: Seconds between the worker's checkpoints of the outbox's write-ahead log.
+_CHECKPOINT_INTERVAL = 1.0
+#: Seconds the commit thread may wait for a growing group before committing it.
+_GROUP_GROWTH_LIMIT = 0.002
 #: How long enqueue() under BLOCK waits between looks for room freed by other processes.
 _ROOM_POLL = 0.05
 
@@ -98,13 +102,16 @@ class OutboxStats:
 class _Group:
     """Rows committed in one transaction, and how it went (callers wait for ``done``)."""
 
-    __slots__ = ("accepted", "done", "error", "rows")
+    __slots__ = ("accepted", "done", "error", "rows", "waiters")
 
     def __init__(self) -> None:
         self.rows: list[tuple[str, str, bytes, float]] = []
         self.done = False
         self.accepted = 0
         self.error: OutboxError | None = None
+        # Made by the first caller that has to wait: waking only this group's callers keeps the
+        # others asleep (each wake-up costs a turn of the interpreter lock).
+        self.waiters: threading.Condition | None = None
 
 
 class OutboxSender:
@@ -184,7 +191,6 @@ class OutboxSender:
         """Fresh locks, token and counters: at construction, and in a child after fork."""
         self._lock = threading.Lock()
         self._has_group = threading.Condition(self._lock)  # rows wait to be committed
-        self._group_done = threading.Condition(self._lock)  # a group was committed
         self._commit_lock = threading.Lock()  # one group commits at a time
         self._wake = threading.Condition(self._lock)  # the worker has something to look at
         self._settled = threading.Condition(self._lock)  # the worker settled a batch
@@ -335,9 +341,11 @@ class OutboxSender:
                 if self._committer is None:
                     self._start_committer()
                 self._has_group.notify()
-            if self._committer is not None:
+            if self._committer is not None and not group.done:
+                if group.waiters is None:
+                    group.waiters = threading.Condition(self._lock)
                 while not group.done:
-                    self._group_done.wait()
+                    group.waiters.wait()
         if not group.done:  # no thread can start (interpreter shutdown): commit from here
             with self._commit_lock:
                 self._commit_open_group()
@@ -363,7 +371,21 @@ class OutboxSender:
                 while not self._open_group.rows:
                     self._has_group.wait()
             with self._commit_lock:
+                self._let_group_grow()
                 self._commit_open_group()
+
+    def _let_group_grow(self) -> None:
+        """Give callers woken by the previous commit a turn to join the group, while it grows (up
+        to a bound): otherwise the commit thread, which never waits for the interpreter lock,
+        commits one or two rows at a time while the others are still waking up."""
+        deadline = time.monotonic() + _GROUP_GROWTH_LIMIT
+        size = len(self._open_group.rows)
+        while time.monotonic() < deadline:
+            time.sleep(0)
+            grown = len(self._open_group.rows)
+            if grown == size:
+                return
+            size = grown
 
     def _commit_open_group(self) -> None:
         """(Commit lock held.) Commit every row waiting now in one transaction, and wake their
@@ -391,7 +413,8 @@ class OutboxSender:
         finally:
             with self._lock:
                 group.done = True
-                self._group_done.notify_all()
+                if group.waiters is not None:
+                    group.waiters.notify_all()
 
     def _drop(self, event: EncodedEvent, reason: str) -> bool:
         with self._lock:
@@ -495,12 +518,16 @@ class OutboxSender:
 
     def _run(self) -> None:
         failures = 0
-        next_orphan_check = 0.0
+        next_orphan_check = next_checkpoint = 0.0
         while not self._stopping.is_set():
             try:
-                if time.monotonic() >= next_orphan_check:
+                now = time.monotonic()
+                if now >= next_orphan_check:
                     self._store.release_orphans()
-                    next_orphan_check = time.monotonic() + self._lease / 2
+                    next_orphan_check = now + self._lease / 2
+                if now >= next_checkpoint:
+                    self._store.checkpoint()
+                    next_checkpoint = now + _CHECKPOINT_INTERVAL
                 with self._lock:
                     asked = self._flush_asked
                     urgent = asked != self._flush_seen or self._closing
