@@ -181,6 +181,7 @@ class OutboxSender:
         self._exit_timeout = exit_timeout
         self._closing = False
         self._closed = False
+        self._closed_clean = False
         self._reset_state()
         _LIVE_OUTBOXES.add(self)
         if deliver:
@@ -466,7 +467,7 @@ class OutboxSender:
         and stop the worker. Return ``True`` if all of it was delivered; what was not stays in the
         outbox for the next start (nothing committed is lost). Idempotent."""
         if self._closed:
-            return False
+            return self._closed_clean
         deadline = time.monotonic() + timeout
         done = self._flush(timeout, everything=False) if self._deliver else True
         with self._lock:
@@ -479,6 +480,7 @@ class OutboxSender:
             if thread is not None and thread is not threading.current_thread():
                 thread.join(max(0.05, deadline - time.monotonic()))
         self._closed = True
+        self._closed_clean = done
         if not done:
             try:
                 left = self._store.totals().rows
