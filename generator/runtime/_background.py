@@ -17,7 +17,7 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
 from typing import Any
 
@@ -37,6 +37,7 @@ from ._encoding import (
 )
 from ._errors import EventEncodingError, EventsRejectedError, EventValidationError, NetmeraError
 from ._event import Event
+from ._hooks import SendHook, SendHookError, as_hooks, log_hook_failure, payload_to_event, run_hooks
 from ._reporting import report_loss
 from ._results import FireResult, summarize_names
 from ._sender_records import (
@@ -76,7 +77,8 @@ class BackgroundSender:
     ``client`` defaults to a :class:`NetmeraClient` configured from the environment (closed with the
     sender); a client passed in is used, not closed. Batches go out when ``batch_size`` events are
     waiting or the oldest has waited ``flush_interval`` seconds. At most ``max_queue_size`` events
-    wait; beyond that ``overflow`` decides.
+    wait; beyond that ``overflow`` decides. ``before_send`` hooks run in :meth:`enqueue` (see
+    :class:`NetmeraClient`); one that raises is reported to ``on_error`` and its event is not queued.
 
     Every event that is not delivered is reported once: to ``on_drop(event)`` if it was dropped
     (queue full, closed, out of time at close or exit), to ``on_error(error, events)`` if Netmera
@@ -100,8 +102,10 @@ class BackgroundSender:
         on_drop: DropCallback | None = None,
         on_error: ErrorCallback | None = None,
         exit_timeout: float = DEFAULT_EXIT_TIMEOUT,
+        before_send: SendHook | Sequence[SendHook] | None = None,
         handle_sigterm: bool = True,
     ) -> None:
+        self._before_send = as_hooks(before_send)
         if max_queue_size < 1:
             raise ValueError(f"max_queue_size must be at least 1, not {max_queue_size}")
         check_seconds("flush_interval", flush_interval)
@@ -199,6 +203,11 @@ class BackgroundSender:
                     f"enqueue() takes a generated event object, not {type(event).__name__}"
                 )
             _EVENT_TYPES.add(type(event))
+        if self._before_send:
+            kept = self._run_hooks(event)
+            if kept is None:
+                return False
+            event = kept
         try:
             data = event.to_json()
         except Exception:  # noqa: BLE001 - encode_event raises the explanatory error
@@ -232,9 +241,23 @@ class BackgroundSender:
         violations = validate(payload)
         if violations:
             raise EventValidationError(violations)
+        if self._before_send:
+            return self.enqueue(payload_to_event(payload))
         event = encode_payload(payload, -1, self._limits.max_bytes)
         with self._lock:
             return self._put_slowly((-1, event.name, event.ext_id, event.data))
+
+    def _run_hooks(self, event: Event) -> Event | None:
+        """The ``before_send`` hooks, on the caller's thread: a hook that raises is reported to
+        ``on_error`` (reason ``"hook"``) and the event is not queued."""
+        try:
+            return run_hooks(self._before_send, event)
+        except SendHookError as error:
+            log_hook_failure(_log, error)
+            if self._on_error is not None:
+                undelivered = UndeliveredEvent(-1, event.EVENT_NAME, "hook", event.ext_id, b"")
+                self._call_back(self._on_error, error, [undelivered])
+            return None
 
     def _put_slowly(self, event: QueuedEvent) -> bool:
         """(Lock held; released on return.) Queue ``event``, waiting for room under the BLOCK policy,

@@ -25,8 +25,10 @@ class UndeliveredEvent:
     """An event the background sender gave up on, as passed to ``on_drop`` and ``on_error``.
 
     ``reason`` is ``"queue_full"``, ``"closed"`` (enqueued after, or still queued or being sent at,
-    ``close()``), ``"exit"`` (the same when the process ended), ``"rejected"`` (Netmera refused it)
-    or ``"failed"`` (delivery failed after every retry). ``in_flight`` is true for an event that was
+    ``close()``), ``"exit"`` (the same when the process ended), ``"rejected"`` (Netmera refused it),
+    ``"failed"`` (delivery failed after every retry), ``"hook"`` (a ``before_send`` hook failed;
+    ``index`` is -1 and ``payload`` empty) or, from the outbox, ``"retrying"`` (delivery failed and
+    the event waits in the outbox for another attempt). ``in_flight`` is true for an event that was
     being sent when time ran out: it may have been delivered all the same. ``payload`` is the JSON
     that was or would have been sent, for a dead-letter store; neither it nor ``ext_id`` is in the
     repr.
