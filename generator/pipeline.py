@@ -59,7 +59,7 @@ VALIDATORS_FOLDER = "_validators"
 
 RUNTIME_EXPORTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("_async_client", ("AsyncNetmeraClient",)),
-    ("_background", ("BackgroundSender", "OverflowPolicy", "SenderStats", "UndeliveredEvent")),
+    ("_background", ("BackgroundSender",)),
     ("_client", ("NetmeraClient",)),
     (
         "_errors",
@@ -77,9 +77,13 @@ RUNTIME_EXPORTS: tuple[tuple[str, tuple[str, ...]], ...] = (
         ),
     ),
     ("_event", ("Event",)),
+    ("_hooks", ("SendHook", "SendHookError")),
+    ("_outbox", ("OutboxSender", "OutboxStats")),
+    ("_outbox_store", ("OutboxError", "OutboxLockedError")),
     ("_registry", ("EVENTS", "UnknownEventError", "parse_event")),
     ("_results", ("FireResult", "RejectedEvent")),
     ("_retry", ("NO_RETRIES", "RetryPolicy")),
+    ("_sender_records", ("OverflowPolicy", "SenderStats", "UndeliveredEvent")),
     ("_validate", ("Violation", "validate")),
 )
 """Public names of the package's own modules, re-exported by its `__init__` (event classes come on top)."""
