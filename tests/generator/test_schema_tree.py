@@ -56,7 +56,7 @@ def test_netmera_type_contradicting_type_is_one_error(tmp_path: Path) -> None:
     lines = _lines_at(result.stdout, FLOAT_POINTER)
     assert result.returncode == 1
     assert len(lines) == 1, result.stdout
-    assert lines[0].endswith(f"{FLOAT_POINTER}: x-netmera-type Double contradicts type string")
+    assert lines[0].endswith(f"{FLOAT_POINTER}: error: x-netmera-type Double contradicts type string")
 
 
 def test_invalid_keyword_value_is_reported_once(tmp_path: Path) -> None:
