@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from .config import ConfigError, FileConfig, load_config
+from .evolution import command as evolution
 from .findings import Finding
 from .format import DEFAULT_FORMATTER, FORMATTERS, FormatterError
 from .manifest import MANIFEST_NAME, Manifest
@@ -82,6 +83,7 @@ def parser() -> argparse.ArgumentParser:
         "--format", dest="output_format", choices=("text", "json"), default="text", help="output format"
     )
     validate.add_argument("files", nargs="+", type=Path, metavar="FILE", help="payload files")
+    evolution.add_parsers(commands)  # diff, status
     return root
 
 
@@ -234,6 +236,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as error:
         print(f"netmera-codegen: {error}", file=sys.stderr)
         return EXIT_USAGE
+    if args.command in evolution.COMMANDS:
+        return evolution.run(args, config.values)
     try:
         if args.command == "lint":
             return run_lint(_setting(args, config, "schemas", DEFAULT_SCHEMAS), args.strict)
