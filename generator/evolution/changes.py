@@ -72,7 +72,7 @@ RULES: dict[str, Rule] = {
             _C,
             _B,
             "widening",
-            "a mandatory attribute is now optional: reading it gives `T | None`",
+            "a mandatory attribute is now optional: reading it may give None",
         ),
         # values
         _rule(

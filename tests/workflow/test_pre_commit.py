@@ -31,6 +31,7 @@ def _hooks() -> list[dict[str, Any]]:
         "netmera-codegen-check",
         "netmera-codegen-lint",
         "netmera-codegen-validate",
+        "netmera-codegen-diff",
     ]
     command = f"{shlex.quote(sys.executable)} -m netmera_codegen"
     hooks = []
@@ -110,3 +111,32 @@ def test_a_bad_payload_fixture_fails_the_validate_hook(consumer: tuple[Path, dic
     result = _pre_commit(repo, env)
     assert result.returncode == 1
     assert "share.json" in result.stdout
+
+
+def test_the_diff_hook_fails_on_a_breaking_change_since_the_merge_base(consumer: tuple[Path, dict[str, str]]) -> None:
+    repo, env = consumer
+    assert _run(["git", "update-ref", "refs/remotes/origin/main", "HEAD"], repo, env).returncode == 0
+    assert _run(["git", "checkout", "-q", "-b", "feature"], repo, env).returncode == 0
+    schema = repo / "schemas" / "share_event.json"
+    data = json.loads(schema.read_text())
+    data["properties"]["platform"] = {"type": "string"}
+    schema.write_text(json.dumps(data))
+    _run(["git", "commit", "-qam", "optional attribute"], repo, env)
+    command = [
+        sys.executable,
+        "-m",
+        "pre_commit",
+        "run",
+        "--hook-stage",
+        "manual",
+        "netmera-codegen-diff",
+        "--all-files",
+    ]
+    compatible = _run(command, repo, env)
+    assert compatible.returncode == 0, compatible.stdout + compatible.stderr
+    data["required"] = [*data.get("required", []), "platform"]
+    schema.write_text(json.dumps(data))
+    _run(["git", "commit", "-qam", "now mandatory"], repo, env)
+    breaking = _run(command, repo, env)
+    assert breaking.returncode == 1
+    assert "ATTRIBUTE_REQUIRED_ADDED" in breaking.stdout
