@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from support import ROOT
-
 from netmera_codegen.evolution.changes import RULES
+from support import ROOT
 
 VERDICT_WORDS = {"breaking": "breaking", "unproven": "not proven", "compatible": "-"}
 
