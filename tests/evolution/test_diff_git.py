@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 from evolution_support import commit, diff, diff_json, event, git, init_repo, rules_by_event, write_schemas
+
+pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 
 S: dict[str, Any] = {"type": "string"}
 ADDRESS = {"type": "object", "properties": {"zip": {**S, "maxLength": 10}, "city": S}, "required": ["city"]}
