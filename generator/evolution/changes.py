@@ -55,7 +55,14 @@ RULES: dict[str, Rule] = {
         _rule("EVENT_ADDED", "wire", _C, _C, "addition", "a new event"),
         # attributes
         _rule("ATTRIBUTE_REQUIRED_ADDED", "wire", _B, _B, "addition", "a new mandatory attribute"),
-        _rule("ATTRIBUTE_ADDED", "wire", _C, _C, "addition", "a new optional attribute"),
+        _rule(
+            "ATTRIBUTE_ADDED",
+            "wire",
+            _C,
+            _C,
+            "addition",
+            "a new optional attribute (payloads that did not already send that key stay valid)",
+        ),
         _rule(
             "ATTRIBUTE_REMOVED",
             "wire",

@@ -73,6 +73,8 @@ class Shape:
     via: str | None = None
     """The `$ref` followed to reach this subschema."""
     draft7: bool = False
+    folded: str | None = None
+    """The composition keyword read as a plain type (`anyOf` of `T` and null, ...), if any."""
 
     def accepts_type(self, json_type: str) -> bool:
         if self.always is False:
@@ -197,8 +199,11 @@ def _plain_types(node: Any) -> frozenset[str] | None:
     return None
 
 
-def read_shape(root: dict[str, Any], node: Any, draft7: bool, depth: int = 0, inherited: str | None = None) -> Shape:
-    """The shape of `node`, a subschema of `root`; `inherited` is an array's `x-netmera-type` its items take."""
+def read_shape(
+    root: dict[str, Any], node: Any, draft7: bool, depth: int = 0, inherited: str | None = None, fold: bool = True
+) -> Shape:
+    """The shape of `node`, a subschema of `root`; `inherited` is an array's `x-netmera-type` its items take.
+    With `fold` false, composition keywords are always kept opaque (to compare with a side that could not fold)."""
     if node is True or node == {}:
         return Shape(always=True, draft7=draft7)
     if node is False:
@@ -211,13 +216,13 @@ def read_shape(root: dict[str, Any], node: Any, draft7: bool, depth: int = 0, in
     if isinstance(ref, str) and (draft7 or _only_metadata(node, {"$ref"})):
         found, target = resolve(root, ref)
         if found:
-            shape = read_shape(root, target, draft7, depth + 1, inherited)
+            shape = read_shape(root, target, draft7, depth + 1, inherited, fold)
             shape.via = shape.via or ref.removeprefix("#")
             shape.metadata.update(_metadata(node))
             return shape
     if inherited is not None and "x-netmera-type" not in node:
         node = {**node, "x-netmera-type": inherited}
-    folded = _fold_composition(root, node, draft7, depth)
+    folded = _fold_composition(root, node, draft7, depth) if fold else None
     if folded is not None:
         return folded
     shape = Shape(draft7=draft7, metadata=_metadata(node))
@@ -252,7 +257,7 @@ def _fold_composition(root: dict[str, Any], node: dict[str, Any], draft7: bool, 
                 "integer" in union and "number" in union
             )
             if keyword == "anyOf" or not overlapping:
-                return Shape(types=union, draft7=draft7, metadata=_metadata(node))
+                return Shape(types=union, draft7=draft7, metadata=_metadata(node), folded=keyword)
         nulls = [index for index, types in enumerate(plain) if types == frozenset({"null"})]
         if len(branches) == 2 and len(nulls) == 1:
             other = read_shape(root, branches[1 - nulls[0]], draft7, depth + 1)
@@ -262,11 +267,13 @@ def _fold_composition(root: dict[str, Any], node: dict[str, Any], draft7: bool, 
                 if other.enum is not None and not any(value is None for value in other.enum):
                     other.enum = [*other.enum, None]
                 other.metadata.update(_metadata(node))
+                other.folded = keyword
                 return other
     branches = node.get("allOf")
     if isinstance(branches, list) and len(branches) == 1 and _only_metadata(node, {"allOf"}):
         shape = read_shape(root, branches[0], draft7, depth + 1)
         shape.metadata.update(_metadata(node))
+        shape.folded = "allOf"
         return shape
     return None
 

@@ -210,8 +210,11 @@ class FileScan(ast.NodeVisitor):
         if target is not None and target[0] == "class":
             self.use(target[1][0], node, "referenced")
             return
-        if self.resolve(node.value) is None:
+        base = self.resolve(node.value)
+        if base is None:
             self.generic_visit(node)
+        elif base[0] == "class":
+            self.use(base[1][0], node, "referenced")  # `Share.EVENT_NAME`, `Share.model_validate(...)`
 
     def visit_Subscript(self, node: ast.Subscript) -> None:
         target = self.resolve(node.value)

@@ -141,6 +141,12 @@ class WireWalk:
     ) -> None:
         old = read_shape(self.old_root, old_raw, self.old_draft7, 0, old_inherited)
         new = read_shape(self.new_root, new_raw, self.new_draft7, 0, new_inherited)
+        if (old.folded is not None and old.folded in new.opaque) or (
+            new.folded is not None and new.folded in old.opaque
+        ):
+            # One side reads as a plain type, the other cannot: compare the composition keywords as written.
+            old = read_shape(self.old_root, old_raw, self.old_draft7, 0, old_inherited, fold=False)
+            new = read_shape(self.new_root, new_raw, self.new_draft7, 0, new_inherited, fold=False)
         via = new.via or old.via or via
         where = (pointer, attribute, via)
         if depth > MAX_DEPTH:

@@ -134,6 +134,21 @@ def test_clean_code_exits_zero_unless_unused_events_fail_it(tmp_path: Path) -> N
     assert run_cli("status", "--schemas", "schemas", "--fail-on-unused", "svc.py", cwd=tmp_path).returncode == 1
 
 
+def test_class_attributes_count_as_references(tmp_path: Path) -> None:
+    write_schemas(tmp_path / "schemas", {"share.json": event("Share", {"channel": S})})
+    (tmp_path / "svc.py").write_text(
+        "from netmera_events import Share as S\nNAME = S.EVENT_NAME\nS.model_validate({})\n", encoding="utf-8"
+    )
+    result = run_cli("status", "--schemas", "schemas", "--format", "json", "svc.py", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    (share,) = json.loads(result.stdout)["events"]
+    assert [(use["line"], use["kind"]) for use in share["uses"]] == [
+        (1, "imported"),
+        (2, "referenced"),
+        (3, "referenced"),
+    ]
+
+
 def test_another_package_name(tmp_path: Path) -> None:
     write_schemas(tmp_path / "schemas", {"share.json": event("Share", {"channel": S})})
     (tmp_path / "svc.py").write_text("import acme_events\nacme_events.Share(ext_id='u')\n", encoding="utf-8")
