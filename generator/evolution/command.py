@@ -20,7 +20,6 @@ from .report import Report, write
 from .revision import DEFAULT_AGAINST, UsageError, baseline
 from .usage import Catalogue, Scan, scan, used
 
-COMMANDS = ("diff", "status")
 EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
@@ -28,11 +27,20 @@ DIFF_FORMATS = ("text", "json", "github")
 STATUS_FORMATS = ("text", "json")
 
 
-def add_parsers(commands: Any) -> None:
-    """Add `diff` and `status` to the command line's subparsers."""
-    diff = commands.add_parser(
-        "diff", help="classify schema changes against a folder or git revision (wire and source compatibility)"
-    )
+DIFF_DESCRIPTION = (
+    "Compare the schemas with a folder or with a git revision's copy of them (default HEAD; REF... is the merge "
+    "base of REF and HEAD) and name every change by its rule, judged at the wire level (can a valid payload be "
+    "refused now?) and the source level (does code using the old package break?). Exit 1 when something breaks at "
+    "the selected level; a suggested version bump ends the output."
+)
+STATUS_DESCRIPTION = (
+    "Scan Python source with ast (nothing is imported or run) for uses of the generated package's events: "
+    "classes imported or constructed and their keywords, literal payloads given to parse_event, validate and "
+    "fire_payloads, EVENTS[...]. Lists each event as used or unused and every stale reference."
+)
+
+
+def add_diff_options(diff: argparse.ArgumentParser) -> None:
     diff.add_argument(
         "--against",
         default=DEFAULT_AGAINST,
@@ -50,9 +58,9 @@ def add_parsers(commands: Any) -> None:
         help="what must not break for exit 0: payloads (wire) or code using the package (source, default)",
     )
     diff.add_argument("--format", dest="output_format", choices=DIFF_FORMATS, default="text", help="output format")
-    status = commands.add_parser(
-        "status", help="scan service source (never imported) for uses of the events and stale references"
-    )
+
+
+def add_status_options(status: argparse.ArgumentParser) -> None:
     status.add_argument(
         "--schemas", type=Path, default=None, help=f"folder of event schema files (default {DEFAULT_SCHEMAS}/)"
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Awaitable, Callable, Generator, Mapping
+from collections.abc import Awaitable, Callable, Generator, Mapping, Sequence
 from types import TracebackType
 from typing import Any
 
@@ -19,17 +19,20 @@ from ._constants import (
     MAX_EXT_IDS_PER_REQUEST,
 )
 from ._delivery import BatchReport, CallTally, Post, Reply, Step, deliver
-from ._errors import EventEncodingError, NetmeraError
+from ._errors import EventEncodingError, EventValidationError, NetmeraError
 from ._event import Event
+from ._hooks import SendHook, as_hooks, run_hooks_all, run_hooks_on_payloads
+from ._http import Outcome, apost, open_async_http
 from ._results import FireResult
 from ._retry import DEFAULT_RETRY_POLICY, RetryPolicy
+from ._validate import validate
 
 
 class AsyncNetmeraClient:
     """Sends events to Netmera's fireEvents endpoint from asyncio code.
 
-    Same arguments, batching, retries, poison isolation and errors as :class:`NetmeraClient`; see
-    there. Batches go out one after another in order. Use ``async with``, or ``await
+    Same arguments, batching, retries, poison isolation, ``before_send`` hooks and errors as
+    :class:`NetmeraClient`; see there. Batches go out one after another in order. Use ``async with``, or ``await
     client.aclose()`` when done.
     """
 
@@ -44,17 +47,22 @@ class AsyncNetmeraClient:
         max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES,
         isolate_rejected: bool = True,
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        before_send: SendHook | Sequence[SendHook] | None = None,
     ) -> None:
-        self._settings = ClientSettings.create(
-            api_key=api_key,
-            base_url=base_url,
-            timeout=timeout,
-            retry=retry,
-            max_ext_ids_per_request=max_ext_ids_per_request,
-            max_request_bytes=max_request_bytes,
-            isolate_rejected=isolate_rejected,
-            max_connections=max_connections,
-        )
+        try:
+            self._settings = ClientSettings.create(
+                api_key=api_key,
+                base_url=base_url,
+                timeout=timeout,
+                retry=retry,
+                max_ext_ids_per_request=max_ext_ids_per_request,
+                max_request_bytes=max_request_bytes,
+                isolate_rejected=isolate_rejected,
+                max_connections=max_connections,
+            )
+        finally:
+            del api_key  # an exception passing through here must not find the key in this frame
+        self._before_send = as_hooks(before_send)
         self._closed = False
         self._pid = os.getpid()
         self._http = self._open_http()
@@ -68,8 +76,12 @@ class AsyncNetmeraClient:
         return self._settings
 
     def __repr__(self) -> str:
+        # getattr: a reporter may show a client whose construction failed.
+        settings = getattr(self, "_settings", None)
+        if settings is None:
+            return f"{type(self).__name__}(not configured)"
         state = ", closed" if self._closed else ""
-        return f"{type(self).__name__}(base_url={self._settings.base_url!r}{state})"
+        return f"{type(self).__name__}(base_url={settings.base_url!r}{state})"
 
     async def __aenter__(self) -> AsyncNetmeraClient:
         return self
@@ -97,10 +109,17 @@ class AsyncNetmeraClient:
 
     async def fire(self, *events: Event) -> FireResult:
         """Send events; see :meth:`NetmeraClient.fire`."""
+        if self._before_send:
+            events = tuple(run_hooks_all(self._before_send, events))
         return await self._send(EventSource.from_events(events))
 
     async def fire_payloads(self, *payloads: Mapping[str, Any]) -> FireResult:
         """Validate raw wire dicts, then send them; see :meth:`NetmeraClient.fire_payloads`."""
+        if self._before_send:
+            violations = validate(list(payloads))
+            if violations:
+                raise EventValidationError(violations)
+            payloads = tuple(run_hooks_on_payloads(self._before_send, payloads))
         return await self._send(EventSource.from_payloads(payloads))
 
     async def _send(self, source: EventSource) -> FireResult:
@@ -121,17 +140,22 @@ class AsyncNetmeraClient:
     async def _deliver(self, batch: Batch) -> BatchReport:
         settings = self._settings
         http = self._http_client()
-        headers = settings.request_headers()
 
-        async def post(body: bytes) -> httpx.Response:
-            return await http.post(settings.url, content=body, headers=headers)
+        async def send(body: bytes, deadline: float) -> Outcome:
+            return await apost(http, settings, body, deadline)
 
         async def pause(seconds: float) -> bool:
             await asyncio.sleep(seconds)
             return True
 
-        steps = deliver(batch, settings.retry, settings.api_key, isolate=settings.isolate_rejected)
-        return await drive_async(steps, post, pause)
+        steps = deliver(
+            batch,
+            settings.retry,
+            settings.api_key,
+            settings.request_timeout,
+            isolate=settings.isolate_rejected,
+        )
+        return await drive_async(steps, send, pause)
 
     def _http_client(self) -> httpx.AsyncClient:
         if self._closed:
@@ -143,12 +167,12 @@ class AsyncNetmeraClient:
         return self._http
 
     def _open_http(self) -> httpx.AsyncClient:
-        return httpx.AsyncClient(timeout=self._settings.timeout, limits=self._settings.limits)
+        return open_async_http(self._settings)
 
 
 async def drive_async(
     steps: Generator[Step, Reply, BatchReport],
-    post: Callable[[bytes], Awaitable[httpx.Response]],
+    send: Callable[[bytes, float], Awaitable[Outcome]],
     pause: Callable[[float], Awaitable[bool]],
 ) -> BatchReport:
     """Run a delivery generator with asyncio I/O. Cancellation propagates; the batch is then
@@ -158,10 +182,7 @@ async def drive_async(
         while True:
             reply: Reply
             if isinstance(step, Post):
-                try:
-                    reply = await post(step.body)
-                except httpx.TransportError as exc:
-                    reply = exc
+                reply = await send(step.body, step.deadline)
             else:
                 reply = await pause(step.seconds)
             step = steps.send(reply)

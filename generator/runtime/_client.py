@@ -6,7 +6,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Generator, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from types import TracebackType
 from typing import Any
@@ -22,10 +22,13 @@ from ._constants import (
     MAX_EXT_IDS_PER_REQUEST,
 )
 from ._delivery import BatchReport, CallTally, Post, Reply, Step, deliver
-from ._errors import EventEncodingError, NetmeraError
+from ._errors import EventEncodingError, EventValidationError, NetmeraError
 from ._event import Event
+from ._hooks import SendHook, as_hooks, run_hooks_all, run_hooks_on_payloads
+from ._http import Outcome, open_http, post
 from ._results import FireResult
 from ._retry import DEFAULT_RETRY_POLICY, RetryPolicy
+from ._validate import validate
 
 _log = logging.getLogger(__name__)
 
@@ -48,6 +51,11 @@ class NetmeraClient:
     has no idempotency key: a request retried after a timeout or a 5xx may record its events twice,
     and ``FireResult.retried`` counts such events.
 
+    ``before_send`` hooks (a callable or a sequence of them) see each event first and return it, a
+    changed copy or ``None`` to leave it out; a hook that raises stops the call with
+    :class:`SendHookError` before anything is sent. With hooks set, ``FireResult`` positions count
+    the events the hooks kept.
+
     Bodies are compact UTF-8 JSON arrays (no spaces after ``,`` and ``:``), keys in ``to_payload()``
     order. Requests go out in order, one at a time; in a call of several batches the next batch is
     encoded while the current one is in flight.
@@ -64,17 +72,22 @@ class NetmeraClient:
         max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES,
         isolate_rejected: bool = True,
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        before_send: SendHook | Sequence[SendHook] | None = None,
     ) -> None:
-        self._settings = ClientSettings.create(
-            api_key=api_key,
-            base_url=base_url,
-            timeout=timeout,
-            retry=retry,
-            max_ext_ids_per_request=max_ext_ids_per_request,
-            max_request_bytes=max_request_bytes,
-            isolate_rejected=isolate_rejected,
-            max_connections=max_connections,
-        )
+        try:
+            self._settings = ClientSettings.create(
+                api_key=api_key,
+                base_url=base_url,
+                timeout=timeout,
+                retry=retry,
+                max_ext_ids_per_request=max_ext_ids_per_request,
+                max_request_bytes=max_request_bytes,
+                isolate_rejected=isolate_rejected,
+                max_connections=max_connections,
+            )
+        finally:
+            del api_key  # an exception passing through here must not find the key in this frame
+        self._before_send = as_hooks(before_send)
         self._closed = False
         self._pid = os.getpid()
         self._http = self._open_http()
@@ -89,8 +102,12 @@ class NetmeraClient:
         return self._settings
 
     def __repr__(self) -> str:
+        # getattr: a reporter may show a client whose construction failed.
+        settings = getattr(self, "_settings", None)
+        if settings is None:
+            return f"{type(self).__name__}(not configured)"
         state = ", closed" if self._closed else ""
-        return f"{type(self).__name__}(base_url={self._settings.base_url!r}{state})"
+        return f"{type(self).__name__}(base_url={settings.base_url!r}{state})"
 
     def __enter__(self) -> NetmeraClient:
         return self
@@ -121,6 +138,8 @@ class NetmeraClient:
         :class:`NetmeraAPIError` when retrying had to stop; such errors carry ``result`` telling
         what was delivered and what was not.
         """
+        if self._before_send:
+            events = tuple(run_hooks_all(self._before_send, events))
         return self._send(EventSource.from_events(events))
 
     def fire_payloads(self, *payloads: Mapping[str, Any]) -> FireResult:
@@ -128,6 +147,11 @@ class NetmeraClient:
         every one of them against the event schemas; nothing is sent if any is invalid
         (:class:`EventValidationError`).
         """
+        if self._before_send:
+            violations = validate(list(payloads))
+            if violations:
+                raise EventValidationError(violations)
+            payloads = tuple(run_hooks_on_payloads(self._before_send, payloads))
         return self._send(EventSource.from_payloads(payloads))
 
     # --- sending ----------------------------------------------------------------------------------
@@ -204,7 +228,6 @@ class NetmeraClient:
         ``written`` is set once the first request is on the wire (or delivery ended)."""
         settings = self._settings
         http = self._http_client()
-        headers = settings.request_headers()
         extensions: dict[str, Any] | None = None
         if written is not None:
 
@@ -214,8 +237,8 @@ class NetmeraClient:
 
             extensions = {"trace": trace}
 
-        def post(body: bytes) -> httpx.Response:
-            return http.post(settings.url, content=body, headers=headers, extensions=extensions)
+        def send(body: bytes, deadline: float) -> Outcome:
+            return post(http, settings, body, deadline, extensions)
 
         def pause(seconds: float) -> bool:
             if abandon is None:
@@ -223,12 +246,15 @@ class NetmeraClient:
                 return True
             return not abandon.wait(seconds)
 
+        steps = deliver(
+            batch,
+            settings.retry,
+            settings.api_key,
+            settings.request_timeout,
+            isolate=settings.isolate_rejected,
+        )
         try:
-            return drive(
-                deliver(batch, settings.retry, settings.api_key, isolate=settings.isolate_rejected),
-                post,
-                pause,
-            )
+            return drive(steps, send, pause)
         finally:
             if written is not None:
                 written.set()
@@ -244,12 +270,12 @@ class NetmeraClient:
         return self._http
 
     def _open_http(self) -> httpx.Client:
-        return httpx.Client(timeout=self._settings.timeout, limits=self._settings.limits)
+        return open_http(self._settings)
 
 
 def drive(
     steps: Generator[Step, Reply, BatchReport],
-    post: Callable[[bytes], httpx.Response],
+    send: Callable[[bytes, float], Outcome],
     pause: Callable[[float], bool],
 ) -> BatchReport:
     """Run a delivery generator with blocking I/O."""
@@ -258,10 +284,7 @@ def drive(
         while True:
             reply: Reply
             if isinstance(step, Post):
-                try:
-                    reply = post(step.body)
-                except httpx.TransportError as exc:
-                    reply = exc
+                reply = send(step.body, step.deadline)
             else:
                 reply = pause(step.seconds)
             step = steps.send(reply)

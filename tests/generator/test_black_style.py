@@ -7,13 +7,12 @@ corpus whose code lines all fit, black changes nothing.
 from __future__ import annotations
 
 import pytest
-from support import GOLDEN, ROOT
-
 from netmera_codegen.format import LINE_LENGTH, format_source
 from netmera_codegen.parse import parse_events
 from netmera_codegen.pipeline import Options, bundle
 from netmera_codegen.pystyle import fits
 from netmera_codegen.render import environment, render_events
+from support import GOLDEN, ROOT
 
 FOLDERS = {
     "schemas": ROOT / "schemas",
@@ -25,6 +24,8 @@ FOLDERS = {
 
 @pytest.mark.parametrize("name", sorted(FOLDERS))
 def test_event_modules_that_fit_are_already_black_formatted(name: str) -> None:
+    if not FOLDERS[name].is_dir():
+        pytest.skip(f"{FOLDERS[name]} not found beside the repository")
     events, _ = bundle(Options(schemas=FOLDERS[name]))
     parsed, _ = parse_events(events)
     bodies = render_events("netmera_events", parsed, environment(None))

@@ -11,8 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from validator_support import IGLU, SCHEMA_DIRS, compile_pairs, load_events
-
 from netmera_codegen.findings import Finding, SchemaErrors, errors_in
 from netmera_codegen.validator_compile import (
     ANNOTATION_KEYWORDS,
@@ -22,6 +20,7 @@ from netmera_codegen.validator_compile import (
     default_runtime_path,
     unsupported_keywords,
 )
+from validator_support import IGLU, SCHEMA_DIRS, compile_pairs, load_events
 
 
 def findings_of(schema: Any) -> list[tuple[str, str, str]]:
