@@ -27,10 +27,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .bundle import EXT_ID, NAME, EventSchema
-from .findings import Finding, join_pointer
+from .findings import Finding
 from .model import Attribute, EventClass, ModelClass
 from .naming import IMPORT_SOURCES, MODULE_IMPORTS, attribute_names, class_names, module_names, pascal_case
 from .netmera import INTEGER_RANGES
+from .pointers import join_pointer
 from .pystyle import literal
 from .schema_tree import Node
 

@@ -24,10 +24,9 @@ from typing import Protocol
 import jinja2
 
 from . import __version__
-from .bundle import EventSchema, bundle_events
+from .bundle import EventSchema, read_events
 from .findings import Finding, errors_in
 from .format import DEFAULT_FORMATTER, UnformattableError, format_files, formatter_identity
-from .load import load_schemas
 from .manifest import Entry, Manifest, Reuse, sha256_text
 from .model import EventClass, Package
 from .parse import parse_events
@@ -160,12 +159,8 @@ class _Planned:
 
 
 def bundle(options: Options) -> tuple[list[EventSchema], list[Finding]]:
-    """Load, bundle and read the schemas, with the findings of all three."""
-    files, findings = load_schemas(options.schemas)
-    events, bundle_findings = bundle_events(files, options.schemas)
-    findings += bundle_findings
-    for event in events:
-        findings += event.tree.findings
+    """The events of the schemas folder, read into their trees, with the findings of loading and bundling."""
+    _, events, findings = read_events(options.schemas)
     return events, findings
 
 
