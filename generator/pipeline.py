@@ -39,42 +39,15 @@ from .render import (
     package_templates,
     render_events,
     render_package,
-    runtime_files,
     uses_schemas,
 )
+from .runtime_source import package_exports, runtime_files
 from .validator_compile import compile_validator_module, unsupported_keywords, validators_index
 
 DEFAULT_SCHEMAS = Path("schemas")
 DEFAULT_OUT = Path("generated")
 DEFAULT_PACKAGE = "netmera_events"
 VALIDATORS_FOLDER = "_validators"
-
-RUNTIME_EXPORTS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("_async_client", ("AsyncNetmeraClient",)),
-    ("_background", ("BackgroundSender", "OverflowPolicy", "SenderStats", "UndeliveredEvent")),
-    ("_client", ("NetmeraClient",)),
-    (
-        "_errors",
-        (
-            "EventEncodingError",
-            "EventValidationError",
-            "EventsRejectedError",
-            "InsecureBaseURLWarning",
-            "NetmeraAPIError",
-            "NetmeraAuthError",
-            "NetmeraConnectionError",
-            "NetmeraError",
-            "NetmeraRateLimitError",
-            "NetmeraServerError",
-        ),
-    ),
-    ("_event", ("Event",)),
-    ("_registry", ("EVENTS", "UnknownEventError", "parse_event")),
-    ("_results", ("FireResult", "RejectedEvent")),
-    ("_retry", ("NO_RETRIES", "RetryPolicy")),
-    ("_validate", ("Violation", "validate")),
-)
-"""Public names of the package's own modules, re-exported by its `__init__` (event classes come on top)."""
 
 
 @dataclass(frozen=True)
@@ -214,30 +187,54 @@ def unchanged(
     return BuildResult(files=texts, events=[], event_count=events, manifest=previous)
 
 
+def _package_files(
+    options: Options, env: jinja2.Environment, package_name: str, events: tuple[EventClass, ...]
+) -> tuple[dict[str, str], dict[str, str], dict[str, tuple[str, str]]]:
+    """The package-level files: template targets (path -> template), the rendered texts and the runtime copies.
+
+    The package's `__init__` re-exports what the other modules declare in `__all__`, so it is rendered last, from
+    the texts that ship.
+    """
+    folder = options.schemas.resolve().name
+    targets = package_templates(env, package_name)
+    runtime = runtime_files(options.templates, package_name, targets)
+    context: dict[str, object] = {
+        "package": package_name,
+        "distribution": package_name.replace("_", "-"),
+        "events": events,
+        "package_sources": f"{folder}/",
+    }
+    init = f"{package_name}/__init__.py"
+    rendered = render_package({path: name for path, name in targets.items() if path != init}, context, env)
+    shipped = {path: text for path, (_, text) in runtime.items()} | rendered
+    context["runtime_exports"] = exports = package_exports(package_name, shipped)
+    context["public_names"] = sorted([name for _, names in exports for name in names] + [e.class_name for e in events])
+    if init in targets:
+        rendered |= render_package({init: targets[init]}, context, env)
+    return targets, rendered, runtime
+
+
+def reserved_names(options: Options, env: jinja2.Environment) -> list[str]:
+    """The names the package exports besides its event classes (an event class may not take one)."""
+    _, rendered, runtime = _package_files(options, env, options.package, ())
+    shipped = {path: text for path, (_, text) in runtime.items()} | rendered
+    return [name for _, names in package_exports(options.package, shipped) for name in names]
+
+
 def _plan(options: Options, package: Package, events: list[EventSchema], env: jinja2.Environment) -> list[_Planned]:
     folder = options.schemas.resolve().name
-    context = {
-        "package": package.name,
-        "distribution": package.name.replace("_", "-"),
-        "events": package.events,
-        "package_sources": f"{folder}/",
-        "runtime_exports": RUNTIME_EXPORTS,
-        "public_names": sorted(
-            [name for _, names in RUNTIME_EXPORTS for name in names] + [event.class_name for event in package.events]
-        ),
-    }
     # A package-level file's header names the schemas folder (or its template, when no schema shapes it) and the
     # hash of what it holds: editing one event's attributes then leaves the event index files untouched.
     planned = []
-    targets = package_templates(env, package.name)
-    for path, body in render_package(targets, context, env).items():
+    targets, rendered, runtime = _package_files(options, env, package.name, package.events)
+    for path, body in rendered.items():
         name = targets[path]
         source = f"{folder}/" if uses_schemas(env, name) else f"template {name}"
         first_line = header(path, source, sha256_text(body)) if path.endswith((".py", ".md", ".toml")) else ""
         planned.append(
             _Planned(path, first_line, sha256_text(body), functools.partial(str, body), path.endswith(".py"))
         )
-    for path, (source, text) in runtime_files(options.templates, package.name, targets).items():
+    for path, (source, text) in runtime.items():
         first_line = header(path, source, sha256_text(text)) if path.endswith(".py") else ""
         planned.append(_Planned(path, first_line, sha256_text(text), functools.partial(str, text), False))
     modules = {event.wire_name: event.module_name for event in package.events}
@@ -284,7 +281,7 @@ def build(options: Options, previous: Manifest | None = None, reporter: Reporter
     events, findings = bundle(options)
     if errors_in(findings):
         return BuildResult(findings=sorted(set(findings)))
-    parsed, parse_findings = parse_events(events, reserved=[name for _, names in RUNTIME_EXPORTS for name in names])
+    parsed, parse_findings = parse_events(events, reserved=reserved_names(options, env))
     findings += parse_findings
     if errors_in(findings):
         return BuildResult(findings=sorted(set(findings)))

@@ -6,7 +6,7 @@ import asyncio
 import os
 from collections.abc import Awaitable, Callable, Generator, Mapping
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -23,6 +23,11 @@ from ._errors import EventEncodingError, NetmeraError
 from ._event import Event
 from ._results import FireResult
 from ._retry import DEFAULT_RETRY_POLICY, RetryPolicy
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+__all__ = ["AsyncNetmeraClient"]
 
 
 class AsyncNetmeraClient:
@@ -71,7 +76,7 @@ class AsyncNetmeraClient:
         state = ", closed" if self._closed else ""
         return f"{type(self).__name__}(base_url={self._settings.base_url!r}{state})"
 
-    async def __aenter__(self) -> AsyncNetmeraClient:
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(

@@ -22,7 +22,7 @@ from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._batching import Batch, BatchBuilder, BatchLimits
 from ._client import NetmeraClient
@@ -33,6 +33,11 @@ from ._errors import EventsRejectedError, EventValidationError, NetmeraError
 from ._event import Event
 from ._results import FireResult, summarize_names
 from ._validate import validate
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+__all__ = ["BackgroundSender", "OverflowPolicy", "SenderStats", "UndeliveredEvent"]
 
 _log = logging.getLogger(__name__)
 
@@ -182,7 +187,7 @@ class BackgroundSender:
         state = "closed" if self._closed else "closing" if self._closing else "open"
         return f"{type(self).__name__}(client={self._client!r}, queued={len(self._queue)}, {state})"
 
-    def __enter__(self) -> BackgroundSender:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(

@@ -16,6 +16,8 @@ from ._errors import EventValidationError
 from ._event import Event
 from ._validate import validate
 
+__all__ = ["Batch", "BatchBuilder", "BatchLimits", "EventSource"]
+
 #: A request body smaller than this could not hold even a minimal event.
 _MIN_REQUEST_BYTES = 64
 

@@ -36,6 +36,8 @@ from ._errors import (
 from ._results import FireResult, RejectedEvent
 from ._retry import RetryPolicy, is_retryable_status, parse_retry_after
 
+__all__ = ["BatchReport", "CallTally", "Pause", "Post", "Reply", "Step", "deliver"]
+
 _log = logging.getLogger(__name__)
 
 #: Statuses that mean "something in this body is wrong", so splitting the body can find it.

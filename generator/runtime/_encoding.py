@@ -17,6 +17,8 @@ from pydantic_core import PydanticSerializationError, to_json
 from ._errors import EventEncodingError
 from ._event import Event
 
+__all__ = ["EncodedEvent", "encode_event", "encode_payload", "ensure_finite"]
+
 
 class EncodedEvent(NamedTuple):
     """An event ready to send: its position in the call (or the sender's sequence number), its name,
