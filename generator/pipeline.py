@@ -130,10 +130,13 @@ def templates_sha256(env: jinja2.Environment) -> str:
     return digest.hexdigest()
 
 
-def generator_sha256() -> str:
-    """Hash of the generator's own code: during development the version alone does not name the code."""
+GENERATOR_ROOT = Path(__file__).parent
+
+
+def generator_sha256(root: Path = GENERATOR_ROOT) -> str:
+    """Hash of every file of the generator, sub-folders included: during development the version alone does not
+    name the code."""
     digest = hashlib.sha256()
-    root = Path(__file__).parent
     for path in sorted(root.rglob("*")):
         if path.is_file() and "__pycache__" not in path.parts:
             name = path.relative_to(root).as_posix()
