@@ -48,6 +48,8 @@ DEFAULT_SCHEMAS = Path("schemas")
 DEFAULT_OUT = Path("generated")
 DEFAULT_PACKAGE = "netmera_events"
 VALIDATORS_FOLDER = "_validators"
+HEADED_SUFFIXES = (".py", ".md", ".toml", ".gitignore")
+"""Files that get the generated-file header (as a comment their format allows)."""
 
 
 @dataclass(frozen=True)
@@ -233,7 +235,7 @@ def _plan(options: Options, package: Package, events: list[EventSchema], env: ji
     for path, body in rendered.items():
         name = targets[path]
         source = f"{folder}/" if uses_schemas(env, name) else f"template {name}"
-        first_line = header(path, source, sha256_text(body)) if path.endswith((".py", ".md", ".toml")) else ""
+        first_line = header(path, source, sha256_text(body)) if path.endswith(HEADED_SUFFIXES) else ""
         planned.append(
             _Planned(path, first_line, sha256_text(body), functools.partial(str, body), path.endswith(".py"))
         )
