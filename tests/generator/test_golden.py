@@ -7,6 +7,7 @@ Regenerate with `python tests/golden/regenerate.py` after an intended change, an
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -91,7 +92,7 @@ def test_event_modules_pass_isort(built: tuple[str, Path]) -> None:
 
 def run_mypy(folder: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "-p", PACKAGE],
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--cache-dir", os.devnull, "-p", PACKAGE],
         check=False,
         cwd=folder,
         capture_output=True,

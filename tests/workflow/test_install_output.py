@@ -32,6 +32,7 @@ def output(tmp_path: Path, seed_schemas: Path) -> tuple[Path, Path]:
     return schemas, out
 
 
+@pytest.mark.slow  # builds with pip, fetching the build backend from PyPI
 def test_pip_install_then_check_is_fresh(output: tuple[Path, Path], tmp_path: Path) -> None:
     schemas, out = output
     before = tree(out)
@@ -45,6 +46,7 @@ def test_pip_install_then_check_is_fresh(output: tuple[Path, Path], tmp_path: Pa
     assert (package / "events" / "share_event.py").read_bytes() == (out / "netmera_events/events/share_event.py").read_bytes()
 
 
+@pytest.mark.slow
 def test_the_wheel_holds_the_package_and_nothing_else(output: tuple[Path, Path], tmp_path: Path) -> None:
     schemas, out = output
     built = pip("wheel", "--no-deps", "-w", tmp_path / "wheels", out, cwd=tmp_path)
