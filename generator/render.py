@@ -35,6 +35,7 @@ from jinja2 import meta
 from .format import LINE_LENGTH
 from .model import Attribute, EventClass
 from .pystyle import literal
+from .report import printable
 
 TEMPLATE_SUFFIX = ".jinja"
 EVENT_TEMPLATE = "event.py.jinja"
@@ -79,8 +80,9 @@ def docstring(text: str, indent: int = 0) -> str:
 
 
 def markdown_cell(text: str) -> str:
-    """Text safe inside a Markdown table cell or code span: one line, no pipes, no raw HTML."""
-    return " ".join(str(text).split()).replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;").replace("`", "'")
+    """Text safe inside a Markdown table cell or code span: one line, no pipes, no raw HTML, controls escaped."""
+    one_line = printable(" ".join(str(text).split()))
+    return one_line.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;").replace("`", "'")
 
 
 def _module_doc(event: EventClass) -> str:

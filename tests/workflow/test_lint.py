@@ -1,4 +1,4 @@
-"""`netmera-codegen lint`: metaschema and Netmera rules, `path:/pointer: message`, errors 1, warnings 0 unless --strict."""
+"""`netmera-codegen lint`: metaschema and Netmera rules, `path:/pointer: error: message`, errors 1, warnings 0 unless --strict."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ def test_metaschema_violation_names_file_and_pointer(tmp_path: Path, seed_schema
     )
     result = run_cli("lint", "--schemas", folder)
     assert result.returncode == 1
-    assert "bad.json:/properties/n/type: not a valid draft 2020-12 schema" in result.stdout
+    assert "bad.json:/properties/n/type: error: not a valid draft 2020-12 schema" in result.stdout
 
 
 def test_build_errors_are_lint_errors(tmp_path: Path, seed_schemas: Path) -> None:
