@@ -9,7 +9,18 @@ the `__all__` of each private module of the package, except the internals named 
 __all__ = ["EVENT_MODULE_SOURCES", "INTERNAL_MODULES"]
 
 INTERNAL_MODULES = frozenset(
-    {"_batching", "_config", "_constants", "_delivery", "_encoding", "_private", "_types"}
+    {
+        "_batching",
+        "_config",
+        "_constants",
+        "_delivery",
+        "_encoding",
+        "_http",
+        "_lifecycle",
+        "_private",
+        "_reporting",
+        "_types",
+    }
 )
 """Modules whose names only the package's other modules use: not re-exported by its `__init__`."""
 

@@ -16,7 +16,7 @@ from netmera_codegen.runtime._config import (
     resolve_api_key,
     resolve_timeout,
 )
-from netmera_codegen.runtime._constants import API_KEY_ENV_VAR, API_KEY_HEADER, DEFAULT_CONNECT_TIMEOUT
+from netmera_codegen.runtime._constants import API_KEY_ENV_VAR, DEFAULT_CONNECT_TIMEOUT
 from netmera_codegen.runtime._errors import InsecureBaseURLWarning
 from netmera_codegen.runtime._retry import NO_RETRIES
 
@@ -70,7 +70,7 @@ def test_timeouts_must_bound_every_phase() -> None:
             resolve_timeout(bad)  # type: ignore[arg-type]
 
 
-def test_settings_are_checked_once_and_send_the_key_only_in_headers() -> None:
+def test_settings_are_checked_once_and_hold_the_key_only_as_a_secret() -> None:
     settings = ClientSettings.create(
         api_key="k",
         base_url="https://restapi.netmera.com",
@@ -82,7 +82,7 @@ def test_settings_are_checked_once_and_send_the_key_only_in_headers() -> None:
         max_connections=2,
     )
     assert settings.url.endswith("/rest/3.0/fireEvents") and settings.batch_limits.max_ext_ids == 10
-    assert settings.request_headers() == {API_KEY_HEADER: "k", "Content-Type": "application/json"}
+    assert isinstance(settings.api_key, Secret) and settings.api_key.reveal() == "k"
     assert "'k'" not in repr(settings)
     with pytest.raises(ValueError, match="max_connections"):
         ClientSettings.create(
