@@ -22,6 +22,7 @@ from urllib.parse import unquote
 
 from .findings import Finding, escape_pointer_token, join_pointer
 from .load import SchemaFile
+from .schema_tree import SchemaTree, read_tree
 
 EXT_ID = "extId"
 NAME = "name"
@@ -39,6 +40,8 @@ class EventSchema:
     """The source file as shown in findings."""
     source: SchemaFile
     schema: dict[str, Any]
+    tree: SchemaTree
+    """The bundled schema, read once (`schema_tree`): what every code generator works from."""
 
 
 def event_name_of(schema_file: SchemaFile) -> str:
@@ -316,5 +319,8 @@ def bundle_events(files: list[SchemaFile], schemas_dir: Path) -> tuple[list[Even
         findings.extend(reserved + bundler.findings)
         if reserved or bundler.findings:
             continue
-        events.append(EventSchema(name, schema_file.display, schema_file, _with_reserved_keys(schema, name)))
+        schema = _with_reserved_keys(schema, name)
+        events.append(
+            EventSchema(name, schema_file.display, schema_file, schema, read_tree(schema, schema_file.display))
+        )
     return events, findings

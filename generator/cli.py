@@ -22,6 +22,7 @@ from typing import Any
 
 from . import __version__
 from .config import ConfigError, FileConfig, load_config, version_problem
+from .evolution import command as evolution
 from .findings import errors_in
 from .folders import UsageError, check_build_folders, check_schemas_folder, event_schema_findings
 from .format import DEFAULT_FORMATTER, FORMATTERS, FormatterError
@@ -367,6 +368,22 @@ COMMANDS = (
         "netmera-codegen validate --schemas schemas fixtures/*.jsonl",
         _add_validate_options,
         run_validate,
+    ),
+    Command(
+        "diff",
+        "classify schema changes against a folder or git revision (wire and source compatibility)",
+        evolution.DIFF_DESCRIPTION,
+        "netmera-codegen diff --against origin/main... --format github",
+        evolution.add_diff_options,
+        lambda args, config: evolution.run(args, config.values),
+    ),
+    Command(
+        "status",
+        "scan service source (never imported) for uses of the events and stale references",
+        evolution.STATUS_DESCRIPTION,
+        "netmera-codegen status --fail-on-unused src/",
+        evolution.add_status_options,
+        lambda args, config: evolution.run(args, config.values),
     ),
 )
 

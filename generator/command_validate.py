@@ -1,6 +1,6 @@
 """`netmera-codegen validate [--schemas DIR] [--format text|json|github] FILE...`: check payload files.
 
-The checks are compiled from the schema files in memory (the same `compile_package` and runtime the generated
+The checks are compiled from the schema files in memory (the same compiler and runtime the generated
 package ships, imported as a throwaway package), so this needs no generated code and agrees with the generated
 `validate()` by construction.
 
@@ -27,7 +27,7 @@ from .findings import Finding, errors_in
 from .folders import event_schema_findings
 from .payload_files import PayloadFileError, read_payload_file
 from .report import OutputFormat, Reporter, finding_json, github_annotation, json_text
-from .validator_compile import compile_package, load_in_memory
+from .validators import compile_trees, load_in_memory
 
 EXIT_VALID = 0
 EXIT_VIOLATIONS = 1
@@ -45,9 +45,7 @@ def compile_schemas_dir(schemas_dir: Path) -> tuple[Any | None, list[Finding]]:
     files, findings = load_schemas(schemas_dir)
     events, bundle_findings = bundle_events(files, schemas_dir)
     findings += bundle_findings
-    validator_files, compile_findings = compile_package(
-        [(event.name, event.schema) for event in events], {event.name: event.path for event in events}
-    )
+    validator_files, compile_findings = compile_trees([(event.name, event.tree) for event in events])
     findings += compile_findings
     errors = errors_in(findings)
     if errors:

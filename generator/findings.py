@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Severity = Literal["error", "warning"]
+Severity = Literal["error", "warning", "note"]
+"""A note informs (lint shows it) and never fails a command, not even `lint --strict`."""
 
 
 @dataclass(frozen=True, order=True)

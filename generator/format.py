@@ -24,11 +24,12 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+from .pystyle import LINE_LENGTH
+
 PARALLEL_THRESHOLD_LINES = 4000
 """Below this many lines to format (and `PARALLEL_THRESHOLD_TASKS` tasks) one process is faster than a pool."""
 PARALLEL_THRESHOLD_TASKS = 100
 
-LINE_LENGTH = 100
 TARGET = "py310"
 FORMATTERS = ("black", "ruff")
 DEFAULT_FORMATTER = "black"

@@ -26,14 +26,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .bundle import EXT_ID, NAME, EventSchema, resolve_pointer
+from .bundle import EXT_ID, NAME, EventSchema
 from .findings import Finding, join_pointer
 from .model import Attribute, EventClass, ModelClass
 from .naming import IMPORT_SOURCES, MODULE_IMPORTS, attribute_names, class_names, module_names, pascal_case
-from .netmera import INTEGER_RANGES, JSON_TYPES_OF, NETMERA_TYPES
+from .netmera import INTEGER_RANGES
 from .pystyle import literal
-
-JSON_TYPES = ("string", "integer", "number", "boolean", "array", "object", "null")
+from .schema_tree import Node
 
 
 @dataclass(frozen=True)
@@ -68,41 +67,15 @@ class _Context:
         return name
 
 
-def _types_of(schema: dict[str, Any]) -> list[str]:
-    declared = schema.get("type")
-    if isinstance(declared, str):
-        return [declared]
-    if isinstance(declared, list):
-        return [item for item in declared if isinstance(item, str)]
-    return []
-
-
-def _check_netmera_type(ctx: _Context, schema: dict[str, Any], pointer: str) -> str | None:
-    netmera_type = schema.get("x-netmera-type")
-    if netmera_type is None:
-        return None
-    at = join_pointer(pointer, "x-netmera-type")
-    if netmera_type not in NETMERA_TYPES:
-        ctx.refuse(at, f"unknown x-netmera-type {netmera_type!r}; expected one of {', '.join(NETMERA_TYPES)}")
-        return None
-    declared = _types_of(schema)
-    if "array" in declared and isinstance(schema.get("items"), dict):
-        declared = _types_of(schema["items"]) or declared
-    declared_values = {t for t in declared if t not in ("null", "array")}
-    if declared_values and not declared_values <= JSON_TYPES_OF[netmera_type]:
-        ctx.refuse(at, f"x-netmera-type {netmera_type} contradicts type {'/'.join(sorted(declared_values))}")
-        return None
-    return str(netmera_type)
-
-
 def _field_call(arguments: list[tuple[str, str]]) -> str:
     return "Field(" + ", ".join(f"{key}={value}" for key, value in arguments) + ")"
 
 
-def _numeric_constraints(schema: dict[str, Any], bounds: tuple[int, int] | None) -> list[tuple[str, str]]:
+def _numeric_constraints(node: Node | None, bounds: tuple[int, int] | None) -> list[tuple[str, str]]:
     constraints: list[tuple[str, str]] = []
-    lower: Any = schema.get("minimum")
-    upper: Any = schema.get("maximum")
+    declared: dict[str, Any] = dict(node.bounds) if node is not None else {}
+    lower: Any = declared.get("minimum")
+    upper: Any = declared.get("maximum")
     if bounds is not None:
         lower = max(lower, bounds[0]) if _is_number(lower) else bounds[0]
         upper = min(upper, bounds[1]) if _is_number(upper) else bounds[1]
@@ -112,8 +85,8 @@ def _numeric_constraints(schema: dict[str, Any], bounds: tuple[int, int] | None)
     # multipleOf is left to the validator: pydantic and JSON Schema round float remainders differently, and a
     # payload the schema accepts must always build its event.
     for json_keyword, keyword in (("exclusiveMinimum", "gt"), ("exclusiveMaximum", "lt")):
-        if _is_number(schema.get(json_keyword)):
-            constraints.append((keyword, literal(schema[json_keyword])))
+        if _is_number(declared.get(json_keyword)):
+            constraints.append((keyword, literal(declared[json_keyword])))
     return constraints
 
 
@@ -128,24 +101,24 @@ def _constrained(ctx: _Context, base: str, constraints: list[tuple[str, str]]) -
     return f"Annotated[{base}, {_field_call(constraints)}]"
 
 
-def _scalar(ctx: _Context, json_type: str, schema: dict[str, Any], netmera_type: str | None) -> _Type:
+def _scalar(ctx: _Context, json_type: str, node: Node, netmera_type: str | None) -> _Type:
     if json_type == "integer":
         if netmera_type in ("Date", "Timestamp"):
             ctx.use("EpochMillis")
             return _Type("EpochMillis", netmera_type)
         bounds = INTEGER_RANGES.get(netmera_type or "")
         alias = {"Integer": "Int32", "Long": "Int64"}.get(netmera_type or "")
-        constraints = _numeric_constraints(schema, bounds)
-        if alias and constraints == _numeric_constraints({}, bounds):
+        constraints = _numeric_constraints(node, bounds)
+        if alias and constraints == _numeric_constraints(None, bounds):
             ctx.use(alias)
             return _Type(alias, netmera_type or "Long")
         ctx.use("JsonInt")
         return _Type(_constrained(ctx, "JsonInt", constraints), netmera_type or "Long")
     if json_type == "number":
         ctx.use("JsonNumber")
-        return _Type(_constrained(ctx, "JsonNumber", _numeric_constraints(schema, None)), "Double")
+        return _Type(_constrained(ctx, "JsonNumber", _numeric_constraints(node, None)), "Double")
     if json_type == "string":
-        string_format = schema.get("format")
+        string_format = node.format
         if string_format == "date-time":
             ctx.use("DateTime")
             return _Type("DateTime", netmera_type or "Timestamp")
@@ -153,15 +126,15 @@ def _scalar(ctx: _Context, json_type: str, schema: dict[str, Any], netmera_type:
             ctx.use("IsoDate")
             return _Type("IsoDate", "Date")
         constraints = [
-            (keyword, literal(schema[json_keyword]))
-            for json_keyword, keyword in (("minLength", "min_length"), ("maxLength", "max_length"))
-            if isinstance(schema.get(json_keyword), int) and not isinstance(schema.get(json_keyword), bool)
+            (keyword, literal(value))
+            for value, keyword in ((node.min_length, "min_length"), (node.max_length, "max_length"))
+            if isinstance(value, int) and not isinstance(value, bool)
         ]
         base = "StrictStr"
         ctx.use("StrictStr")
-        if isinstance(schema.get("pattern"), str):
+        if node.patterns:
             ctx.use("Annotated", "Matches")
-            base = f"Annotated[StrictStr, Matches({literal(schema['pattern'])})]"
+            base = f"Annotated[StrictStr, Matches({literal(node.patterns[0])})]"
         return _Type(_constrained(ctx, base, constraints), "String")
     ctx.use("StrictBool")
     return _Type("StrictBool", "Boolean")
@@ -178,57 +151,44 @@ def _literal(ctx: _Context, values: list[Any]) -> _Type | None:
     return _Type(f"Literal[{members}]", label, nullable=None in values)
 
 
-def _schema_type(ctx: _Context, schema: Any, pointer: str, hint: str) -> _Type:
-    """The Python type of a schema found at `pointer`; `hint` names a class it may need."""
-    if schema is True or schema == {}:
+def _schema_type(ctx: _Context, node: Node, hint: str, inherited: str | None = None) -> _Type:
+    """The Python type of a schema node; `hint` names a class it may need, `inherited` is the `x-netmera-type` of
+    the array whose items the node describes."""
+    if node.always is False:
+        ctx.refuse(node.pointer, "a false schema admits no value")
         ctx.use("Any")
         return _Type("Any", "any")
-    if not isinstance(schema, dict):
-        if schema is False:
-            ctx.refuse(pointer, "a false schema admits no value")
-        else:
-            ctx.refuse(pointer, f"a schema must be an object, not {type(schema).__name__}")
+    if node.always is True or (not node.keywords and inherited is None):
         ctx.use("Any")
         return _Type("Any", "any")
-    if isinstance(schema.get("$ref"), str):
-        return _ref_type(ctx, schema["$ref"], join_pointer(pointer, "$ref"), hint)
-    netmera_type = _check_netmera_type(ctx, schema, pointer)
-    if "const" in schema:
-        literal = _literal(ctx, [schema["const"]])
+    if "$ref" in node.keywords:
+        return _ref_type(ctx, node, hint)
+    netmera_type = node.netmera_type if "x-netmera-type" in node.keywords else inherited
+    if node.has_const:
+        literal = _literal(ctx, [node.const])
         if literal is not None:
             return literal
-    if isinstance(schema.get("enum"), list):
-        literal = _literal(ctx, schema["enum"])
+    if node.enum is not None:
+        literal = _literal(ctx, node.enum)
         if literal is not None:
             return literal
-        if all(value is None for value in schema["enum"]):
+        if all(value is None for value in node.enum):
             return _Type("None", "null", nullable=True)
-    declared = schema.get("type")
-    if declared is not None:
-        for index, json_type in enumerate(_types_of(schema) if isinstance(declared, list) else [declared]):
-            if json_type not in JSON_TYPES:
-                at = (
-                    join_pointer(pointer, "type", index)
-                    if isinstance(declared, list)
-                    else join_pointer(pointer, "type")
-                )
-                ctx.refuse(at, f"unknown type {json_type!r}; expected one of {', '.join(JSON_TYPES)}")
-                ctx.use("Any")
-                return _Type("Any", "any")
-    types = _types_of(schema)
+    if "type" in node.keywords and node.types is None:  # an invalid type, reported by the tree
+        ctx.use("Any")
+        return _Type("Any", "any")
+    types = list(node.types or ())
     if not types and netmera_type is not None:
         types = [{"String": "string", "Double": "number", "Boolean": "boolean"}.get(netmera_type, "integer")]
-    branches = [key for key in ("anyOf", "oneOf") if isinstance(schema.get(key), list)]
+    branches = [(key, subs) for key, subs in (("anyOf", node.any_of), ("oneOf", node.one_of)) if key in node.keywords]
     if not types and branches:
-        return _union(ctx, schema[branches[0]], join_pointer(pointer, branches[0]), hint)
-    if not types and isinstance(schema.get("allOf"), list) and len(schema["allOf"]) == 1:
-        return _schema_type(ctx, schema["allOf"][0], join_pointer(pointer, "allOf", 0), hint)
-    if not types and isinstance(schema.get("properties"), dict):
+        return _union(ctx, branches[0][1], hint)
+    if not types and "allOf" in node.keywords and len(node.all_of) == 1:
+        return _schema_type(ctx, node.all_of[0], hint)
+    if not types and "properties" in node.keywords:
         types = ["object"]
     nullable = "null" in types
-    parts = [
-        _one_type(ctx, json_type, schema, pointer, hint, netmera_type) for json_type in types if json_type != "null"
-    ]
+    parts = [_one_type(ctx, json_type, node, hint, netmera_type) for json_type in types if json_type != "null"]
     if not parts and nullable:
         return _Type("None", "null", nullable=True)
     if not parts:
@@ -237,11 +197,8 @@ def _schema_type(ctx: _Context, schema: Any, pointer: str, hint: str) -> _Type:
     return _Type(" | ".join(part.annotation for part in parts), " | ".join(part.label for part in parts), nullable)
 
 
-def _union(ctx: _Context, branches: list[Any], pointer: str, hint: str) -> _Type:
-    parts = [
-        _schema_type(ctx, branch, join_pointer(pointer, index), f"{hint}{index + 1}")
-        for index, branch in enumerate(branches)
-    ]
+def _union(ctx: _Context, branches: list[Node], hint: str) -> _Type:
+    parts = [_schema_type(ctx, branch, f"{hint}{index + 1}") for index, branch in enumerate(branches)]
     nullable = any(part.nullable for part in parts)
     concrete = [part for part in parts if part.annotation != "None"]
     if not concrete or any(part.annotation == "Any" for part in concrete):
@@ -252,103 +209,91 @@ def _union(ctx: _Context, branches: list[Any], pointer: str, hint: str) -> _Type
     return _Type(" | ".join(annotations), " | ".join(labels), nullable)
 
 
-def _one_type(
-    ctx: _Context, json_type: str, schema: dict[str, Any], pointer: str, hint: str, netmera_type: str | None
-) -> _Type:
+def _one_type(ctx: _Context, json_type: str, node: Node, hint: str, netmera_type: str | None) -> _Type:
     if json_type == "array":
-        items = schema.get("items", {})
-        if not isinstance(items, (dict, bool)) or "prefixItems" in schema:
+        if "prefixItems" in node.keywords or node.items_keyword == "additionalItems":
             ctx.use("Any")
             item = _Type("Any", "any")
         else:
-            item_schema = items
-            if netmera_type is not None and isinstance(items, dict) and "x-netmera-type" not in items:
-                item_schema = {**items, "x-netmera-type": netmera_type}
-            item = _schema_type(ctx, item_schema, join_pointer(pointer, "items"), hint + "Item")
+            items = node.items if node.items is not None else Node(join_pointer(node.pointer, "items"), node.dialect)
+            passed_on = None
+            if netmera_type is not None and items.always is None and "x-netmera-type" not in items.keywords:
+                passed_on = netmera_type
+            item = _schema_type(ctx, items, hint + "Item", passed_on)
         item_annotation = (
             f"{item.annotation} | None" if item.nullable and item.annotation != "None" else item.annotation
         )
         constraints = [
-            (keyword, literal(schema[json_keyword]))
-            for json_keyword, keyword in (("minItems", "min_length"), ("maxItems", "max_length"))
-            if isinstance(schema.get(json_keyword), int) and not isinstance(schema.get(json_keyword), bool)
+            (keyword, literal(value))
+            for value, keyword in ((node.min_items, "min_length"), (node.max_items, "max_length"))
+            if isinstance(value, int) and not isinstance(value, bool)
         ]
         return _Type(_constrained(ctx, f"list[{item_annotation}]", constraints), f"{item.label}[]")
     if json_type == "object":
-        properties = schema.get("properties")
-        if isinstance(properties, dict) and properties:
-            name = _nested_class(ctx, schema, pointer, hint)
+        if node.properties:
+            name = _nested_class(ctx, node, hint)
             return _Type(name, name)
-        additional = schema.get("additionalProperties")
+        additional = node.additional
         ctx.use("Any")
-        if isinstance(additional, dict) and additional:
-            value = _schema_type(ctx, additional, join_pointer(pointer, "additionalProperties"), hint + "Value")
+        if additional is not None and additional.always is None and additional.keywords:
+            value = _schema_type(ctx, additional, hint + "Value")
             value_annotation = f"{value.annotation} | None" if value.nullable else value.annotation
             return _Type(f"dict[str, {value_annotation}]", "Object")
         return _Type("dict[str, Any]", "Object")
-    return _scalar(ctx, json_type, schema, netmera_type)
+    return _scalar(ctx, json_type, node, netmera_type)
 
 
-def _ref_type(ctx: _Context, ref: str, pointer: str, hint: str) -> _Type:
-    fragment = ref.removeprefix("#")
-    found, target = resolve_pointer(ctx.event.schema, fragment.replace("%23", "#").replace("%25", "%"))
-    if not found:
-        ctx.refuse(pointer, f"$ref {ref!r}: target not found")
+def _ref_type(ctx: _Context, node: Node, hint: str) -> _Type:
+    target = node.ref
+    if target is None:  # a reference the tree refused (not found, circular, not local)
         ctx.use("Any")
         return _Type("Any", "any")
+    fragment = (node.ref_text or "").removeprefix("#")
     name_hint = pascal_case(fragment.rsplit("/", 1)[-1].split(".")[-1]) if fragment else hint
-    if fragment in ctx.class_for_pointer:
-        name = ctx.class_for_pointer[fragment]
+    if target.pointer in ctx.class_for_pointer:
+        name = ctx.class_for_pointer[target.pointer]
         return _Type(name, name)
-    return _schema_type(ctx, target, fragment or "", name_hint)
+    return _schema_type(ctx, target, name_hint)
 
 
-def _nested_class(ctx: _Context, schema: dict[str, Any], pointer: str, hint: str) -> str:
+def _nested_class(ctx: _Context, node: Node, hint: str) -> str:
+    pointer = node.pointer
     if pointer in ctx.class_for_pointer:
         return ctx.class_for_pointer[pointer]
     name = ctx.new_class_name(hint)
     ctx.class_for_pointer[pointer] = name
     ctx.use("EventModel")
-    attributes = _attributes(ctx, schema, pointer, name, reserved=())
-    ctx.classes[name] = ModelClass(name, _description(schema), attributes, _extra(schema))
+    attributes = _attributes(ctx, node, name, reserved=())
+    ctx.classes[name] = ModelClass(name, _description(node), attributes, _extra(node))
     return name
 
 
-def _description(schema: dict[str, Any]) -> str | None:
-    for key in ("description", "title"):
-        value = schema.get(key)
-        if isinstance(value, str) and value.strip():
+def _description(node: Node) -> str | None:
+    for value in (node.description, node.title):
+        if value is not None and value.strip():
             return value.strip()
     return None
 
 
-def _extra(schema: dict[str, Any]) -> str:
-    return "forbid" if schema.get("additionalProperties") is False else "allow"
+def _extra(node: Node) -> str:
+    return "forbid" if node.additional is not None and node.additional.always is False else "allow"
 
 
-def _attributes(
-    ctx: _Context, schema: dict[str, Any], pointer: str, owner: str, reserved: tuple[str, ...]
-) -> tuple[Attribute, ...]:
-    properties = schema.get("properties") or {}
-    if not isinstance(properties, dict):
-        ctx.refuse(join_pointer(pointer, "properties"), "properties must be an object")
-        return ()
-    required = schema.get("required", [])
-    if not isinstance(required, list) or not all(isinstance(key, str) for key in required):
-        ctx.refuse(join_pointer(pointer, "required"), "required must be an array of property names")
-        required = []
-    for index, key in enumerate(required):
+def _attributes(ctx: _Context, node: Node, owner: str, reserved: tuple[str, ...]) -> tuple[Attribute, ...]:
+    properties = dict(node.properties)
+    for index, key in enumerate(node.required):
         if key not in properties and key not in reserved:
             ctx.refuse(
-                join_pointer(pointer, "required", index), f"required attribute {key!r} is not declared in properties"
+                join_pointer(node.pointer, "required", index),
+                f"required attribute {key!r} is not declared in properties",
             )
     wire_names = [key for key in properties if key not in reserved]
     python_names = attribute_names(wire_names)
     attributes = []
     for wire_name in wire_names:
-        at = join_pointer(pointer, "properties", wire_name)
-        python_type = _schema_type(ctx, properties[wire_name], at, owner + pascal_case(wire_name))
-        is_required = wire_name in required
+        property_node = properties[wire_name]
+        python_type = _schema_type(ctx, property_node, owner + pascal_case(wire_name))
+        is_required = wire_name in node.required
         arguments: list[tuple[str, str]] = []
         if not is_required:
             arguments.append(("default", "None"))
@@ -361,8 +306,6 @@ def _attributes(
                 ("validation_alias", literal(wire_name)),
                 ("serialization_alias", literal(wire_name)),
             ]
-        property_schema = properties[wire_name] if isinstance(properties[wire_name], dict) else {}
-        code = property_schema.get("x-netmera-code")
         attributes.append(
             Attribute(
                 wire_name=wire_name,
@@ -371,9 +314,9 @@ def _attributes(
                 required=is_required,
                 nullable=python_type.nullable,
                 field_arguments=tuple(arguments),
-                description=_description(property_schema),
+                description=_description(property_node),
                 type_label=python_type.label,
-                netmera_code=code if isinstance(code, str) else None,
+                netmera_code=property_node.netmera_code,
             )
         )
         if arguments and arguments != [("default", "None")]:
@@ -384,20 +327,20 @@ def _attributes(
 def parse_event(event: EventSchema, class_name: str, module_name: str, findings: list[Finding]) -> EventClass:
     ctx = _Context(event, findings)
     ctx.in_progress.add(class_name)
-    attributes = _attributes(ctx, event.schema, "", class_name, reserved=(EXT_ID, NAME))
+    root = event.tree.root if event.tree.root is not None else Node("", always=True)
+    attributes = _attributes(ctx, root, class_name, reserved=(EXT_ID, NAME))
     ctx.use("ClassVar", "Event")
-    code = event.schema.get("x-netmera-code")
     return EventClass(
         wire_name=event.name,
         class_name=class_name,
         module_name=module_name,
-        description=_description(event.schema) if event.schema.get("description") else None,
-        netmera_code=code if isinstance(code, str) else None,
+        description=_description(root) if root.description else None,
+        netmera_code=root.netmera_code,
         source=event.source.relative,
         source_sha256=event.source.sha256,
         attributes=attributes,
         nested=tuple(ctx.classes.values()),
-        extra=_extra(event.schema),
+        extra=_extra(root),
         imports=_imports(ctx.uses),
     )
 

@@ -26,12 +26,12 @@ import jinja2
 from . import __version__
 from .bundle import EventSchema, bundle_events
 from .findings import Finding, errors_in
-from .format import DEFAULT_FORMATTER, LINE_LENGTH, UnformattableError, format_files, formatter_identity
+from .format import DEFAULT_FORMATTER, UnformattableError, format_files, formatter_identity
 from .load import load_schemas
 from .manifest import Entry, Manifest, Reuse, sha256_text
 from .model import EventClass, Package
 from .parse import parse_events
-from .pystyle import fits
+from .pystyle import LINE_LENGTH, fits
 from .render import (
     EVENT_TEMPLATE,
     environment,
@@ -45,7 +45,7 @@ from .render import (
 from .report import printable
 from .runtime_source import package_exports, runtime_files, shipped_sources
 from .template_checks import python_finding, rendering_finding, template_file, templates_folder_findings
-from .validator_compile import compile_validator_module, unsupported_keywords, validators_index
+from .validators import compile_validator_module, validators_index
 
 DEFAULT_SCHEMAS = Path("schemas")
 DEFAULT_OUT = Path("generated")
@@ -130,12 +130,12 @@ class _Planned:
 
 
 def bundle(options: Options) -> tuple[list[EventSchema], list[Finding]]:
-    """Load and bundle the schemas, with the findings of both and the keywords the validator cannot compile."""
+    """Load, bundle and read the schemas, with the findings of all three."""
     files, findings = load_schemas(options.schemas)
     events, bundle_findings = bundle_events(files, options.schemas)
     findings += bundle_findings
     for event in events:
-        findings += unsupported_keywords(event.schema, event.path)
+        findings += event.tree.findings
     return events, findings
 
 
@@ -336,6 +336,26 @@ def _plan(options: Options, package: Package, events: list[EventSchema], env: ji
     return planned
 
 
+def _not_python(item: _Planned, text: str, shown: dict[str, str]) -> Finding | None:
+    """A finding when a generated Python module does not compile: a bug of the generator (or of a template
+    override), reported against the schema it came from instead of written as a broken package."""
+    if not item.path.endswith(".py"):
+        return None
+    try:
+        compile(text, item.path, "exec", dont_inherit=True)
+    except (SyntaxError, ValueError) as error:
+        where = f" (line {error.lineno})" if isinstance(error, SyntaxError) and error.lineno else ""
+        reason = error.msg if isinstance(error, SyntaxError) else str(error)
+        source = shown.get(item.source or "", item.source or item.path)
+        return Finding(
+            source,
+            "",
+            f"internal error: the generated module {item.path} is not valid Python{where}: {reason}. This is a bug "
+            "in netmera-codegen (or in a --templates override); please report it with this schema",
+        )
+    return None
+
+
 def _render_event(package_name: str, event: EventClass, env: jinja2.Environment) -> str:
     return render_events(package_name, [event], env)[event_module_path(package_name, event)]
 
@@ -383,10 +403,12 @@ def build(options: Options, previous: Manifest | None = None, reporter: Reporter
     bodies: dict[str, str] = {}
     unformatted: dict[str, str] = {}
     compiled: dict[str, Callable[[], str]] = {}
+    reused: set[str] = set()
     template_of = {item.path: template_file(env, item.template) for item in planned if item.template}
     for item in planned:
         kept = reuse.text(item.path, item.key)
         if kept is not None:
+            reused.add(item.path)
             bodies[item.path] = kept[len(kept.partition("\n")[0]) + 1 :] if item.header else kept
             continue
         if not item.formatted and item.template is None:
@@ -421,6 +443,10 @@ def build(options: Options, previous: Manifest | None = None, reporter: Reporter
         return BuildResult(findings=sorted(set(findings + [Finding(where, "", message)])))
 
     files = {item.path: item.header + bodies[item.path] for item in planned}
+    shown = {event.source.relative: event.path for event in events}
+    broken = [_not_python(item, files[item.path], shown) for item in planned if item.path not in reused]
+    if any(broken):
+        return BuildResult(findings=sorted(set(findings) | {finding for finding in broken if finding is not None}))
     manifest = Manifest(settings=settings, inputs=inputs)
     for item in planned:
         manifest.files[item.path] = Entry(

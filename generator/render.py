@@ -10,7 +10,7 @@ template can be overridden. The layout of the templates folder is the layout of 
 The runtime (clients, sender, validation helpers, ...) is not templates either: it is real source in `runtime/`,
 copied byte for byte (see `runtime_source`).
 
-The compiled checks in `<package>/_validators/` are not templates: `validator_compile` writes them, keyword by
+The compiled checks in `<package>/_validators/` are not templates: `validators` writes them, keyword by
 keyword, from each event's schema.
 
 The built-in `event.py.jinja` writes black's style itself (quotes, blank lines, split `Field(...)` calls), so the
@@ -32,9 +32,8 @@ from typing import Any
 import jinja2
 from jinja2 import meta
 
-from .format import LINE_LENGTH
 from .model import Attribute, EventClass
-from .pystyle import literal
+from .pystyle import assigned_call, literal
 from .report import printable
 
 TEMPLATE_SUFFIX = ".jinja"
@@ -116,15 +115,8 @@ def _field_default(attribute: Attribute) -> str:
         return ""
     if attribute.field_arguments == (("default", "None"),):
         return " = None"
-    arguments = ", ".join(f"{key}={value}" for key, value in attribute.field_arguments)
     start = ATTRIBUTE_INDENT + len(attribute.python_name) + 2 + len(attribute.full_annotation)
-    if start + len(f" = Field({arguments})") <= LINE_LENGTH:
-        return f" = Field({arguments})"
-    inner, outer = " " * (2 * ATTRIBUTE_INDENT), " " * ATTRIBUTE_INDENT
-    if len(inner) + len(arguments) <= LINE_LENGTH:
-        return f" = Field(\n{inner}{arguments}\n{outer})"
-    exploded = "".join(f"{inner}{key}={value},\n" for key, value in attribute.field_arguments)
-    return f" = Field(\n{exploded}{outer})"
+    return assigned_call(start, "Field", attribute.field_arguments, ATTRIBUTE_INDENT)
 
 
 def _templates_under(env: jinja2.Environment, folder: str) -> list[str]:

@@ -75,6 +75,10 @@ def _github_property(text: str) -> str:
     return _github_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
+_GITHUB_COMMANDS = {"note": "notice"}
+"""Severities whose workflow command has another name."""
+
+
 def github_annotation(severity: str, file: str, message: str, line: int | None = None, col: int | None = None) -> str:
     """A workflow command (`::error file=...,line=...::message`) that GitHub shows on the file in a pull request."""
     properties = [f"file={_github_property(printable(file))}"]
@@ -83,12 +87,13 @@ def github_annotation(severity: str, file: str, message: str, line: int | None =
         if col is not None:
             properties.append(f"col={col}")
     properties.append("title=netmera-codegen")
-    return f"::{severity} {','.join(properties)}::{_github_data(printable(message))}"
+    command = _GITHUB_COMMANDS.get(severity, severity)
+    return f"::{command} {','.join(properties)}::{_github_data(printable(message))}"
 
 
 @dataclass
 class Reporter:
-    """Prints findings in one output format; `quiet` leaves warnings out (they are still counted)."""
+    """Prints findings in one output format; `quiet` leaves warnings and notes out (warnings are still counted)."""
 
     stream: TextIO
     output_format: OutputFormat = "text"
@@ -109,7 +114,7 @@ class Reporter:
         return f"{printable(where)}: {self.label(severity)}: {printable(message)}"
 
     def shown(self, findings: Sequence[Finding]) -> list[Finding]:
-        return [finding for finding in findings if not (self.quiet and finding.severity == "warning")]
+        return [finding for finding in findings if not (self.quiet and finding.severity != "error")]
 
     def findings(self, findings: Sequence[Finding]) -> None:
         """Print the findings (text and github: one line each; json: one document with the counts)."""

@@ -22,6 +22,7 @@ import asyncio
 import logging
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -170,7 +171,10 @@ def _post(
             extensions=extensions or {},
         ) as response:
             if response.is_success:
-                return Answer(response.status_code)  # an unread body closes the connection
+                # Read to the end (Netmera's is empty), so that the connection goes back to the
+                # pool: one closed unread is not reused.
+                _drain(response.iter_raw())
+                return Answer(response.status_code)
             data = bytearray()
             wanted = MAX_ANSWER_BYTES + len(settings.api_key)
             for chunk in response.iter_raw():
@@ -180,6 +184,14 @@ def _post(
             return answer_of(response, bytes(data), settings.api_key)
     finally:
         _DEADLINE.value = None
+
+
+def _drain(chunks: Iterator[bytes]) -> None:
+    read = 0
+    for chunk in chunks:
+        read += len(chunk)
+        if read > MAX_ANSWER_BYTES:
+            return  # a success body this long is not worth reading: the connection closes
 
 
 class _Deadline(threading.local):
@@ -295,6 +307,11 @@ async def _apost(
         timeout=attempt_timeout(settings, deadline),
     ) as response:
         if response.is_success:
+            read = 0
+            async for chunk in response.aiter_raw():
+                read += len(chunk)
+                if read > MAX_ANSWER_BYTES:
+                    break  # a success body this long is not worth reading: the connection closes
             return Answer(response.status_code)
         data = bytearray()
         wanted = MAX_ANSWER_BYTES + len(settings.api_key)

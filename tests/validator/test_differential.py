@@ -21,8 +21,8 @@ from validator_reference import reference_validator, with_netmera_ranges
 from validator_support import ROOT, SCHEMA_DIRS, compile_events, load_events
 
 from netmera_codegen.command_validate import run_validate
+from netmera_codegen.dialects import DRAFT7, dialect_of
 from netmera_codegen.findings import errors_in
-from netmera_codegen.validator_compile import DRAFT7, dialect_of
 
 CUSTOM_FORMATS = {
     "uuid": st.uuids().map(str),

@@ -32,6 +32,7 @@ def _hooks(skip: str = "netmera-codegen-generate") -> list[dict[str, Any]]:
         "netmera-codegen-generate",
         "netmera-codegen-lint",
         "netmera-codegen-validate",
+        "netmera-codegen-diff",
     ]
     published = [hook for hook in published if hook["id"] != skip]  # a project uses check or generate
     command = f"{shlex.quote(sys.executable)} -m netmera_codegen"
@@ -132,3 +133,23 @@ def test_the_generate_hook_regenerates_and_stops_the_commit_once(consumer: tuple
     assert run_cli("check", cwd=repo).returncode == 0
     _run(["git", "add", "-A"], repo, env)
     assert _pre_commit(repo, env).returncode == 0
+
+
+def test_the_diff_hook_fails_on_a_breaking_change_since_the_merge_base(consumer: tuple[Path, dict[str, str]]) -> None:
+    repo, env = consumer
+    assert _run(["git", "update-ref", "refs/remotes/origin/main", "HEAD"], repo, env).returncode == 0
+    assert _run(["git", "checkout", "-q", "-b", "feature"], repo, env).returncode == 0
+    schema = repo / "schemas" / "share_event.json"
+    data = json.loads(schema.read_text())
+    data["properties"]["platform"] = {"type": "string"}
+    schema.write_text(json.dumps(data))
+    _run(["git", "commit", "-qam", "optional attribute"], repo, env)
+    command = [sys.executable, "-m", "pre_commit", "run", "--hook-stage", "manual", "netmera-codegen-diff"]
+    compatible = _run([*command, "--all-files"], repo, env)
+    assert compatible.returncode == 0, compatible.stdout + compatible.stderr
+    data["required"] = [*data.get("required", []), "platform"]
+    schema.write_text(json.dumps(data))
+    _run(["git", "commit", "-qam", "now mandatory"], repo, env)
+    breaking = _run([*command, "--all-files"], repo, env)
+    assert breaking.returncode == 1
+    assert "ATTRIBUTE_REQUIRED_ADDED" in breaking.stdout
