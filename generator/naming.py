@@ -24,6 +24,8 @@ from collections.abc import Callable, Iterable, Sequence
 
 from pydantic import BaseModel
 
+from .runtime_source import event_module_imports
+
 _SPELLED_OUT = {
     "ı": "i",
     "ß": "ss",
@@ -57,10 +59,10 @@ MAX_MODULE_NAME = 100
 IMPORT_SOURCES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("typing", ("Annotated", "Any", "ClassVar", "Literal")),
     ("pydantic", ("Field", "StrictBool", "StrictStr")),
-    ("_types", ("DateTime", "EpochMillis", "Int32", "Int64", "IsoDate", "JsonInt", "JsonNumber", "Matches", "is_none")),
-    ("_event", ("Event", "EventModel")),
+    *event_module_imports(),
 )
-"""What a generated event module may import, by module (the package's own modules without their dot)."""
+"""What a generated event module may import, by module in isort's order (the package's own modules without their
+dot, with the names of their `__all__`)."""
 
 MODULE_IMPORTS = frozenset(name for _, names in IMPORT_SOURCES for name in names)
 """Names a generated event module imports; a class of the same name would hide them."""

@@ -8,8 +8,7 @@ template can be overridden. The layout of the templates folder is the layout of 
 - `event.py.jinja` renders once per event into `<package>/events/<module>.py`.
 
 The runtime (clients, sender, validation helpers, ...) is not templates either: it is real source in `runtime/`,
-copied byte for byte (`runtime_files`). A user's templates folder may still replace any runtime file, with a plain
-`package/<file>` copied as it is or a `package/<file>.jinja` rendered like the other package templates.
+copied byte for byte (see `runtime_source`).
 
 The compiled checks in `<package>/_validators/` are not templates: `validators` writes them, keyword by
 keyword, from each event's schema.
@@ -38,8 +37,6 @@ from .pystyle import assigned_call, literal
 from .report import printable
 
 TEMPLATE_SUFFIX = ".jinja"
-RUNTIME = Path(__file__).parent / "runtime"
-"""The runtime's source: every file but `__init__.py` ships in the generated package."""
 EVENT_TEMPLATE = "event.py.jinja"
 
 
@@ -142,25 +139,6 @@ def package_templates(env: jinja2.Environment, package_name: str) -> dict[str, s
     for name in _templates_under(env, "package"):
         targets[f"{package_name}/{name[len('package/') : -len(TEMPLATE_SUFFIX)]}"] = name
     return targets
-
-
-def runtime_files(
-    user_templates: Path | None, package_name: str, rendered: Iterable[str]
-) -> dict[str, tuple[str, str]]:
-    """Output path -> (where it comes from, its text) for the runtime files that no template in `rendered` makes."""
-    files = {}
-    for source in sorted(RUNTIME.iterdir()):
-        if source.name == "__init__.py" or not source.is_file():
-            continue
-        path = f"{package_name}/{source.name}"
-        if path in rendered:
-            continue
-        override = user_templates / "package" / source.name if user_templates is not None else None
-        if override is not None and override.is_file():
-            files[path] = (f"template package/{source.name}", override.read_text(encoding="utf-8"))
-        else:
-            files[path] = (f"runtime/{source.name}", source.read_text(encoding="utf-8"))
-    return files
 
 
 def template_source(env: jinja2.Environment, name: str) -> str:

@@ -6,7 +6,7 @@ import asyncio
 import os
 from collections.abc import Awaitable, Callable, Generator, Mapping, Sequence
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -26,6 +26,11 @@ from ._http import Outcome, apost, open_async_http
 from ._results import FireResult
 from ._retry import DEFAULT_RETRY_POLICY, RetryPolicy
 from ._validate import validate
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+__all__ = ["AsyncNetmeraClient"]
 
 
 class AsyncNetmeraClient:
@@ -83,7 +88,7 @@ class AsyncNetmeraClient:
         state = ", closed" if self._closed else ""
         return f"{type(self).__name__}(base_url={settings.base_url!r}{state})"
 
-    async def __aenter__(self) -> AsyncNetmeraClient:
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(

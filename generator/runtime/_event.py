@@ -5,6 +5,8 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationInfo, model_validator
 from pydantic_core import to_json
 
+__all__ = ["Event", "EventModel"]
+
 WIRE_CONTEXT = {"wire": True}
 """Validation context of payloads read from the wire: keys the schema allows beyond its properties are kept."""
 

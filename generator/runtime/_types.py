@@ -20,6 +20,18 @@ from pydantic import (
 )
 from pydantic_core import core_schema
 
+__all__ = [
+    "DateTime",
+    "EpochMillis",
+    "Int32",
+    "Int64",
+    "IsoDate",
+    "JsonInt",
+    "JsonNumber",
+    "Matches",
+    "is_none",
+]
+
 INT32_MIN = -(2**31)
 INT32_MAX = 2**31 - 1
 INT64_MIN = -(2**63)

@@ -5,8 +5,8 @@ from typing import Annotated, ClassVar
 
 from pydantic import Field, StrictStr
 
-from .._types import JsonInt, JsonNumber, is_none
 from .._event import Event
+from .._types import JsonInt, JsonNumber, is_none
 
 __all__ = ["AddToCart"]
 

@@ -5,8 +5,8 @@ from typing import Annotated, ClassVar
 
 from pydantic import Field, StrictStr
 
-from .._types import JsonInt, JsonNumber
 from .._event import Event
+from .._types import JsonInt, JsonNumber
 
 __all__ = ["OrderCancelEvent"]
 

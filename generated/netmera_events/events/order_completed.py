@@ -5,8 +5,8 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, StrictBool, StrictStr
 
-from .._types import EpochMillis, JsonInt, JsonNumber, Matches, is_none
 from .._event import Event, EventModel
+from .._types import EpochMillis, JsonInt, JsonNumber, Matches, is_none
 
 __all__ = ["Address", "LineItem", "OrderCompleted"]
 

@@ -5,8 +5,8 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, StrictBool, StrictStr
 
-from .._types import JsonNumber, is_none
 from .._event import Event
+from .._types import JsonNumber, is_none
 
 __all__ = ["ProductViewed"]
 

@@ -5,8 +5,8 @@ from typing import ClassVar
 
 from pydantic import Field, StrictBool, StrictStr
 
-from .._types import DateTime, EpochMillis, Int32, Int64, IsoDate, JsonNumber, is_none
 from .._event import Event
+from .._types import DateTime, EpochMillis, Int32, Int64, IsoDate, JsonNumber, is_none
 
 __all__ = ["EveryType"]
 

@@ -5,8 +5,8 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, StrictStr
 
-from .._types import Matches, is_none
 from .._event import Event
+from .._types import Matches, is_none
 
 __all__ = ["Hostile77Raw"]
 

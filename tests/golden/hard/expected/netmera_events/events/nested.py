@@ -5,8 +5,8 @@ from typing import Any, ClassVar
 
 from pydantic import Field, StrictStr
 
-from .._types import JsonInt, JsonNumber, is_none
 from .._event import Event, EventModel
+from .._types import JsonInt, JsonNumber, is_none
 
 __all__ = ["Point", "Contact", "Person", "NestedMetaDepth", "NestedMeta", "Nested"]
 

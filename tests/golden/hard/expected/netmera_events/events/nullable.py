@@ -5,8 +5,8 @@ from typing import ClassVar, Literal
 
 from pydantic import Field, StrictStr
 
-from .._types import Int32, JsonInt, is_none
 from .._event import Event
+from .._types import Int32, JsonInt, is_none
 
 __all__ = ["Nullable"]
 

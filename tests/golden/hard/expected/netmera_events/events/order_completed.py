@@ -5,8 +5,8 @@ from typing import ClassVar
 
 from pydantic import Field, StrictStr
 
-from .._types import JsonInt, is_none
 from .._event import Event
+from .._types import JsonInt, is_none
 
 __all__ = ["OrderCompleted"]
 
