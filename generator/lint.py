@@ -37,22 +37,16 @@ try:  # the standard library's regular expression parser (named sre_parse before
 except ImportError:  # pragma: no cover - Python 3.10
     import sre_constants as _constants  # type: ignore[no-redef,unused-ignore]
     import sre_parse as _regex_parser  # type: ignore[no-redef,unused-ignore]
-from jsonschema import Draft7Validator, Draft202012Validator  # type: ignore[import-untyped]
-from jsonschema.exceptions import SchemaError  # type: ignore[import-untyped]
 
 from .bundle import EXT_ID, NAME, EventSchema, event_name_of, read_events
 from .findings import Finding
 from .load import SchemaFile
+from .metaschema import meta_validate
 from .naming import attribute_name, attribute_names, class_name, class_names
 from .netmera import ANNOTATIONS
 from .parse import parse_events
 from .pointers import join_pointer
 from .schema_tree import Node
-
-DIALECTS: dict[str, type[Any]] = {
-    "https://json-schema.org/draft/2020-12/schema": Draft202012Validator,
-    "http://json-schema.org/draft-07/schema": Draft7Validator,
-}
 
 _SCHEMA_MAPS = ("properties", "$defs", "definitions", "patternProperties", "dependentSchemas")
 _SCHEMA_VALUES = (
@@ -82,46 +76,6 @@ def lint(schemas_dir: Path) -> list[Finding]:
         findings += nested_attributes(event)
     findings += event_name_collisions([f for f in usable if not f.is_shared])
     return sorted(set(findings))
-
-
-def validator_class(data: dict[str, Any]) -> type[Any] | None:
-    declared = data.get("$schema")
-    if declared is None:
-        return DIALECTS["https://json-schema.org/draft/2020-12/schema"]
-    if not isinstance(declared, str):
-        return None
-    return DIALECTS.get(declared.rstrip("#"))
-
-
-def meta_validate(schema_file: SchemaFile) -> list[Finding]:
-    data = schema_file.data
-    cls = validator_class(data)
-    findings = []
-    if cls is None:
-        findings.append(
-            Finding(
-                schema_file.display,
-                "/$schema",
-                f"unknown $schema {data.get('$schema')!r}: read as draft 2020-12 "
-                "(supported: draft 2020-12 and draft-07)",
-                severity="warning",
-            )
-        )
-        cls = Draft202012Validator
-    try:
-        errors = sorted(cls(cls.META_SCHEMA).iter_errors(data), key=lambda error: list(map(str, error.absolute_path)))
-    except SchemaError as problem:  # pragma: no cover - the metaschemas themselves are valid
-        return findings + [Finding(schema_file.display, "", f"invalid schema: {problem.message}")]
-    for error in errors:
-        pointer = join_pointer("", *error.absolute_path)
-        findings.append(
-            Finding(schema_file.display, pointer, f"not a valid {_draft_name(cls)} schema: {error.message}")
-        )
-    return findings
-
-
-def _draft_name(cls: type[Any]) -> str:
-    return "draft-07" if cls is Draft7Validator else "draft 2020-12"
 
 
 def netmera_rules(schema_file: SchemaFile) -> list[Finding]:
