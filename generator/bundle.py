@@ -14,6 +14,7 @@ check them alike.
 from __future__ import annotations
 
 import copy
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import unquote
 
+from .cache import BuildCache, default_cache
 from .findings import Finding
 from .load import SchemaFile, load_schemas
 from .pointers import escape_token, join_pointer, resolve_pointer
@@ -269,9 +271,16 @@ def _with_reserved_keys(schema: dict[str, Any], event_name: str) -> dict[str, An
     return schema
 
 
-def bundle_events(files: list[SchemaFile], schemas_dir: Path) -> tuple[list[EventSchema], list[Finding]]:
-    """Bundle every event file (shared `_*.json` files are only reference targets)."""
+def bundle_events(
+    files: list[SchemaFile], schemas_dir: Path, cache: BuildCache | None = None
+) -> tuple[list[EventSchema], list[Finding]]:
+    """Bundle every event file (shared `_*.json` files are only reference targets).
+
+    With a `cache`, an event bundled cleanly before, whose file and every file its `$ref`s copied from still hash
+    the same, is taken from it with its tree (a file with findings is always bundled again)."""
     files_by_path = {schema_file.path: schema_file for schema_file in files}
+    sha256_of = {schema_file.relative: schema_file.sha256 for schema_file in files}
+    root = str(schemas_dir.resolve())
     events: list[EventSchema] = []
     findings: list[Finding] = []
     first_file_of: dict[str, SchemaFile] = {}
@@ -295,6 +304,12 @@ def bundle_events(files: list[SchemaFile], schemas_dir: Path) -> tuple[list[Even
             )
             continue
         first_file_of[name] = schema_file
+        key = "" if cache is None else cache.key([root, schema_file.relative, schema_file.display, schema_file.sha256])
+        kept: Any = None if cache is None else cache.get(_CACHE_KIND, key)
+        if _still_valid(kept, sha256_of, name):
+            schema, _, tree = kept
+            events.append(EventSchema(name, schema_file.display, schema_file, schema, tree))
+            continue
         reserved = _check_reserved(schema_file, name)
         bundler = _Bundler(schema_file, files_by_path, schemas_dir)
         schema = bundler.run()
@@ -302,10 +317,34 @@ def bundle_events(files: list[SchemaFile], schemas_dir: Path) -> tuple[list[Even
         if reserved or bundler.findings:
             continue
         schema = _with_reserved_keys(schema, name)
-        events.append(
-            EventSchema(name, schema_file.display, schema_file, schema, read_tree(schema, schema_file.display))
-        )
+        event = EventSchema(name, schema_file.display, schema_file, schema, read_tree(schema, schema_file.display))
+        events.append(event)
+        if cache is not None:
+            copied_from = {relative: sha256_of[relative] for relative, _ in bundler.keys}
+            cache.put(_CACHE_KIND, key, (schema, {"name": name, "files": copied_from}, event.tree))
     return events, findings
+
+
+_CACHE_KIND = "bundle"
+
+
+def content_of(events: list[EventSchema]) -> list[str]:
+    """Everything about bundled events a later stage can read, as text (the cache key of such a stage's result)."""
+    return [
+        "\0".join((event.name, event.path, event.source.relative, event.source.sha256, json.dumps(event.schema)))
+        for event in events
+    ]
+
+
+def _still_valid(kept: Any, sha256_of: dict[str, str], name: str) -> bool:
+    """Whether a cache entry is a bundle of this event whose `$ref` targets are all unchanged."""
+    if not (isinstance(kept, tuple) and len(kept) == 3 and isinstance(kept[0], dict)):
+        return False
+    _, recorded, tree = kept
+    if not (isinstance(recorded, dict) and recorded.get("name") == name and isinstance(tree, SchemaTree)):
+        return False
+    copied_from = recorded.get("files")
+    return isinstance(copied_from, dict) and all(sha256_of.get(file) == sha for file, sha in copied_from.items())
 
 
 def read_events(
@@ -317,13 +356,14 @@ def read_events(
     `screen` (lint's metaschema check) looks at every loaded file first: a file it finds an error in is left out
     of bundling, which would only add confusing follow-up findings.
     """
-    files, findings = load_schemas(schemas_dir)
+    cache = default_cache()
+    files, findings = load_schemas(schemas_dir, cache)
     if screen is not None:
         for schema_file in files:
             findings += screen(schema_file)
         broken = {finding.path for finding in findings if finding.severity == "error"}
         files = [schema_file for schema_file in files if schema_file.display not in broken]
-    events, bundle_findings = bundle_events(files, schemas_dir)
+    events, bundle_findings = bundle_events(files, schemas_dir, cache)
     findings += bundle_findings
     for event in events:
         findings += event.tree.findings

@@ -38,7 +38,8 @@ except ImportError:  # pragma: no cover - Python 3.10
     import sre_constants as _constants  # type: ignore[no-redef,unused-ignore]
     import sre_parse as _regex_parser  # type: ignore[no-redef,unused-ignore]
 
-from .bundle import EXT_ID, NAME, EventSchema, event_name_of, read_events
+from .bundle import EXT_ID, NAME, EventSchema, content_of, event_name_of, read_events
+from .cache import default_cache
 from .findings import Finding
 from .load import SchemaFile
 from .metaschema import meta_validate
@@ -68,7 +69,7 @@ _SCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems", "items")
 def lint(schemas_dir: Path) -> list[Finding]:
     """All findings for a schemas folder, errors and warnings, sorted by file and pointer."""
     usable, events, findings = read_events(schemas_dir, screen=meta_validate)
-    _, parse_findings = parse_events(events)
+    _, parse_findings = default_cache().remember("parse", ["events", *content_of(events)], lambda: parse_events(events))
     findings += parse_findings
     for schema_file in usable:
         findings += netmera_rules(schema_file)

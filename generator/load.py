@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .cache import BuildCache
 from .findings import Finding
 from .pointers import join_pointer
 
@@ -60,8 +61,11 @@ def find_schema_files(schemas_dir: Path) -> list[Path]:
     )
 
 
-def decode_schema(path: Path, raw: bytes, schemas_dir: Path) -> tuple[SchemaFile | None, Finding | None]:
-    """Decode one file's bytes; return the file or the finding that says why it cannot be used."""
+def decode_schema(
+    path: Path, raw: bytes, schemas_dir: Path, cache: BuildCache | None = None
+) -> tuple[SchemaFile | None, Finding | None]:
+    """Decode one file's bytes; return the file or the finding that says why it cannot be used. With a `cache`,
+    the structure of bytes already found sound is not walked again."""
     shown = display_path(path)
     try:
         text = raw.decode("utf-8")
@@ -80,21 +84,29 @@ def decode_schema(path: Path, raw: bytes, schemas_dir: Path) -> tuple[SchemaFile
         return None, Finding(shown, "", f"nested too deeply: at most {MAX_DEPTH} levels of objects and arrays")
     if not isinstance(data, dict):
         return None, Finding(shown, "", f"the root must be a JSON object (a schema), not {_json_kind(data)}")
-    problem = _structure_problem(data)
-    if problem is not None:
-        return None, Finding(shown, problem[0], problem[1])
+    sha256 = hashlib.sha256(raw).hexdigest()
+    key = "" if cache is None else cache.key([sha256])
+    if cache is None or not cache.has(_CACHE_KIND, key):
+        problem = _structure_problem(data)
+        if problem is not None:
+            return None, Finding(shown, problem[0], problem[1])
+        if cache is not None:
+            cache.mark(_CACHE_KIND, key)
     schema_file = SchemaFile(
         path=path.resolve(),
         relative=path.relative_to(schemas_dir).as_posix(),
         display=shown,
         text=text,
-        sha256=hashlib.sha256(raw).hexdigest(),
+        sha256=sha256,
         data=data,
     )
     return schema_file, None
 
 
-def load_schemas(schemas_dir: Path) -> tuple[list[SchemaFile], list[Finding]]:
+_CACHE_KIND = "structure"
+
+
+def load_schemas(schemas_dir: Path, cache: BuildCache | None = None) -> tuple[list[SchemaFile], list[Finding]]:
     """Read and decode every `*.json` file under `schemas_dir`."""
     files: list[SchemaFile] = []
     findings: list[Finding] = []
@@ -116,7 +128,7 @@ def load_schemas(schemas_dir: Path) -> tuple[list[SchemaFile], list[Finding]]:
             message = f"too large to be a schema: more than {MAX_SCHEMA_BYTES // (1024 * 1024)} MiB"
             findings.append(Finding(display_path(path), "", message))
             continue
-        schema_file, finding = decode_schema(path, raw, schemas_dir)
+        schema_file, finding = decode_schema(path, raw, schemas_dir, cache)
         if schema_file is not None:
             files.append(schema_file)
         if finding is not None:

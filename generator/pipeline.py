@@ -24,7 +24,9 @@ from typing import Protocol
 import jinja2
 
 from . import __version__
-from .bundle import EventSchema, read_events
+from .bundle import EventSchema, content_of, read_events
+from .cache import GENERATOR_ROOT as GENERATOR_ROOT  # where the generator hash is taken (tests copy it)
+from .cache import default_cache, generator_sha256
 from .findings import Finding, errors_in
 from .format import DEFAULT_FORMATTER, UnformattableError, format_files, formatter_identity
 from .manifest import Entry, Manifest, Reuse, sha256_text
@@ -141,25 +143,6 @@ def templates_sha256(env: jinja2.Environment) -> str:
     for name in sorted(env.list_templates()):
         source, _, _ = env.loader.get_source(env, name)
         digest.update(f"{name}\0{sha256_text(source)}\n".encode())
-    return digest.hexdigest()
-
-
-GENERATOR_ROOT = Path(__file__).parent
-
-
-def generator_sha256(root: Path = GENERATOR_ROOT) -> str:
-    """Hash of the generator's code, sub-folders included: during development the version alone does not name it.
-
-    Only what every installation of the generator holds counts (its Python files and the runtime's `py.typed`),
-    so a checkout, an editable install and a wheel hash alike and agree on a committed manifest; the templates
-    that an installed wheel carries inside the package are hashed on their own (`templates_sha256`).
-    """
-    digest = hashlib.sha256()
-    for path in sorted(root.rglob("*")):
-        name = path.relative_to(root).as_posix()
-        shipped = path.suffix == ".py" or path.name == "py.typed"
-        if shipped and path.is_file() and "__pycache__" not in path.parts and not name.startswith("templates/"):
-            digest.update(f"{name}\0{hashlib.sha256(path.read_bytes()).hexdigest()}\n".encode())
     return digest.hexdigest()
 
 
@@ -383,7 +366,8 @@ def build(options: Options, previous: Manifest | None = None, reporter: Reporter
         if finding is None:
             raise
         return BuildResult(findings=sorted(set(findings + [finding])))
-    parsed, parse_findings = parse_events(events, reserved=reserved)
+    parts = ["reserved", *sorted(reserved), "events", *content_of(events)]
+    parsed, parse_findings = default_cache().remember("parse", parts, lambda: parse_events(events, reserved=reserved))
     findings += parse_findings
     if errors_in(findings):
         return BuildResult(findings=sorted(set(findings)))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -10,6 +12,9 @@ from support import GENERATED, GOLDEN
 
 if str(GENERATED) not in sys.path:
     sys.path.insert(0, str(GENERATED))
+
+# The build cache of a test run is its own (inherited by the command lines it starts), never the user's.
+os.environ.setdefault("NETMERA_CODEGEN_CACHE", tempfile.mkdtemp(prefix="netmera-codegen-test-cache-"))
 
 
 @pytest.fixture

@@ -1,0 +1,108 @@
+"""The build cache: output and findings are byte-identical with it and without it, edits and `$ref` targets are
+seen, a corrupt cache is ignored, and `check` stays right. Each run is the real command line on real schemas (the
+repository's and the hard golden set, with their shared `$ref` files)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.support import GOLDEN, ROOT, _env, tree
+
+CACHE_ENV = "NETMERA_CODEGEN_CACHE"
+
+
+def codegen(*args: str | Path, cache: Path | None, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = _env()
+    env[CACHE_ENV] = str(cache) if cache is not None else "off"
+    return subprocess.run(
+        [sys.executable, "-m", "netmera_codegen", *map(str, args)],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+
+
+def generate(schemas: Path, out: Path, cache: Path | None) -> dict[str, bytes]:
+    ran = codegen("generate", "--schemas", schemas, "--out", out, "-q", cache=cache, cwd=schemas.parent)
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    return tree(out)
+
+
+def project(tmp_path: Path, hard: bool = False) -> Path:
+    """The repository's schemas (events that `$ref` a shared file), with the hard golden set if asked."""
+    schemas = tmp_path / "schemas"
+    shutil.copytree(ROOT / "schemas", schemas)
+    for path in (GOLDEN / "hard" / "schemas").glob("*.json") if hard else ():
+        shutil.copy(path, schemas / path.name)
+    return schemas
+
+
+def edit_shared(path: Path) -> None:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    target = next(iter(data["$defs"].values()))
+    target["description"] = "Edited after the cache was written."
+    path.write_text(json.dumps(data, indent=2), encoding="utf-8")
+
+
+def edit(path: Path, attribute: str) -> None:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data.setdefault("properties", {})[attribute] = {"type": "string", "maxLength": 12}
+    path.write_text(json.dumps(data, indent=2), encoding="utf-8")
+
+
+def cold(schemas: Path, out: Path) -> dict[str, bytes]:
+    """A build from nothing: no cache, an empty output folder."""
+    return generate(schemas, out, cache=None)
+
+
+def test_edits_with_a_warm_cache_give_what_a_cold_build_of_the_edited_set_gives(tmp_path: Path) -> None:
+    schemas, cache = project(tmp_path), tmp_path / "cache"
+    first = generate(schemas, tmp_path / "warm", cache)
+    assert first == cold(schemas, tmp_path / "cold-1")
+    assert any((cache / "bundle").rglob("*")) and any((cache / "parse").rglob("*"))
+
+    edit(schemas / "search.json", "cacheProbe")
+    edit_shared(schemas / "_common.json")  # every event that copies from it must be bundled again
+    warm = generate(schemas, tmp_path / "warm", cache)
+    assert warm != first
+    assert warm == cold(schemas, tmp_path / "cold-2")
+    fresh = codegen("check", "--schemas", schemas, "--out", tmp_path / "warm", cache=cache, cwd=tmp_path)
+    assert fresh.returncode == 0, fresh.stdout + fresh.stderr
+
+    edit(schemas / "add_to_cart.json", "checkProbe")  # check, with the cache warm, still sees an edit
+    stale = codegen("check", "--schemas", schemas, "--out", tmp_path / "warm", cache=cache, cwd=tmp_path)
+    assert stale.returncode == 1, stale.stdout + stale.stderr
+
+
+def test_a_corrupt_cache_is_ignored(tmp_path: Path) -> None:
+    schemas, cache = project(tmp_path), tmp_path / "cache"
+    generate(schemas, tmp_path / "first", cache)
+    entries = sorted(path for path in cache.rglob("*") if path.is_file())
+    assert entries
+    for index, path in enumerate(entries):
+        data = path.read_bytes()
+        if index % 3 == 0:
+            path.write_bytes(data[: len(data) // 2])  # truncated
+        elif index % 3 == 1:
+            path.write_bytes(data[:-1] + bytes([data[-1] ^ 1]))  # one bit flipped in the payload
+        else:
+            path.write_bytes(b"not an entry at all\n")
+    edit(schemas / "search.json", "afterCorruption")
+    assert generate(schemas, tmp_path / "second", cache) == cold(schemas, tmp_path / "cold")
+
+
+def test_lint_reports_the_same_findings_with_a_warm_cache(tmp_path: Path) -> None:
+    schemas, cache = project(tmp_path, hard=True), tmp_path / "cache"
+    without = codegen("lint", "--schemas", schemas, cache=None, cwd=tmp_path)
+    filling = codegen("lint", "--schemas", schemas, cache=cache, cwd=tmp_path)
+    warm = codegen("lint", "--schemas", schemas, cache=cache, cwd=tmp_path)
+    assert (without.returncode, without.stdout, without.stderr) == (filling.returncode, filling.stdout, filling.stderr)
+    assert (without.returncode, without.stdout, without.stderr) == (warm.returncode, warm.stdout, warm.stderr)
+    assert "warning" in without.stdout + without.stderr  # the hard set has findings to compare
