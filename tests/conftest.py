@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -13,8 +15,11 @@ from support import GENERATED, GOLDEN
 if str(GENERATED) not in sys.path:
     sys.path.insert(0, str(GENERATED))
 
-# The build cache of a test run is its own (inherited by the command lines it starts), never the user's.
-os.environ.setdefault("NETMERA_CODEGEN_CACHE", tempfile.mkdtemp(prefix="netmera-codegen-test-cache-"))
+# The build cache of a test run is its own (inherited by its workers and the command lines it starts), never the
+# user's; the process that made it removes it at exit.
+if "NETMERA_CODEGEN_CACHE" not in os.environ:
+    os.environ["NETMERA_CODEGEN_CACHE"] = _test_cache = tempfile.mkdtemp(prefix="netmera-codegen-test-cache-")
+    atexit.register(shutil.rmtree, _test_cache, True)
 
 
 @pytest.fixture
