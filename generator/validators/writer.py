@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from ..pointers import join_pointer
+from ..pystyle import LINE_LENGTH, black_literals
 
 Mode = Literal["check", "collect"]
 """`check`: a predicate `(value) -> bool` that returns at the first failure; `collect`: a function appending every
@@ -120,7 +121,24 @@ class FunctionWriter:
         else:
             detail = "(" + ", ".join(pieces[1:]) + ")"
         where = (self.path if path is None else path).render()
-        self.line(f"out.append(({where}, {keyword!r}, {call.func.id}, {pieces[0]}, {detail}))")
+        self._append_issue([black_literals(piece) for piece in (where, repr(keyword), call.func.id, pieces[0], detail)])
+
+    def _append_issue(self, elements: list[str]) -> None:
+        """`out.append((e1, ...))`, laid out as black lays it out when it is too long for one line (nearly every
+        over-long line of a module is one of these): the call's tuple on a line of its own, else one element a line.
+        An element too long even for a line of its own (a very long pointer) is left to the module's splitting."""
+        outer = INDENT * self.indent
+        inner = outer + INDENT
+        joined = ", ".join(elements)
+        if len(f"{outer}out.append(({joined}))") <= LINE_LENGTH:
+            self.line(f"out.append(({joined}))")
+        elif len(f"{inner}({joined})") <= LINE_LENGTH:
+            self.lines += [f"{outer}out.append(", f"{inner}({joined})", f"{outer})"]
+        elif all(len(f"{inner}{INDENT}{element},") <= LINE_LENGTH for element in elements):
+            exploded = [f"{inner}{INDENT}{element}," for element in elements]
+            self.lines += [f"{outer}out.append(", f"{inner}(", *exploded, f"{inner})", f"{outer})"]
+        else:
+            self.line(f"out.append(({joined}))")
 
     def refuse(self, condition: str, keyword: str, message: str, path: PointerSource | None = None) -> None:
         """`if condition:` then `fail(...)`."""
