@@ -25,7 +25,6 @@ import jinja2
 
 from . import __version__
 from .bundle import EventSchema, content_of, read_events
-from .cache import GENERATOR_ROOT as GENERATOR_ROOT  # where the generator hash is taken (tests copy it)
 from .cache import default_cache, generator_sha256
 from .findings import Finding, errors_in
 from .format import DEFAULT_FORMATTER, UnformattableError, format_files, formatter_identity

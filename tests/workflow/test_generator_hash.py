@@ -6,7 +6,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from netmera_codegen.pipeline import GENERATOR_ROOT, generator_sha256
+from netmera_codegen.cache import GENERATOR_ROOT, generator_sha256
 
 
 def copy_of_the_generator(tmp_path: Path) -> Path:
