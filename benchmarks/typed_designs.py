@@ -32,7 +32,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 import orjson
@@ -42,7 +42,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "generated"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from netmera_events._validators import load_validator  # noqa: E402
+from netmera_events import OrderCancelEvent, OrderCompleted
+from netmera_events._validators import load_validator
+from netmera_events.types import Address, LineItem
 
 ORDER_CANCEL_CHECK = load_validator("OrderCancelEvent")
 ORDER_COMPLETED_CHECK = load_validator("OrderCompleted")
@@ -87,7 +89,6 @@ def _epoch_millis(value: Any) -> Any:
         delta = value - _EPOCH
         return (delta.days * 86_400 + delta.seconds) * 1000 + delta.microseconds // 1000
     return value
-
 
 
 # --- pydantic tuned -------------------------------------------------------------------------------------------
@@ -259,7 +260,9 @@ def msgspec_completed() -> bytes:
             ordered_at=ORDERED_AT_MS,
             shipping_address=MsAddress(street="Main St 1", city="Istanbul", postal_code="34000", country_code="TR"),
             line_items=[
-                MsLineItem(id="sku-1", name="Mug", price=9.5, count=2, brand_name="Acme", category_ids=["kitchen", "gift"]),
+                MsLineItem(
+                    id="sku-1", name="Mug", price=9.5, count=2, brand_name="Acme", category_ids=["kitchen", "gift"]
+                ),
                 MsLineItem(id="sku-2", price=14.0, count=1),
                 MsLineItem(id="sku-3", name="Tea", price=4.25, count=3, category_ids=["food"]),
             ],
@@ -275,6 +278,8 @@ _MISSING: Any = object()
 _json_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
 _DOUBLE_MAX = sys.float_info.max
 _DOUBLE_MIN = -sys.float_info.max
+
+
 class PlainObject:
     """Holds the wire dict only; attributes are read-only properties over it (so an event cannot drift from
     what it was checked as)."""
@@ -477,9 +482,40 @@ def plain_completed(cls: Any = None) -> bytes:
         ordered_at=ORDERED_AT,
         shipping_address=PlainAddress(street="Main St 1", city="Istanbul", postal_code="34000", country_code="TR"),
         line_items=[
-            PlainLineItem(id="sku-1", name="Mug", price=9.5, count=2, brand_name="Acme", category_ids=["kitchen", "gift"]),
+            PlainLineItem(
+                id="sku-1", name="Mug", price=9.5, count=2, brand_name="Acme", category_ids=["kitchen", "gift"]
+            ),
             PlainLineItem(id="sku-2", price=14.0, count=1),
             PlainLineItem(id="sku-3", name="Tea", price=4.25, count=3, category_ids=["food"]),
+        ],
+        loyalty_points=12,
+        gift_wrap=False,
+    ).to_json()
+
+
+# --- the classes this package generates (the chosen design, from generated/) -------------------------------------
+
+
+def generated_cancel() -> bytes:
+    return OrderCancelEvent(
+        ext_id="user-1", payment_method="Credit Card", sub_total=20.0, item_count=4, grand_total=35.5
+    ).to_json()
+
+
+def generated_completed() -> bytes:
+    return OrderCompleted(
+        ext_id="user-1",
+        order_id="o-1",
+        grand_total=47.25,
+        shipping_cost=4.0,
+        currency="TRY",
+        payment_method="Wallet",
+        ordered_at=ORDERED_AT,
+        shipping_address=Address(street="Main St 1", city="Istanbul", postal_code="34000", country_code="TR"),
+        line_items=[
+            LineItem(id="sku-1", name="Mug", price=9.5, count=2, brand_name="Acme", category_ids=["kitchen", "gift"]),
+            LineItem(id="sku-2", price=14.0, count=1),
+            LineItem(id="sku-3", name="Tea", price=4.25, count=3, category_ids=["food"]),
         ],
         loyalty_points=12,
         gift_wrap=False,
@@ -529,7 +565,14 @@ def _completed_dict() -> dict[str, Any]:
         "orderedAt": ORDERED_AT_MS,
         "shippingAddress": {"street": "Main St 1", "city": "Istanbul", "postalCode": "34000", "countryCode": "TR"},
         "lineItems": [
-            {"id": "sku-1", "name": "Mug", "price": 9.5, "count": 2, "brandName": "Acme", "categoryIds": ["kitchen", "gift"]},
+            {
+                "id": "sku-1",
+                "name": "Mug",
+                "price": 9.5,
+                "count": 2,
+                "brandName": "Acme",
+                "categoryIds": ["kitchen", "gift"],
+            },
             {"id": "sku-2", "price": 14.0, "count": 1},
             {"id": "sku-3", "name": "Tea", "price": 4.25, "count": 3, "categoryIds": ["food"]},
         ],
@@ -654,39 +697,47 @@ def _plain_module(index: int, schema: dict[str, Any]) -> str:
     params = ["ext_id: str = _MISSING"] + [
         f"{py}: {annotation}{' = _MISSING' if wire in required else ' | None = None'}" for wire, py, annotation in names
     ]
-    head = ", ".join([f'"extId": ext_id', f'"name": {schema["title"]!r}'] + [f"{wire!r}: {py}" for wire, py, _ in names if wire in required])
+    head = ", ".join(
+        ['"extId": ext_id', f'"name": {schema["title"]!r}']
+        + [f"{wire!r}: {py}" for wire, py, _ in names if wire in required]
+    )
     optional = "".join(
-        f"        if {py} is not None:\n            wire[{wire!r}] = {py}\n" for wire, py, _ in names if wire not in required
+        f"        if {py} is not None:\n            wire[{wire!r}] = {py}\n"
+        for wire, py, _ in names
+        if wire not in required
     )
     sets = "".join(f"        _set(self, {py!r}, {py})\n" for _, py, _ in names)
     missing = " or ".join(["ext_id is _MISSING"] + [f"{py} is _MISSING" for wire, py, _ in names if wire in required])
-    return textwrap.dedent(
-        """\
+    return (
+        textwrap.dedent("""\
         from typing import Any
         from design_base import PlainEvent, _MISSING, _set, refuse
         from bench_pkg._validators.event_{index:04d} import check
 
         class Event{index:04d}(PlainEvent):
             __slots__ = ({slots})
-        """
-    ).format(index=index, slots=", ".join(repr(py) for _, py, _ in names) + ",") + (
-        f"    def __init__(self, *, {', '.join(params)}, **unknown: Any) -> None:\n"
-        f"        wire: dict[str, Any] = {{{head}}}\n{optional}"
-        "        issues: list[Any] = []\n        check(wire, issues)\n"
-        f"        if issues or unknown or {missing}:\n            refuse(issues)\n"
-        "        _set(self, '_wire', wire)\n        _set(self, 'ext_id', ext_id)\n" + sets
+        """).format(index=index, slots=", ".join(repr(py) for _, py, _ in names) + ",")
+        + (
+            f"    def __init__(self, *, {', '.join(params)}, **unknown: Any) -> None:\n"
+            f"        wire: dict[str, Any] = {{{head}}}\n{optional}"
+            "        issues: list[Any] = []\n        check(wire, issues)\n"
+            f"        if issues or unknown or {missing}:\n            refuse(issues)\n"
+            "        _set(self, '_wire', wire)\n        _set(self, 'ext_id', ext_id)\n" + sets
+        )
     )
 
 
 def _msgspec_module(index: int, schema: dict[str, Any]) -> str:
     required = set(schema["required"])
-    fields = [f"    ext_id: str"] + [
-        f"    {_snake(wire)}: {_flat_type(sub)}" for wire, sub in schema["properties"].items() if wire in required
-    ] + [
-        f"    {_snake(wire)}: {_flat_type(sub)} | None = None"
-        for wire, sub in schema["properties"].items()
-        if wire not in required
-    ]
+    fields = (
+        ["    ext_id: str"]
+        + [f"    {_snake(wire)}: {_flat_type(sub)}" for wire, sub in schema["properties"].items() if wire in required]
+        + [
+            f"    {_snake(wire)}: {_flat_type(sub)} | None = None"
+            for wire, sub in schema["properties"].items()
+            if wire not in required
+        ]
+    )
     return (
         "from typing import Any\nimport msgspec\nfrom design_base import ms_checked\n"
         f"from bench_pkg._validators.event_{index:04d} import check\n\n"
@@ -717,7 +768,7 @@ def _pydantic_module(index: int, schema: dict[str, Any]) -> str:
     )
 
 
-_BASE = '''
+_BASE = """
 from typing import Any
 import msgspec
 from pydantic import ConfigDict
@@ -745,9 +796,9 @@ class PlainEvent:
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("events are immutable")
-'''
+"""
 
-_FIRST_USE = '''
+_FIRST_USE = """
 import importlib, json, sys, time
 sys.path[:0] = [{work!r}]
 def rss():
@@ -760,7 +811,7 @@ for index, kwargs in enumerate(samples):
     module = importlib.import_module("{package}.event_%04d" % index)
     getattr(module, "Event%04d" % index)(**kwargs)
 print(json.dumps([time.perf_counter() - started, (rss() - before) / 2**20]))
-'''
+"""
 
 
 def _sample(schema: dict[str, Any]) -> Any:
@@ -784,10 +835,51 @@ def _sample_kwargs(schema: dict[str, Any]) -> dict[str, Any]:
     return kwargs
 
 
+_FIRST_USE_GENERATED = """
+import json, sys, time
+sys.path[:0] = [{out!r}]
+def rss():
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * 4096
+import netmera_events
+from netmera_events import EVENTS
+samples = json.load(open({samples!r}))
+names = json.load(open({names!r}))
+before, started = rss(), time.perf_counter()
+for name, kwargs in zip(names, samples):
+    EVENTS[name](**kwargs)
+print(json.dumps([time.perf_counter() - started, (rss() - before) / 2**20]))
+"""
+
+
+def first_use_generated(work: Path, samples: Path, schemas: list[dict[str, Any]]) -> tuple[float, float]:
+    """The same measurement on the package `netmera-codegen generate` writes for the synthetic schemas."""
+    out = work / "generated-out"
+    command = [
+        sys.executable,
+        "-m",
+        "netmera_codegen",
+        "generate",
+        "--schemas",
+        str(work / "schemas"),
+        "--out",
+        str(out),
+    ]
+    subprocess.run(command, check=True, capture_output=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(out)], check=True)
+    names = work / "names.json"
+    names.write_text(json.dumps([schema["title"] for schema in schemas]))
+    script = _FIRST_USE_GENERATED.format(out=str(out), samples=str(samples), names=str(names))
+    ran = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False)
+    if ran.returncode != 0:
+        raise SystemExit(f"generated package: {ran.stderr[-3000:]}")
+    seconds, mib = json.loads(ran.stdout)
+    return seconds, mib
+
+
 def first_use(events: int, seed: int) -> dict[str, tuple[float, float]]:
     """Seconds and MiB to import and build one event of each of `events` classes, per design, fresh interpreters."""
     from generate import synthesise
-
     from netmera_codegen.bundle import bundle_events
     from netmera_codegen.load import load_schemas
     from netmera_codegen.validator_compile import compile_validator_package
@@ -810,7 +902,11 @@ def first_use(events: int, seed: int) -> dict[str, tuple[float, float]]:
         (work / "design_base.py").write_text(_BASE)
         samples = work / "samples.json"
         samples.write_text(json.dumps([_sample_kwargs(schema) for schema in schemas]))
-        writers = {"plain classes": _plain_module, "msgspec Struct": _msgspec_module, "pydantic tuned": _pydantic_module}
+        writers = {
+            "plain classes": _plain_module,
+            "msgspec Struct": _msgspec_module,
+            "pydantic tuned": _pydantic_module,
+        }
         for label, writer in writers.items():
             target = work / f"design_{len(results)}"
             target.mkdir()
@@ -825,6 +921,7 @@ def first_use(events: int, seed: int) -> dict[str, tuple[float, float]]:
                 raise SystemExit(f"{label}: {ran.stderr[-3000:]}")
             seconds, mib = json.loads(ran.stdout)
             results[label] = (seconds, mib)
+        results["generated package (chosen design)"] = first_use_generated(work, samples, schemas)
     return results
 
 
@@ -834,28 +931,36 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--loops", type=int, default=20_000)
     args = parser.parse_args()
-    same_json(dict_json_cancel, pydantic_cancel, msgspec_cancel, plain_cancel, msgspec_convert_cancel)
-    same_json(dict_json_completed, pydantic_completed, plain_completed, msgspec_convert_completed)
+    same_json(dict_json_cancel, pydantic_cancel, msgspec_cancel, plain_cancel, msgspec_convert_cancel, generated_cancel)
+    same_json(dict_json_completed, pydantic_completed, plain_completed, msgspec_convert_completed, generated_completed)
     print(f"{os.cpu_count()} CPU(s); microseconds a call, best of 5 x {args.loops}; ratio to msgspec convert + encode")
     rows = [
-        ("OrderCancelEvent build + to_json", [
-            ("dict + json (no check)", dict_json_cancel),
-            ("dict + orjson (no check)", dict_orjson_cancel),
-            ("msgspec convert + encode (baseline)", msgspec_convert_cancel),
-            ("pydantic tuned", pydantic_cancel),
-            ("msgspec Struct + compiled check", msgspec_cancel),
-            ("plain classes + compiled check, json", plain_cancel),
-            ("plain classes + compiled check, orjson", lambda: plain_cancel(PlainOrderCancelOrjson)),
-        ]),
-        ("OrderCompleted (nested) build + to_json", [
-            ("dict + json (no check)", dict_json_completed),
-            ("dict + orjson (no check)", dict_orjson_completed),
-            ("msgspec convert + encode (baseline)", msgspec_convert_completed),
-            ("pydantic tuned", pydantic_completed),
-            ("msgspec Struct + compiled check", msgspec_completed),
-            ("plain classes + compiled check, json", plain_completed),
-            ("plain classes + compiled check, orjson", lambda: plain_completed(PlainOrderCompletedOrjson)),
-        ]),
+        (
+            "OrderCancelEvent build + to_json",
+            [
+                ("dict + json (no check)", dict_json_cancel),
+                ("dict + orjson (no check)", dict_orjson_cancel),
+                ("msgspec convert + encode (baseline)", msgspec_convert_cancel),
+                ("pydantic tuned", pydantic_cancel),
+                ("msgspec Struct + compiled check", msgspec_cancel),
+                ("plain classes + compiled check, json", plain_cancel),
+                ("plain classes + compiled check, orjson", lambda: plain_cancel(PlainOrderCancelOrjson)),
+                ("generated package (chosen design)", generated_cancel),
+            ],
+        ),
+        (
+            "OrderCompleted (nested) build + to_json",
+            [
+                ("dict + json (no check)", dict_json_completed),
+                ("dict + orjson (no check)", dict_orjson_completed),
+                ("msgspec convert + encode (baseline)", msgspec_convert_completed),
+                ("pydantic tuned", pydantic_completed),
+                ("msgspec Struct + compiled check", msgspec_completed),
+                ("plain classes + compiled check, json", plain_completed),
+                ("plain classes + compiled check, orjson", lambda: plain_completed(PlainOrderCompletedOrjson)),
+                ("generated package (chosen design)", generated_completed),
+            ],
+        ),
     ]
     for title, cases in rows:
         print(title)

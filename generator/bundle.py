@@ -39,6 +39,9 @@ class EventSchema:
     """The source file as shown in findings."""
     source: SchemaFile
     schema: dict[str, Any]
+    shared: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """Bundled `$defs` key -> (file relative to the schemas folder, JSON pointer) of what was copied there from
+    another file: the same definition reached from several events is one shared class."""
 
 
 def event_name_of(schema_file: SchemaFile) -> str:
@@ -316,5 +319,6 @@ def bundle_events(files: list[SchemaFile], schemas_dir: Path) -> tuple[list[Even
         findings.extend(reserved + bundler.findings)
         if reserved or bundler.findings:
             continue
-        events.append(EventSchema(name, schema_file.display, schema_file, _with_reserved_keys(schema, name)))
+        shared = {key: target for target, key in bundler.keys.items()}
+        events.append(EventSchema(name, schema_file.display, schema_file, _with_reserved_keys(schema, name), shared))
     return events, findings

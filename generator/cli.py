@@ -20,6 +20,7 @@ from .config import ConfigError, FileConfig, load_config
 from .findings import Finding
 from .format import DEFAULT_FORMATTER, FORMATTERS, FormatterError
 from .manifest import MANIFEST_NAME, Manifest
+from .parse import DEFAULT_EPOCH
 from .pipeline import DEFAULT_OUT, DEFAULT_PACKAGE, DEFAULT_SCHEMAS, BuildResult, Options, build
 from .write import compare_tree, write_tree
 
@@ -104,6 +105,7 @@ def _options(args: argparse.Namespace, config: FileConfig) -> Options:
         package=_setting(args, config, "package", DEFAULT_PACKAGE),
         templates=_setting(args, config, "templates", None),
         formatter=_setting(args, config, "formatter", DEFAULT_FORMATTER),
+        epoch=config.values.get("epoch", DEFAULT_EPOCH),
     )
 
 

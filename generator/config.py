@@ -3,7 +3,7 @@
 The nearest pyproject.toml is found by walking up from the current directory; the first one that exists is used,
 whether or not it has the table (a project's own pyproject.toml ends the search, as with black or ruff). Paths in
 the table are relative to the folder holding that pyproject.toml. Keys: `schemas`, `out`, `package`, `templates`,
-`formatter`. Unknown keys and values of the wrong type are usage errors, so a typo does not pass silently.
+`formatter`, `epoch` (the unit of epoch-integer dates: `milliseconds`, the default, or `seconds`). Unknown keys and values of the wrong type are usage errors, so a typo does not pass silently.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ from .format import FORMATTERS
 
 TABLE = "netmera-codegen"
 PATH_KEYS = ("schemas", "out", "templates")
-STRING_KEYS = ("package", "formatter")
+STRING_KEYS = ("package", "formatter", "epoch")
+EPOCH_UNITS = ("milliseconds", "seconds")
 
 
 class ConfigError(Exception):
@@ -70,6 +71,8 @@ def load_config(start: Path | None = None) -> FileConfig:
                 raise ConfigError(f"{pyproject}: [tool.{TABLE}] {key} must be a non-empty string")
             if key == "formatter" and value not in FORMATTERS:
                 raise ConfigError(f"{pyproject}: [tool.{TABLE}] formatter must be one of {', '.join(FORMATTERS)}")
+            if key == "epoch" and value not in EPOCH_UNITS:
+                raise ConfigError(f"{pyproject}: [tool.{TABLE}] epoch must be one of {', '.join(EPOCH_UNITS)}")
             values[key] = value
         else:
             known = ", ".join(PATH_KEYS + STRING_KEYS)

@@ -29,13 +29,14 @@ from .format import DEFAULT_FORMATTER, LINE_LENGTH, format_files, formatter_iden
 from .load import load_schemas
 from .manifest import Entry, Manifest, Reuse, sha256_text
 from .model import EventClass, Package
-from .parse import parse_events
+from .parse import DEFAULT_EPOCH, parse_package
 from .pystyle import fits
 from .render import (
     EVENT_TEMPLATE,
     environment,
     event_module_path,
     is_builtin,
+    modules_needing_http,
     package_templates,
     render_events,
     render_package,
@@ -68,7 +69,7 @@ RUNTIME_EXPORTS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "NetmeraServerError",
         ),
     ),
-    ("_event", ("Event",)),
+    ("_event", ("Event", "EventObject")),
     ("_registry", ("EVENTS", "UnknownEventError", "parse_event")),
     ("_results", ("FireResult", "RejectedEvent")),
     ("_retry", ("NO_RETRIES", "RetryPolicy")),
@@ -84,6 +85,8 @@ class Options:
     package: str = DEFAULT_PACKAGE
     templates: Path | None = None
     formatter: str = DEFAULT_FORMATTER
+    epoch: str = DEFAULT_EPOCH
+    """Unit of epoch-integer dates without `x-netmera-epoch`: `milliseconds` or `seconds`."""
 
 
 class Reporter(Protocol):
@@ -188,6 +191,7 @@ def settings_of(options: Options, env: jinja2.Environment) -> dict[str, str]:
         "formatter": formatter_identity(options.formatter),
         "templates_sha256": templates_sha256(env),
         "schemas_folder": options.schemas.resolve().name,
+        "epoch": options.epoch,
     }
 
 
@@ -216,12 +220,16 @@ def unchanged(
 
 def _plan(options: Options, package: Package, events: list[EventSchema], env: jinja2.Environment) -> list[_Planned]:
     folder = options.schemas.resolve().name
+    lazy = modules_needing_http()
     context = {
         "package": package.name,
         "distribution": package.name.replace("_", "-"),
         "events": package.events,
+        "shared": package.shared,
+        "shared_imports": package.shared_imports,
         "package_sources": f"{folder}/",
-        "runtime_exports": RUNTIME_EXPORTS,
+        "runtime_exports": [(module, names) for module, names in RUNTIME_EXPORTS if module not in lazy],
+        "lazy_exports": [(module, names) for module, names in RUNTIME_EXPORTS if module in lazy],
         "public_names": sorted(
             [name for _, names in RUNTIME_EXPORTS for name in names] + [event.class_name for event in package.events]
         ),
@@ -284,11 +292,15 @@ def build(options: Options, previous: Manifest | None = None, reporter: Reporter
     events, findings = bundle(options)
     if errors_in(findings):
         return BuildResult(findings=sorted(set(findings)))
-    parsed, parse_findings = parse_events(events, reserved=[name for _, names in RUNTIME_EXPORTS for name in names])
+    parsed, parse_findings, shared, shared_imports = parse_package(
+        events, reserved=[name for _, names in RUNTIME_EXPORTS for name in names], epoch=options.epoch
+    )
     findings += parse_findings
     if errors_in(findings):
         return BuildResult(findings=sorted(set(findings)))
-    package = Package(name=options.package, events=tuple(parsed))
+    package = Package(
+        name=options.package, events=tuple(parsed), shared=tuple(shared), shared_imports=shared_imports
+    )
     reuse = Reuse(options.out, previous, settings)
     planned = _plan(options, package, events, env)
 

@@ -65,13 +65,21 @@ def black_number(text: str) -> str:
 
 
 def fits(source: str, line_length: int) -> bool:
-    """Whether every line of code (docstrings aside, which black never rewraps) is at most `line_length` long."""
+    """Whether every line of code (docstrings aside, which black never rewraps) is at most `line_length` long.
+
+    A docstring starts a line in generated code (its text has every quote escaped); a triple quote further along
+    a line is inside a string literal of code."""
     in_docstring = False
     for line in source.split("\n"):
-        quotes = line.count('"""')
-        docstring = in_docstring or quotes > 0
-        if quotes % 2:
-            in_docstring = not in_docstring
+        stripped = line.lstrip()
+        if in_docstring:
+            docstring = True
+            in_docstring = line.count('"""') % 2 == 0
+        elif stripped.startswith('"""'):
+            docstring = True
+            in_docstring = stripped.count('"""') % 2 == 1
+        else:
+            docstring = False
         if len(line) > line_length and not docstring:
             return False
     return True

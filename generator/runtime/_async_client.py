@@ -8,8 +8,6 @@ from collections.abc import Awaitable, Callable, Generator, Mapping
 from types import TracebackType
 from typing import Any
 
-import httpx
-
 from ._batching import Batch, EventSource
 from ._config import DEFAULT_HTTP_TIMEOUT, ClientSettings
 from ._constants import (
@@ -21,6 +19,7 @@ from ._constants import (
 from ._delivery import BatchReport, CallTally, Post, Reply, Step, deliver
 from ._errors import EventEncodingError, NetmeraError
 from ._event import Event
+from ._http import httpx
 from ._results import FireResult
 from ._retry import DEFAULT_RETRY_POLICY, RetryPolicy
 

@@ -8,10 +8,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic_core import PydanticSerializationError, to_json
-
 from ._constants import DEFAULT_MAX_REQUEST_BYTES, MAX_EXT_IDS_PER_REQUEST
-from ._encoding import EncodedEvent, encode_event, encode_payload, ensure_finite
+from ._encoding import EncodedEvent, encode_event, encode_payload, ensure_finite, to_json
 from ._errors import EventValidationError
 from ._event import Event
 from ._validate import validate
@@ -179,7 +177,7 @@ class EventSource:
         for position, item in enumerate(self._items):
             try:
                 data = item.to_json() if typed else to_json(item)
-            except (PydanticSerializationError, TypeError, ValueError):
+            except (TypeError, ValueError):
                 data = self._encode(item, position, max_bytes).data  # raises the explanatory error
             if len(data) + 2 > max_bytes:
                 self._encode(item, position, max_bytes)  # raises: too large for any request

@@ -9,8 +9,6 @@ import warnings
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
-
 from ._batching import BatchLimits
 from ._constants import (
     API_KEY_ENV_VAR,
@@ -21,6 +19,7 @@ from ._constants import (
     JSON_CONTENT_TYPE,
 )
 from ._errors import InsecureBaseURLWarning
+from ._http import httpx
 from ._retry import RetryPolicy
 
 _REDACTED = "********"

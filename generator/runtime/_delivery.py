@@ -20,8 +20,6 @@ import time
 from collections.abc import Generator
 from dataclasses import dataclass, field
 
-import httpx
-
 from ._batching import Batch
 from ._config import Secret
 from ._encoding import EncodedEvent
@@ -33,6 +31,7 @@ from ._errors import (
     api_error,
     parse_error_body,
 )
+from ._http import httpx
 from ._results import FireResult, RejectedEvent
 from ._retry import RetryPolicy, is_retryable_status, parse_retry_after
 

@@ -12,10 +12,16 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
-from pydantic_core import PydanticSerializationError, to_json
-
 from ._errors import EventEncodingError
 from ._event import Event
+
+_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
+def to_json(value: Any) -> bytes:
+    """Compact UTF-8 JSON of a raw payload; NaN and Infinity come out as bare words, for the checks below to
+    refuse (typed events encode themselves: `Event.to_json`)."""
+    return _COMPACT.encode(value).encode()
 
 
 class EncodedEvent(NamedTuple):
@@ -56,7 +62,7 @@ def encode_payload(
     name = str(payload.get("name"))
     try:
         data = to_json(payload if isinstance(payload, dict) else dict(payload))
-    except (PydanticSerializationError, TypeError, ValueError) as exc:
+    except (TypeError, ValueError) as exc:
         raise EventEncodingError(
             f"event #{index} ({name}) cannot be encoded as JSON: {exc}", index=index, event=name
         ) from None
@@ -76,7 +82,7 @@ def encode_event(event: Event, index: int, max_bytes: int) -> EncodedEvent:
     """Serialise one typed event as :func:`encode_payload` does, without building its wire dict."""
     try:
         data = event.to_json()
-    except (PydanticSerializationError, TypeError, ValueError):
+    except (TypeError, ValueError):
         return encode_payload(event.to_payload(), index, max_bytes)  # raises the explanatory error
     if len(data) + 2 > max_bytes or (_may_hold_non_finite(data) and not _is_finite_json(data)):
         return encode_payload(event.to_payload(), index, max_bytes)  # raises the explanatory error
@@ -96,7 +102,7 @@ def ensure_finite(body: bytes, datas: Iterable[bytes], positions: Iterable[int])
 
 
 def _may_hold_non_finite(data: bytes) -> bool:
-    # pydantic's encoder writes NaN and Infinity as bare words, which is not JSON. This test is
+    # The raw-payload encoder writes NaN and Infinity as bare words, which is not JSON. This test is
     # cheap and almost always false; when true, the text is parsed to tell such a number from a
     # string that mentions it.
     return b"NaN" in data or b"Infinity" in data
