@@ -61,7 +61,9 @@ ANNOTATION_NAMES = frozenset(
 )
 """Names that would shadow a type (or the shared `types` module) inside a class body that uses it in an annotation."""
 
-CLASS_MEMBERS = frozenset({"ext_id", "to_payload", "to_json", "from_payload", "event_name", "self", "cls"})
+CLASS_MEMBERS = frozenset(
+    {"ext_id", "to_payload", "to_json", "from_payload", "replace", "event_name", "self", "cls"}
+)
 """Public members of the generated classes (`Event`, `EventObject`): an attribute must not replace one."""
 
 MAX_MODULE_NAME = 100

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Awaitable, Callable, Generator, Mapping
+from collections.abc import Awaitable, Callable, Generator, Mapping, Sequence
 from types import TracebackType
 from typing import Any
 
@@ -17,18 +17,20 @@ from ._constants import (
     MAX_EXT_IDS_PER_REQUEST,
 )
 from ._delivery import BatchReport, CallTally, Post, Reply, Step, deliver
-from ._errors import EventEncodingError, NetmeraError
+from ._errors import EventEncodingError, EventValidationError, NetmeraError
 from ._event import Event
+from ._hooks import SendHook, as_hooks, run_hooks_all, run_hooks_on_payloads
 from ._http import httpx
 from ._results import FireResult
 from ._retry import DEFAULT_RETRY_POLICY, RetryPolicy
+from ._validate import validate
 
 
 class AsyncNetmeraClient:
     """Sends events to Netmera's fireEvents endpoint from asyncio code.
 
-    Same arguments, batching, retries, poison isolation and errors as :class:`NetmeraClient`; see
-    there. Batches go out one after another in order. Use ``async with``, or ``await
+    Same arguments, batching, retries, poison isolation, ``before_send`` hooks and errors as
+    :class:`NetmeraClient`; see there. Batches go out one after another in order. Use ``async with``, or ``await
     client.aclose()`` when done.
     """
 
@@ -43,6 +45,7 @@ class AsyncNetmeraClient:
         max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES,
         isolate_rejected: bool = True,
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        before_send: SendHook | Sequence[SendHook] | None = None,
     ) -> None:
         self._settings = ClientSettings.create(
             api_key=api_key,
@@ -54,6 +57,7 @@ class AsyncNetmeraClient:
             isolate_rejected=isolate_rejected,
             max_connections=max_connections,
         )
+        self._before_send = as_hooks(before_send)
         self._closed = False
         self._pid = os.getpid()
         self._http = self._open_http()
@@ -96,10 +100,17 @@ class AsyncNetmeraClient:
 
     async def fire(self, *events: Event) -> FireResult:
         """Send events; see :meth:`NetmeraClient.fire`."""
+        if self._before_send:
+            events = tuple(run_hooks_all(self._before_send, events))
         return await self._send(EventSource.from_events(events))
 
     async def fire_payloads(self, *payloads: Mapping[str, Any]) -> FireResult:
         """Validate raw wire dicts, then send them; see :meth:`NetmeraClient.fire_payloads`."""
+        if self._before_send:
+            violations = validate(list(payloads))
+            if violations:
+                raise EventValidationError(violations)
+            payloads = tuple(run_hooks_on_payloads(self._before_send, payloads))
         return await self._send(EventSource.from_payloads(payloads))
 
     async def _send(self, source: EventSource) -> FireResult:

@@ -31,6 +31,7 @@ from ._delivery import BatchReport
 from ._encoding import EncodedEvent, encode_event, encode_payload
 from ._errors import EventsRejectedError, EventValidationError, NetmeraError
 from ._event import Event
+from ._hooks import SendHook, SendHookError, as_hooks, log_hook_failure, payload_to_event, run_hooks
 from ._results import FireResult, summarize_names
 from ._validate import validate
 
@@ -66,8 +67,10 @@ class UndeliveredEvent:
     """An event the background sender gave up on, as passed to ``on_drop`` and ``on_error``.
 
     ``reason`` is ``"queue_full"``, ``"closed"`` (enqueued after, or still queued at, ``close()``),
-    ``"exit"`` (still queued when the interpreter exited), ``"rejected"`` (Netmera refused it) or
-    ``"failed"`` (delivery failed after every retry). ``payload`` is the JSON that was or would have
+    ``"exit"`` (still queued when the interpreter exited), ``"rejected"`` (Netmera refused it),
+    ``"failed"`` (delivery failed after every retry), ``"hook"`` (a ``before_send`` hook failed;
+    ``index`` is -1 and ``payload`` empty) or, from the outbox, ``"retrying"`` (delivery failed and
+    the event waits in the outbox for another attempt). ``payload`` is the JSON that was or would have
     been sent, for a dead-letter store; neither it nor ``ext_id`` is in the repr.
     """
 
@@ -114,7 +117,8 @@ class BackgroundSender:
     waiting or the oldest has waited ``flush_interval`` seconds. At most ``max_queue_size`` events
     wait; beyond that ``overflow`` decides. ``on_drop(event)`` hears of every dropped event and
     ``on_error(error, events)`` of every failed or refused one; exceptions they raise are logged and
-    ignored. Call :meth:`close` when done; at interpreter exit the sender closes itself, waiting at
+    ignored. ``before_send`` hooks run in :meth:`enqueue` (see :class:`NetmeraClient`); one that
+    raises is reported to ``on_error`` and its event is not queued. Call :meth:`close` when done; at interpreter exit the sender closes itself, waiting at
     most ``exit_timeout`` seconds.
     """
 
@@ -130,7 +134,9 @@ class BackgroundSender:
         on_drop: DropCallback | None = None,
         on_error: ErrorCallback | None = None,
         exit_timeout: float = DEFAULT_EXIT_TIMEOUT,
+        before_send: SendHook | Sequence[SendHook] | None = None,
     ) -> None:
+        self._before_send = as_hooks(before_send)
         if max_queue_size < 1:
             raise ValueError(f"max_queue_size must be at least 1, not {max_queue_size}")
         if flush_interval <= 0 or block_timeout < 0 or exit_timeout < 0:
@@ -219,6 +225,11 @@ class BackgroundSender:
         """
         if not isinstance(event, Event):
             raise TypeError(f"enqueue() takes a generated event object, not {type(event).__name__}")
+        if self._before_send:
+            kept = self._run_hooks(event)
+            if kept is None:
+                return False
+            event = kept
         return self._put(encode_event(event, next(self._sequence), self._limits.max_bytes))
 
     def enqueue_payload(self, payload: Mapping[str, Any]) -> bool:
@@ -227,7 +238,21 @@ class BackgroundSender:
         violations = validate(payload)
         if violations:
             raise EventValidationError(violations)
+        if self._before_send:
+            return self.enqueue(payload_to_event(payload))
         return self._put(encode_payload(payload, next(self._sequence), self._limits.max_bytes))
+
+    def _run_hooks(self, event: Event) -> Event | None:
+        """The ``before_send`` hooks, on the caller's thread: a hook that raises is reported to
+        ``on_error`` (reason ``"hook"``) and the event is not queued."""
+        try:
+            return run_hooks(self._before_send, event)
+        except SendHookError as error:
+            log_hook_failure(_log, error)
+            if self._on_error is not None:
+                undelivered = UndeliveredEvent(-1, event.EVENT_NAME, "hook", event.ext_id, b"")
+                self._call_back(self._on_error, error, [undelivered])
+            return None
 
     def _put(self, event: EncodedEvent) -> bool:
         with self._lock:

@@ -6,7 +6,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Generator, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from types import TracebackType
 from typing import Any
@@ -20,11 +20,13 @@ from ._constants import (
     MAX_EXT_IDS_PER_REQUEST,
 )
 from ._delivery import BatchReport, CallTally, Post, Reply, Step, deliver
-from ._errors import EventEncodingError, NetmeraError
+from ._errors import EventEncodingError, EventValidationError, NetmeraError
 from ._event import Event
+from ._hooks import SendHook, as_hooks, run_hooks_all, run_hooks_on_payloads
 from ._http import httpx
 from ._results import FireResult
 from ._retry import DEFAULT_RETRY_POLICY, RetryPolicy
+from ._validate import validate
 
 _log = logging.getLogger(__name__)
 
@@ -47,6 +49,11 @@ class NetmeraClient:
     has no idempotency key: a request retried after a timeout or a 5xx may record its events twice,
     and ``FireResult.retried`` counts such events.
 
+    ``before_send`` hooks (a callable or a sequence of them) see each event first and return it, a
+    changed copy or ``None`` to leave it out; a hook that raises stops the call with
+    :class:`SendHookError` before anything is sent. With hooks set, ``FireResult`` positions count
+    the events the hooks kept.
+
     Bodies are compact UTF-8 JSON arrays (no spaces after ``,`` and ``:``), keys in ``to_payload()``
     order. Requests go out in order, one at a time; in a call of several batches the next batch is
     encoded while the current one is in flight.
@@ -63,6 +70,7 @@ class NetmeraClient:
         max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES,
         isolate_rejected: bool = True,
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        before_send: SendHook | Sequence[SendHook] | None = None,
     ) -> None:
         self._settings = ClientSettings.create(
             api_key=api_key,
@@ -74,6 +82,7 @@ class NetmeraClient:
             isolate_rejected=isolate_rejected,
             max_connections=max_connections,
         )
+        self._before_send = as_hooks(before_send)
         self._closed = False
         self._pid = os.getpid()
         self._http = self._open_http()
@@ -120,6 +129,8 @@ class NetmeraClient:
         :class:`NetmeraAPIError` when retrying had to stop; such errors carry ``result`` telling
         what was delivered and what was not.
         """
+        if self._before_send:
+            events = tuple(run_hooks_all(self._before_send, events))
         return self._send(EventSource.from_events(events))
 
     def fire_payloads(self, *payloads: Mapping[str, Any]) -> FireResult:
@@ -127,6 +138,11 @@ class NetmeraClient:
         every one of them against the event schemas; nothing is sent if any is invalid
         (:class:`EventValidationError`).
         """
+        if self._before_send:
+            violations = validate(list(payloads))
+            if violations:
+                raise EventValidationError(violations)
+            payloads = tuple(run_hooks_on_payloads(self._before_send, payloads))
         return self._send(EventSource.from_payloads(payloads))
 
     # --- sending ----------------------------------------------------------------------------------

@@ -32,6 +32,7 @@ from ._errors import (
     parse_error_body,
 )
 from ._http import httpx
+from ._private import redact_error, redact_text
 from ._results import FireResult, RejectedEvent
 from ._retry import RetryPolicy, is_retryable_status, parse_retry_after
 
@@ -115,7 +116,7 @@ def deliver(
             yield from _send_with_retries(part, retry, secret, report, rng)
         except NetmeraAPIError as error:
             if not _refuses_events(error):
-                report.failure = error
+                report.failure = redact_error(error, part.datas)
             elif len(part) > 1 and isolate:
                 first, second = part.halves()
                 pending += (second, first)
@@ -135,7 +136,7 @@ def deliver(
                         event.name,
                         error.status_code,
                         error.code,
-                        error.message,
+                        redact_text(error.message, [event.data]),
                         event.ext_id,
                         event.data,
                     )
@@ -149,7 +150,7 @@ def deliver(
                 )
                 continue
             else:
-                report.failure = error
+                report.failure = redact_error(error, part.datas)
         except NetmeraConnectionError as error:
             report.failure = error
         except _Abandoned:

@@ -85,6 +85,15 @@ class EventObject:
         made._wire = wire
         return made
 
+    def replace(self: ObjectT, **changes: Any) -> ObjectT:
+        """A copy with some attributes changed (snake_case keywords, as the constructor takes them), checked
+        like any new one. Keys the schema allows beyond its declared attributes are not carried over."""
+        values = {python: getattr(self, python) for wire, python in self._ATTRIBUTES.items() if wire in self._wire}
+        if "extId" in self._wire:
+            values["ext_id"] = self._wire["extId"]
+        values.update(changes)
+        return type(self)(**values)
+
     def to_payload(self) -> dict[str, Any]:
         """The wire form, with wire names; a copy, so changing it changes nothing here."""
         copied: dict[str, Any] = _copy(self._wire)

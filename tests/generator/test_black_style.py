@@ -25,6 +25,8 @@ FOLDERS = {
 
 @pytest.mark.parametrize("name", sorted(FOLDERS))
 def test_event_modules_that_fit_are_already_black_formatted(name: str) -> None:
+    if not FOLDERS[name].is_dir():
+        pytest.skip(f"{FOLDERS[name]} not found beside the repository")
     events, _ = bundle(Options(schemas=FOLDERS[name]))
     parsed, _ = parse_events(events)
     bodies = render_events("netmera_events", parsed, environment(None))

@@ -1,0 +1,707 @@
+"""Durable sending: ``enqueue()`` returns once the event is committed to a SQLite outbox on disk, and
+a worker thread sends from the outbox and deletes what Netmera accepted.
+
+Delivery is at-least-once: an event whose ``enqueue()`` returned is delivered even if the process is
+killed right after, by this process's next start or by any other process sharing the file. The
+price is possible duplicates: a process killed after Netmera accepted a batch and before it deleted
+the rows sends that batch again (fireEvents has no idempotency key). Such re-sends are counted in
+``stats.retried`` and in the file's totals.
+
+Commits are grouped: callers enqueueing at the same moment share one transaction, so many threads
+cost little more than one. Callers queue their rows and one of them (the leader) commits every row
+waiting at that moment, then hands over to the next.
+"""
+
+from __future__ import annotations
+
+import atexit
+import itertools
+import logging
+import os
+import random
+import threading
+import time
+import weakref
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any
+
+from ._background import (
+    DEFAULT_BATCH_SIZE,
+    DEFAULT_BLOCK_TIMEOUT,
+    DEFAULT_EXIT_TIMEOUT,
+    DEFAULT_FLUSH_INTERVAL,
+    DEFAULT_FLUSH_TIMEOUT,
+    DropCallback,
+    ErrorCallback,
+    OverflowPolicy,
+    UndeliveredEvent,
+)
+from ._batching import Batch, BatchLimits
+from ._client import NetmeraClient
+from ._delivery import BatchReport
+from ._encoding import EncodedEvent, encode_event, encode_payload
+from ._errors import EventsRejectedError, EventValidationError, NetmeraError
+from ._event import Event
+from ._hooks import SendHook, SendHookError, as_hooks, log_hook_failure, payload_to_event, run_hooks
+from ._outbox_store import DEFAULT_BUSY_TIMEOUT, ClaimedRow, OutboxError, OutboxStore, process_token
+from ._private import redact_text
+from ._results import FireResult, summarize_names
+from ._validate import validate
+
+__all__ = ["OutboxSender", "OutboxStats"]
+
+_log = logging.getLogger(__name__)
+
+#: The outbox holds at most this many events (all processes sharing it together)...
+DEFAULT_MAX_ROWS = 1_000_000
+#: ... and this many bytes of event JSON.
+DEFAULT_MAX_BYTES = 512 * 1024 * 1024
+#: Seconds a claimed batch is reserved for its worker; renewed while it is being sent, so it only
+#: runs out when the worker's process died or froze.
+DEFAULT_LEASE_SECONDS = 30.0
+#: Backoff before a batch that failed (after the client's own retries) is tried again: doubling
+#: from the first value up to the second.
+DEFAULT_RETRY_BACKOFF = (1.0, 60.0)
+#: Seconds between looks at the file for events other processes enqueued, or whose backoff or lease
+#: ran out.
+DEFAULT_POLL_INTERVAL = 0.5
+#: Seconds between the worker's checkpoints of the outbox's write-ahead log.
+_CHECKPOINT_INTERVAL = 1.0
+#: Seconds the commit thread may wait for a growing group before committing it.
+_GROUP_GROWTH_LIMIT = 0.002
+#: How long enqueue() under BLOCK waits between looks for room freed by other processes.
+_ROOM_POLL = 0.05
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxStats:
+    """This process's counters since the sender started (in a forked child: since the fork), plus
+    what the file holds for everyone sharing it.
+
+    As :class:`SenderStats`: ``enqueued`` were committed, ``sent`` delivered, ``failed`` refused by
+    Netmera (now dead letters), ``dropped`` never committed (outbox full, closed, a hook failed),
+    ``retried`` sent again after an attempt Netmera may have recorded (a bound on duplicates), and
+    ``in_flight`` being sent now. ``queued``, ``bytes`` and ``dead_letters`` describe the whole
+    file; ``taken_over`` counts rows this process took from another worker's expired lease.
+    """
+
+    enqueued: int
+    sent: int
+    retried: int
+    dropped: int
+    failed: int
+    queued: int
+    in_flight: int
+    bytes: int
+    dead_letters: int
+    taken_over: int
+
+
+class _Group:
+    """Rows committed in one transaction, and how it went (callers wait for ``done``)."""
+
+    __slots__ = ("accepted", "done", "error", "rows", "waiters")
+
+    def __init__(self) -> None:
+        self.rows: list[tuple[str, str, bytes, float]] = []
+        self.done = False
+        self.accepted = 0
+        self.error: OutboxError | None = None
+        # Made by the first caller that has to wait: waking only this group's callers keeps the
+        # others asleep (each wake-up costs a turn of the interpreter lock).
+        self.waiters: threading.Condition | None = None
+
+
+class OutboxSender:
+    """Commits events to the SQLite outbox at ``path`` and sends them from a worker thread.
+
+    ``client`` defaults to a :class:`NetmeraClient` configured from the environment (closed with
+    the sender). Batches go out when ``batch_size`` events wait or the oldest has waited
+    ``flush_interval`` seconds. The outbox holds at most ``max_rows`` events and ``max_bytes``
+    bytes; beyond that ``overflow`` decides, as for :class:`BackgroundSender`. Events Netmera
+    refuses move to the dead-letter table and are passed to ``on_error`` (reason ``"rejected"``);
+    a batch that fails after the client's retries stays in the outbox and is tried again after a
+    backoff (``on_error`` hears of it with reason ``"retrying"``). ``before_send`` hooks run in
+    ``enqueue()``, before anything is written. With ``deliver=False`` the process only enqueues
+    and leaves sending to others sharing the file.
+    """
+
+    def __init__(
+        self,
+        client: NetmeraClient | None,
+        path: str | os.PathLike[str],
+        *,
+        max_rows: int = DEFAULT_MAX_ROWS,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        flush_interval: float = DEFAULT_FLUSH_INTERVAL,
+        overflow: OverflowPolicy = OverflowPolicy.DROP,
+        block_timeout: float = DEFAULT_BLOCK_TIMEOUT,
+        on_drop: DropCallback | None = None,
+        on_error: ErrorCallback | None = None,
+        before_send: SendHook | Sequence[SendHook] | None = None,
+        lease_seconds: float = DEFAULT_LEASE_SECONDS,
+        retry_backoff: tuple[float, float] = DEFAULT_RETRY_BACKOFF,
+        poll_interval: float = DEFAULT_POLL_INTERVAL,
+        busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
+        durability: str = "normal",
+        deliver: bool = True,
+        exit_timeout: float = DEFAULT_EXIT_TIMEOUT,
+    ) -> None:
+        if max_rows < 1 or max_bytes < 1:
+            raise ValueError("max_rows and max_bytes must be at least 1")
+        if flush_interval <= 0 or lease_seconds <= 0 or poll_interval <= 0:
+            raise ValueError("flush_interval, lease_seconds and poll_interval must be positive")
+        if block_timeout < 0 or exit_timeout < 0 or min(retry_backoff) < 0:
+            raise ValueError("block_timeout, exit_timeout and retry_backoff cannot be negative")
+        if not isinstance(overflow, OverflowPolicy):
+            raise TypeError(f"overflow must be an OverflowPolicy, not {overflow!r}")
+        self._hooks = as_hooks(before_send)
+        self._store = OutboxStore(path, busy_timeout=busy_timeout, durability=durability)
+        self._owns_client = client is None
+        self._client = client if client is not None else NetmeraClient()
+        client_limits = self._client.settings.batch_limits
+        self._limits = BatchLimits(
+            client_limits.max_ext_ids, client_limits.max_bytes, max_events=batch_size
+        )
+        self._max_rows = max_rows
+        self._max_bytes = max_bytes
+        self._batch_size = batch_size
+        self._flush_interval = flush_interval
+        self._overflow = overflow
+        self._block_timeout = block_timeout
+        self._on_drop = on_drop
+        self._on_error = on_error
+        self._lease = lease_seconds
+        self._backoff = retry_backoff
+        self._poll_interval = poll_interval
+        self._deliver = deliver
+        self._exit_timeout = exit_timeout
+        self._closing = False
+        self._closed = False
+        self._closed_clean = False
+        self._reset_state()
+        _LIVE_OUTBOXES.add(self)
+        if deliver:
+            with self._lock:
+                self._start_worker()
+
+    def _reset_state(self) -> None:
+        """Fresh locks, token and counters: at construction, and in a child after fork."""
+        self._lock = threading.Lock()
+        self._has_group = threading.Condition(self._lock)  # rows wait to be committed
+        self._commit_lock = threading.Lock()  # one group commits at a time
+        self._wake = threading.Condition(self._lock)  # the worker has something to look at
+        self._settled = threading.Condition(self._lock)  # the worker settled a batch
+        self._token = process_token()
+        self._open_group = _Group()  # the rows the next commit takes
+        self._committer: threading.Thread | None = None
+        self._last_id = 0  # the highest outbox id this process has committed
+        self._unannounced = 0  # rows committed since the worker was last woken for them
+        self._flush_asked = 0  # flush() calls so far ...
+        self._flush_seen = 0  # ... and those the worker has finished sending for
+        self._enqueued = self._sent = self._retried = self._dropped = self._failed = 0
+        self._taken_over = 0
+        self._in_flight = 0
+        self._sequence = itertools.count()
+        self._stopping = threading.Event()
+        self._abandon = threading.Event()
+        self._worker: threading.Thread | None = None
+        self._keeper: threading.Thread | None = None
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else "closing" if self._closing else "open"
+        return f"{type(self).__name__}({str(self._store.path)!r}, client={self._client!r}, {state})"
+
+    def __enter__(self) -> OutboxSender:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @property
+    def path(self) -> str:
+        return str(self._store.path)
+
+    @property
+    def stats(self) -> OutboxStats:
+        """Counters; reading the file's totals may raise :class:`OutboxError`."""
+        totals = self._store.totals()
+        with self._lock:
+            return OutboxStats(
+                enqueued=self._enqueued,
+                sent=self._sent,
+                retried=self._retried,
+                dropped=self._dropped,
+                failed=self._failed,
+                queued=totals.rows,
+                in_flight=self._in_flight,
+                bytes=totals.bytes,
+                dead_letters=totals.dead_letters,
+                taken_over=self._taken_over,
+            )
+
+    # --- producers --------------------------------------------------------------------------------
+
+    def enqueue(self, event: Event) -> bool:
+        """Commit one event to the outbox; return ``True`` once it is on disk, ``False`` if it was
+        dropped (outbox full, sender closed, a hook dropped it or failed).
+
+        Raises :class:`OutboxError` if the file cannot be written (nothing was committed) and
+        :class:`EventEncodingError` for an event that could never be sent.
+        """
+        encoded = self._encode(event)
+        return encoded is not None and self._put([encoded]) == 1
+
+    def enqueue_many(self, events: Iterable[Event]) -> int:
+        """Commit several events in one transaction, the cheapest way to enqueue from a single
+        thread; return how many were committed (the first ones: the rest were dropped as
+        :meth:`enqueue` drops)."""
+        encoded = [item for item in map(self._encode, events) if item is not None]
+        return self._put(encoded) if encoded else 0
+
+    def enqueue_payload(self, payload: Mapping[str, Any]) -> bool:
+        """Validate a raw wire dict against the event schemas, then commit it as :meth:`enqueue`
+        does."""
+        violations = validate(payload)
+        if violations:
+            raise EventValidationError(violations)
+        if self._hooks:
+            return self.enqueue(payload_to_event(payload))
+        return (
+            self._put([encode_payload(payload, next(self._sequence), self._limits.max_bytes)]) == 1
+        )
+
+    def _encode(self, event: Event) -> EncodedEvent | None:
+        if not isinstance(event, Event):
+            raise TypeError(f"enqueue() takes a generated event object, not {type(event).__name__}")
+        if self._hooks:
+            kept = self._run_hooks(event)
+            if kept is None:
+                return None
+            event = kept
+        return encode_event(event, next(self._sequence), self._limits.max_bytes)
+
+    def _run_hooks(self, event: Event) -> Event | None:
+        try:
+            return run_hooks(self._hooks, event)
+        except SendHookError as error:
+            log_hook_failure(_log, error)
+            with self._lock:
+                self._dropped += 1
+            if self._on_error is not None:
+                undelivered = UndeliveredEvent(-1, event.EVENT_NAME, "hook", event.ext_id, b"")
+                self._call_back(self._on_error, error, [undelivered])
+            return None
+
+    def _put(self, events: list[EncodedEvent]) -> int:
+        """Commit ``events`` in order, waiting for room under BLOCK; drop what does not fit."""
+        deadline = time.monotonic() + self._block_timeout
+        committed = 0
+        while True:
+            committed += self._commit(events[committed:])
+            if committed == len(events):
+                return committed
+            if (
+                self._closing
+                or self._overflow is not OverflowPolicy.BLOCK
+                or time.monotonic() >= deadline
+            ):
+                reason = "closed" if self._closing else "queue_full"
+                for event in events[committed:]:
+                    self._drop(event, reason)
+                return committed
+            with self._lock:
+                self._settled.wait(min(_ROOM_POLL, max(0.0, deadline - time.monotonic())))
+
+    def _commit(self, events: list[EncodedEvent]) -> int:
+        """Commit rows with the next group; return how many fitted (none if closing)."""
+        now = time.time()
+        with self._lock:
+            if self._closing:
+                return 0
+            group = self._open_group
+            place = len(group.rows)
+            group.rows += [(event.name, event.ext_id, event.data, now) for event in events]
+        # Uncontended, the caller commits its own rows at once; otherwise it waits for the commit
+        # under way to end and the commit thread to take every row that arrived meanwhile.
+        if self._commit_lock.acquire(blocking=False):
+            try:
+                self._commit_open_group()
+            finally:
+                self._commit_lock.release()
+        with self._lock:
+            if self._open_group.rows:
+                if self._committer is None:
+                    self._start_committer()
+                self._has_group.notify()
+            if self._committer is not None and not group.done:
+                if group.waiters is None:
+                    group.waiters = threading.Condition(self._lock)
+                while not group.done:
+                    group.waiters.wait()
+        if not group.done:  # no thread can start (interpreter shutdown): commit from here
+            with self._commit_lock:
+                self._commit_open_group()
+        if group.error is not None:
+            raise group.error
+        return min(max(group.accepted - place, 0), len(events))
+
+    def _start_committer(self) -> None:
+        """(Lock held.)"""
+        thread = threading.Thread(
+            target=self._run_committer, name="netmera-outbox-commit", daemon=True
+        )
+        try:
+            thread.start()
+        except RuntimeError:
+            _log.debug("could not start the outbox's commit thread", exc_info=True)
+            return
+        self._committer = thread
+
+    def _run_committer(self) -> None:
+        while True:
+            with self._lock:
+                while not self._open_group.rows:
+                    self._has_group.wait()
+            with self._commit_lock:
+                self._let_group_grow()
+                self._commit_open_group()
+
+    def _let_group_grow(self) -> None:
+        """Give callers woken by the previous commit a turn to join the group, while it grows (up
+        to a bound): otherwise the commit thread, which never waits for the interpreter lock,
+        commits one or two rows at a time while the others are still waking up."""
+        deadline = time.monotonic() + _GROUP_GROWTH_LIMIT
+        size = len(self._open_group.rows)
+        while time.monotonic() < deadline:
+            time.sleep(0)
+            grown = len(self._open_group.rows)
+            if grown == size:
+                return
+            size = grown
+
+    def _commit_open_group(self) -> None:
+        """(Commit lock held.) Commit every row waiting now in one transaction, and wake their
+        callers."""
+        with self._lock:
+            group, self._open_group = self._open_group, _Group()
+        if not group.rows:
+            return
+        try:
+            accepted, last_id = self._store.insert(group.rows, self._max_rows, self._max_bytes)
+        except OutboxError as error:
+            group.error = error
+        except BaseException as exc:  # noqa: BLE001 - every caller in the group must hear
+            group.error = OutboxError(self._store.path, f"commit failed ({type(exc).__name__})")
+        else:
+            group.accepted = accepted
+            with self._lock:
+                self._enqueued += accepted
+                self._last_id = max(self._last_id, last_id)
+                # Wake the worker when a batch is full; a partial one it picks up when due.
+                self._unannounced += accepted
+                if self._unannounced >= self._batch_size:
+                    self._unannounced = 0
+                    self._wake.notify()
+        finally:
+            with self._lock:
+                group.done = True
+                if group.waiters is not None:
+                    group.waiters.notify_all()
+
+    def _drop(self, event: EncodedEvent, reason: str) -> bool:
+        with self._lock:
+            self._dropped += 1
+            dropped = self._dropped
+        if dropped & (dropped - 1) == 0:  # the 1st, 2nd, 4th, 8th... drop
+            _log.warning(
+                "dropped event %s (%s); %d events dropped so far", event.name, reason, dropped
+            )
+        if self._on_drop is not None:
+            self._call_back(self._on_drop, UndeliveredEvent.of(event, reason))
+        return False
+
+    # --- flushing and closing ---------------------------------------------------------------------
+
+    def flush(self, timeout: float = DEFAULT_FLUSH_TIMEOUT) -> bool:
+        """Send everything in the outbox now (whichever process committed it), and wait up to
+        ``timeout`` seconds until none of it is left (delivered, or moved to the dead letters).
+        ``False`` on timeout: the rest stays in the outbox and is still sent."""
+        return self._flush(timeout, everything=True)
+
+    def _flush(self, timeout: float, *, everything: bool) -> bool:
+        deadline = time.monotonic() + timeout
+        since = time.time()
+        newest = 0
+        if everything:
+            try:
+                newest = self._store.last_id()
+            except OutboxError:
+                _log.warning("could not read the outbox while flushing", exc_info=True)
+        with self._lock:
+            target = max(self._last_id, newest)
+            self._flush_asked += 1
+            self._wake.notify()
+        while True:
+            try:
+                if not self._store.pending_through(target, since):
+                    return True
+            except OutboxError:
+                _log.warning("could not read the outbox while flushing", exc_info=True)
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            with self._lock:
+                self._settled.wait(min(remaining, self._poll_interval))
+
+    def close(self, timeout: float = DEFAULT_FLUSH_TIMEOUT) -> bool:
+        """Stop accepting events, send what this process committed for up to ``timeout`` seconds,
+        and stop the worker. Return ``True`` if all of it was delivered; what was not stays in the
+        outbox for the next start (nothing committed is lost). Idempotent."""
+        if self._closed:
+            return self._closed_clean
+        deadline = time.monotonic() + timeout
+        done = self._flush(timeout, everything=False) if self._deliver else True
+        with self._lock:
+            self._closing = True
+            self._stopping.set()
+            self._abandon.set()  # a batch still in flight is given back to the outbox
+            self._wake.notify_all()
+            worker, keeper = self._worker, self._keeper
+        for thread in (worker, keeper):
+            if thread is not None and thread is not threading.current_thread():
+                thread.join(max(0.05, deadline - time.monotonic()))
+        self._closed = True
+        self._closed_clean = done
+        if not done:
+            try:
+                left = self._store.totals().rows
+            except OutboxError:
+                left = -1
+            _log.warning(
+                "%s events remain in the outbox %s; they are sent by the next sender",
+                left,
+                self.path,
+            )
+        if worker is None or not worker.is_alive():
+            self._store.close()
+        if self._owns_client:
+            self._client.close()
+        _LIVE_OUTBOXES.discard(self)
+        return done
+
+    # --- the worker -------------------------------------------------------------------------------
+
+    def _start_worker(self) -> None:
+        """(Lock held.) Start the worker and the thread that renews its leases; daemons, so they
+        never keep the process alive (nothing committed is lost if they die with it)."""
+        for target, name in (
+            (self._run, "netmera-outbox-sender"),
+            (self._keep_leases, "netmera-outbox-lease"),
+        ):
+            thread = threading.Thread(target=target, name=name, daemon=True)
+            try:
+                thread.start()
+            except RuntimeError:
+                _log.debug("could not start the outbox's threads", exc_info=True)
+                return
+            if target == self._run:
+                self._worker = thread
+            else:
+                self._keeper = thread
+
+    def _run(self) -> None:
+        failures = 0
+        next_orphan_check = next_checkpoint = 0.0
+        while not self._stopping.is_set():
+            try:
+                now = time.monotonic()
+                if now >= next_orphan_check:
+                    self._store.release_orphans()
+                    next_orphan_check = now + self._lease / 2
+                if now >= next_checkpoint:
+                    self._store.checkpoint()
+                    next_checkpoint = now + _CHECKPOINT_INTERVAL
+                with self._lock:
+                    asked = self._flush_asked
+                    urgent = asked != self._flush_seen or self._closing
+                rows, resent, taken_over, due = self._store.claim(
+                    self._token,
+                    self._limits,
+                    self._lease,
+                    min_events=1 if urgent else self._batch_size,
+                    max_age=self._flush_interval,
+                )
+                failures = 0
+            except OutboxError:
+                failures += 1
+                _log.error(
+                    "could not read the outbox; trying again",
+                    exc_info=failures & (failures - 1) == 0,
+                )
+                self._stopping.wait(min(self._poll_interval * failures, 5.0))
+                continue
+            if not rows:
+                with self._lock:
+                    if urgent:
+                        # Nothing left to claim for that flush: the rest is in backoff or leased
+                        # by another worker, and flush() watches the file for it.
+                        self._flush_seen = asked
+                    if not self._stopping.is_set() and self._flush_asked == self._flush_seen:
+                        wait = (
+                            self._poll_interval
+                            if due is None
+                            else min(self._poll_interval, due - time.time())
+                        )
+                        self._settled.notify_all()
+                        self._wake.wait(max(wait, 0.001))
+                continue
+            with self._lock:
+                self._in_flight = len(rows)
+                self._retried += resent
+                self._taken_over += taken_over
+            if taken_over:
+                _log.warning(
+                    "took over %d events from an expired lease; they may be sent twice", taken_over
+                )
+            self._send(rows)
+
+    def _send(self, rows: list[ClaimedRow]) -> None:
+        batch = Batch([row.data for row in rows], [row.id for row in rows])
+        try:
+            report = self._client._deliver(batch, self._abandon)
+        except Exception as exc:  # noqa: BLE001 - a bug or a closed client must not end the worker
+            _log.error(
+                "unexpected %s while sending %d events",
+                type(exc).__name__,
+                len(batch),
+                exc_info=True,
+            )
+            report = BatchReport(
+                failure=NetmeraError(f"unexpected {type(exc).__name__}"), unsent=list(batch.events)
+            )
+        try:
+            self._settle(rows, report)
+        except OutboxError:
+            # The rows stay claimed; the lease runs out and they are sent again (counted then).
+            _log.error(
+                "could not record the outcome of %d events in the outbox", len(rows), exc_info=True
+            )
+        with self._lock:
+            self._in_flight = 0
+            self._settled.notify_all()
+
+    def _settle(self, rows: list[ClaimedRow], report: BatchReport) -> None:
+        unsent_ids = {event.position for event in report.unsent}
+        refused_ids = {rejected.index for rejected in report.rejected}
+        delivered = [
+            row.id for row in rows if row.id not in unsent_ids and row.id not in refused_ids
+        ]
+        if delivered:
+            self._store.delete(delivered)
+        if report.rejected:
+            self._store.bury(
+                [
+                    (r.index, r.status_code, r.code, redact_text(r.message, [r.payload]))
+                    for r in report.rejected
+                ]
+            )
+        if report.unsent:
+            if report.abandoned:
+                available_at = 0.0  # shutting down: free for whoever runs next
+            else:
+                attempts = max(row.attempts for row in rows if row.id in unsent_ids) + 1
+                initial, cap = self._backoff
+                delay = min(cap, initial * 2.0 ** (attempts - 1)) * (0.5 + random.random() / 2)
+                available_at = time.time() + delay
+            self._store.release([event.position for event in report.unsent], available_at)
+        with self._lock:
+            self._sent += len(delivered)
+            self._retried += report.retried
+            self._failed += len(report.rejected)
+        if report.rejected:
+            _log.warning(
+                "%d events refused by Netmera moved to the dead letters", len(report.rejected)
+            )
+            if self._on_error is not None:
+                rejected = [
+                    UndeliveredEvent(r.index, r.name, "rejected", r.ext_id, r.payload)
+                    for r in report.rejected
+                ]
+                result = FireResult(
+                    report.sent, report.requests, report.retried, tuple(report.rejected)
+                )
+                self._call_back(
+                    self._on_error, EventsRejectedError(report.rejected, result), rejected
+                )
+        if report.failure is not None and not report.abandoned:
+            _log.warning(
+                "could not deliver %d events (%s): %s; they stay in the outbox and are tried again",
+                len(report.unsent),
+                summarize_names(event.name for event in report.unsent),
+                type(report.failure).__name__,
+            )
+            if self._on_error is not None:
+                retrying = [UndeliveredEvent.of(event, "retrying") for event in report.unsent]
+                self._call_back(self._on_error, report.failure, retrying)
+
+    def _keep_leases(self) -> None:
+        """Renew the lease of the batch being sent, so that no other worker takes it over while
+        this one is alive (a send may take longer than one lease with retries and splitting)."""
+        while not self._stopping.wait(self._lease / 3):
+            with self._lock:
+                busy = self._in_flight > 0
+            if busy:
+                try:
+                    self._store.renew(self._token, self._lease)
+                except OutboxError:
+                    _log.warning("could not renew the outbox lease", exc_info=True)
+
+    def _call_back(self, callback: Callable[..., None], *args: Any) -> None:
+        try:
+            callback(*args)
+        except Exception:  # noqa: BLE001 - a user callback must not stop later sends
+            _log.error(
+                "the %s callback raised; ignoring",
+                getattr(callback, "__name__", "outbox"),
+                exc_info=True,
+            )
+
+    def _after_fork_in_child(self) -> None:
+        # The parent's threads do not exist here and its connection must not be used: start with
+        # a new connection, token and worker. Rows the parent committed stay in the file for
+        # whichever process claims them first.
+        self._store.forget_after_fork()
+        self._reset_state()
+        if self._deliver and not self._closing:
+            with self._lock:
+                self._start_worker()
+
+
+_LIVE_OUTBOXES: weakref.WeakSet[OutboxSender] = weakref.WeakSet()
+
+
+def _reset_after_fork() -> None:
+    for outbox in list(_LIVE_OUTBOXES):
+        outbox._after_fork_in_child()
+
+
+def _close_at_exit() -> None:
+    for outbox in list(_LIVE_OUTBOXES):
+        try:
+            outbox.close(outbox._exit_timeout)
+        except (Exception, KeyboardInterrupt):  # noqa: BLE001 - exit goes on whatever happens here
+            _log.warning("the exit-time flush of %r did not finish", outbox, exc_info=True)
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reset_after_fork)
+atexit.register(_close_at_exit)
