@@ -35,7 +35,8 @@ from validator_reference import reference_validator, with_netmera_ranges
 
 from netmera_codegen.bundle import bundle_events
 from netmera_codegen.load import load_schemas
-from netmera_codegen.validator_compile import DRAFT7, compile_package, dialect_of, load_in_memory
+from netmera_codegen.dialects import DRAFT7, dialect_of
+from netmera_codegen.validators import compile_package, load_in_memory
 
 
 def build_payloads(events: list[Any], count: int, is_valid: Callable[[Any], bool]) -> list[Any]:

@@ -22,6 +22,7 @@ from urllib.parse import unquote
 
 from .findings import Finding, escape_pointer_token, join_pointer
 from .load import SchemaFile
+from .schema_tree import SchemaTree, read_tree
 
 EXT_ID = "extId"
 NAME = "name"
@@ -39,6 +40,8 @@ class EventSchema:
     """The source file as shown in findings."""
     source: SchemaFile
     schema: dict[str, Any]
+    tree: SchemaTree
+    """The bundled schema, read once (`schema_tree`): what every code generator works from."""
     shared: dict[str, tuple[str, str]] = field(default_factory=dict)
     """Bundled `$defs` key -> (file relative to the schemas folder, JSON pointer) of what was copied there from
     another file: the same definition reached from several events is one shared class."""
@@ -319,6 +322,9 @@ def bundle_events(files: list[SchemaFile], schemas_dir: Path) -> tuple[list[Even
         findings.extend(reserved + bundler.findings)
         if reserved or bundler.findings:
             continue
+        schema = _with_reserved_keys(schema, name)
         shared = {key: target for target, key in bundler.keys.items()}
-        events.append(EventSchema(name, schema_file.display, schema_file, _with_reserved_keys(schema, name), shared))
+        events.append(
+            EventSchema(name, schema_file.display, schema_file, schema, read_tree(schema, schema_file.display), shared)
+        )
     return events, findings

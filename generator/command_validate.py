@@ -1,29 +1,33 @@
-"""`netmera-codegen validate [--schemas DIR] [--format text|json] FILE...`: check payload files against the schemas.
+"""`netmera-codegen validate [--schemas DIR] [--format text|json|github] FILE...`: check payload files.
 
-The checks are compiled from the schema files in memory (the same `compile_package` and runtime the generated
+The checks are compiled from the schema files in memory (the same compiler and runtime the generated
 package ships, imported as a throwaway package), so this needs no generated code and agrees with the generated
 `validate()` by construction.
 
-Output, text: one line per violation on stdout, `FILE:INDEX:/pointer: message` (INDEX is the item's 0-based position
-in the file: in the array, or among the non-blank lines of JSON Lines; `/` is the item itself), then a summary on
-stderr. Output, json: one document on stdout, `{"valid", "files": [{"file", "items", "error", "violations": [{"index",
-"event", "pointer", "keyword", "message"}]}], "schema_errors": [...]}`.
+Output, text: one line per violation on stdout, `FILE:LINE:/pointer: error: message`, LINE being the 1-based line
+the item starts on and the pointer relative to the file's JSON document (`/3/subTotal` in an array; `/subTotal` in
+one object or in a JSON Lines line); then a summary on stderr (not with `-q` when everything is valid). github:
+the same as workflow annotations. json: one document on stdout, `{"valid", "files": [{"file", "layout", "items",
+"error", "unreadable": [{"line", "column", "message"}], "violations": [{"index", "line", "event", "pointer",
+"keyword", "message"}]}], "schema_errors": [...]}`.
 
-Exit status: 0 every item is valid; 1 at least one violation; 2 the check could not be made: a payload file is
-unreadable (missing, not UTF-8, malformed JSON; reported as `FILE:LINE:COL: message`), or the schemas have errors
-(their findings are printed; a payload cannot be judged against a schema that does not compile). Files that can be
-read are still checked and reported when another one cannot.
+Exit status: 0 every item is valid; 1 at least one violation; 2 something could not be checked: a payload file is
+unreadable (missing, not UTF-8, malformed JSON; reported as `FILE:LINE:COL: error: message`), a JSON Lines line
+or an item cannot be read (reported at its line, the rest of the file is still checked), or the schemas have
+errors (their findings are printed; a payload cannot be judged against a schema that does not compile). Files
+that can be read are still checked and reported when another one cannot.
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any, Literal, TextIO
+from typing import Any, TextIO
 
 from .findings import Finding, errors_in
+from .folders import event_schema_findings
 from .payload_files import PayloadFileError, read_payload_file
-from .validator_compile import compile_package, load_in_memory
+from .report import OutputFormat, Reporter, finding_json, github_annotation, json_text
+from .validators import compile_trees, load_in_memory
 
 EXIT_VALID = 0
 EXIT_VIOLATIONS = 1
@@ -35,12 +39,13 @@ def compile_schemas_dir(schemas_dir: Path) -> tuple[Any | None, list[Finding]]:
     from .bundle import bundle_events
     from .load import load_schemas
 
+    missing = errors_in(event_schema_findings(schemas_dir))
+    if missing:
+        return None, missing
     files, findings = load_schemas(schemas_dir)
     events, bundle_findings = bundle_events(files, schemas_dir)
     findings += bundle_findings
-    validator_files, compile_findings = compile_package(
-        [(event.name, event.schema) for event in events], {event.name: event.path for event in events}
-    )
+    validator_files, compile_findings = compile_trees([(event.name, event.tree) for event in events])
     findings += compile_findings
     errors = errors_in(findings)
     if errors:
@@ -51,84 +56,100 @@ def compile_schemas_dir(schemas_dir: Path) -> tuple[Any | None, list[Finding]]:
 def run_validate(
     schemas_dir: Path,
     files: list[Path],
-    output_format: Literal["text", "json"],
+    output_format: OutputFormat,
     stdout: TextIO,
     stderr: TextIO,
+    quiet: bool = False,
 ) -> int:
     """Check payload files; print the violations; return the exit status (0 valid, 1 violations, 2 unreadable)."""
     runtime, schema_errors = compile_schemas_dir(schemas_dir)
     if runtime is None:
         if output_format == "json":
-            document = {"valid": False, "files": [], "schema_errors": [_finding_json(f) for f in schema_errors]}
-            stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
-        stderr.writelines(f"{finding}\n" for finding in schema_errors)
+            document = {"valid": False, "files": [], "schema_errors": [finding_json(f) for f in schema_errors]}
+            stdout.write(json_text(document))
+        else:
+            Reporter.to(stderr if output_format == "text" else stdout, output_format).findings(schema_errors)
         stderr.write(f"cannot check payloads: {len(schema_errors)} error(s) in the schemas under {schemas_dir}\n")
         return EXIT_UNREADABLE
-    status = EXIT_VALID
-    reports: list[dict[str, Any]] = []
-    total_items = total_violations = 0
-    for path in files:
-        try:
-            payload = read_payload_file(path)
-        except PayloadFileError as error:
-            status = EXIT_UNREADABLE
-            reports.append(
-                {
-                    "file": error.file,
-                    "items": 0,
-                    "error": {"line": error.line, "column": error.column, "message": error.message},
-                    "violations": [],
-                }
-            )
-            if output_format == "text":
-                stderr.write(f"{error}\n")
-            continue
-        violations = runtime.validate(payload.items)
-        total_items += len(payload.items)
-        total_violations += len(violations)
-        if violations and status == EXIT_VALID:
-            status = EXIT_VIOLATIONS
-        reports.append(
-            {
-                "file": payload.file,
-                "items": len(payload.items),
-                "error": None,
-                "violations": [
-                    {
-                        "index": violation.index,
-                        "event": violation.event,
-                        "pointer": violation.pointer,
-                        "keyword": violation.keyword,
-                        "message": violation.message,
-                    }
-                    for violation in violations
-                ],
-            }
-        )
-        if output_format == "text":
-            stdout.writelines(
-                f"{payload.file}:{violation.index}:{violation.pointer or '/'}: {violation.message}\n"
-                for violation in violations
-            )
+    reporter = Reporter.to(stdout, output_format)
+    errors = Reporter.to(stderr, output_format) if output_format == "text" else reporter
+    reports = [_check_file(path, runtime, reporter, errors) for path in files]
+    unreadable = sum(1 for report in reports if report["error"] is not None or report["unreadable"])
+    violations = sum(len(report["violations"]) for report in reports)
+    status = EXIT_UNREADABLE if unreadable else EXIT_VIOLATIONS if violations else EXIT_VALID
     if output_format == "json":
-        document = {"valid": status == EXIT_VALID, "files": reports, "schema_errors": []}
-        stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
-    else:
+        stdout.write(json_text({"valid": status == EXIT_VALID, "files": reports, "schema_errors": []}))
+    elif not (quiet and status == EXIT_VALID):
+        items = sum(report["items"] for report in reports)
         bad_items = sum(len({v["index"] for v in report["violations"]}) for report in reports)
-        unreadable = sum(1 for report in reports if report["error"] is not None)
-        summary = f"{total_items} item(s) in {len(files) - unreadable} file(s): "
-        summary += f"{total_violations} violation(s) in {bad_items} item(s)" if total_violations else "all valid"
+        read = sum(1 for report in reports if report["error"] is None)
+        summary = f"{items} item(s) in {read} file(s): "
+        if violations:
+            summary += f"{violations} violation(s) in {bad_items} item(s)"
+        else:
+            summary += "no violations in what could be read" if unreadable else "all valid"
         if unreadable:
-            summary += f"; {unreadable} file(s) could not be read"
+            summary += f"; {unreadable} file(s) could not be read in full"
         stderr.write(summary + "\n")
     return status
 
 
-def _finding_json(finding: Finding) -> dict[str, Any]:
-    return {
-        "path": finding.path,
-        "pointer": finding.pointer,
-        "line": finding.line,
-        "column": finding.column,
-        "message": finding.message,
-    }
+def _check_file(path: Path, runtime: Any, reporter: Reporter, errors: Reporter) -> dict[str, Any]:
+    """Check one file, print what is wrong with it, and return its report (the json output's entry)."""
+    report: dict[str, Any] = {"file": str(path), "layout": None, "items": 0, "error": None, "unreadable": []}
+    report["violations"] = []
+    try:
+        payload = read_payload_file(path)
+    except PayloadFileError as error:
+        report["error"] = _error_json(error)
+        _print(errors, error.file, error.line, error.column, error.message)
+        return report
+    report.update(file=payload.file, layout=payload.layout, items=len(payload.items))
+    try:
+        found = runtime.validate(payload.items)
+    except RecursionError:  # the depth limit on reading keeps this out of reach; a finding all the same
+        too_deep = PayloadFileError(payload.file, "too deeply nested to check")
+        report["error"] = _error_json(too_deep)
+        _print(errors, too_deep.file, None, None, too_deep.message)
+        return report
+    for bad in payload.errors:
+        report["unreadable"].append(_error_json(bad))
+        _print(errors, bad.file, bad.line, bad.column, bad.message)
+    for violation in found:
+        line = payload.lines[violation.index]
+        pointer = violation.pointer
+        if payload.layout == "array":
+            pointer = f"/{violation.index}{pointer}"
+        report["violations"].append(
+            {
+                "index": violation.index,
+                "line": line,
+                "event": violation.event,
+                "pointer": violation.pointer,
+                "keyword": violation.keyword,
+                "message": violation.message,
+            }
+        )
+        _print(reporter, payload.file, line, None, violation.message, pointer or "/")
+    return report
+
+
+def _print(
+    reporter: Reporter, file: str, line: int | None, column: int | None, message: str, pointer: str | None = None
+) -> None:
+    if reporter.output_format == "json":
+        return
+    if reporter.output_format == "github":
+        text = f"{pointer}: {message}" if pointer else message
+        reporter.stream.write(github_annotation("error", file, text, line, column) + "\n")
+        return
+    where = file if line is None else f"{file}:{line}"
+    if pointer is not None:
+        where += f":{pointer}"
+    elif line is not None:
+        where += f":{column or 1}"
+    reporter.stream.write(reporter.line(where, "error", message) + "\n")
+
+
+def _error_json(error: PayloadFileError) -> dict[str, Any]:
+    return {"line": error.line, "column": error.column, "message": error.message}

@@ -3,7 +3,7 @@
 The nearest pyproject.toml is found by walking up from the current directory; the first one that exists is used,
 whether or not it has the table (a project's own pyproject.toml ends the search, as with black or ruff). Paths in
 the table are relative to the folder holding that pyproject.toml. Keys: `schemas`, `out`, `package`, `templates`,
-`formatter`, `epoch` (the unit of epoch-integer dates: `milliseconds`, the default, or `seconds`). Unknown keys and values of the wrong type are usage errors, so a typo does not pass silently.
+`formatter`, `version` (the generated distribution's version), `epoch` (the unit of epoch-integer dates: `milliseconds`, the default, or `seconds`). Unknown keys and values of the wrong type are usage errors, so a typo does not pass silently.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from .format import FORMATTERS
 
 TABLE = "netmera-codegen"
 PATH_KEYS = ("schemas", "out", "templates")
-STRING_KEYS = ("package", "formatter", "epoch")
+STRING_KEYS = ("package", "formatter", "version", "epoch")
 EPOCH_UNITS = ("milliseconds", "seconds")
 
 
@@ -36,6 +36,19 @@ class FileConfig:
 
     source: Path | None = None
     values: dict[str, Any] = field(default_factory=dict)
+
+
+def version_problem(version: str) -> str | None:
+    """Why `version` cannot be a distribution's version (PEP 440), or None."""
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        if version != version.strip():
+            raise InvalidVersion(version)
+        Version(version)
+    except InvalidVersion:
+        return f"{version!r} is not a version number (PEP 440, such as 1.4.0 or 2.0.0rc1)"
+    return None
 
 
 def find_pyproject(start: Path) -> Path | None:
@@ -71,6 +84,8 @@ def load_config(start: Path | None = None) -> FileConfig:
                 raise ConfigError(f"{pyproject}: [tool.{TABLE}] {key} must be a non-empty string")
             if key == "formatter" and value not in FORMATTERS:
                 raise ConfigError(f"{pyproject}: [tool.{TABLE}] formatter must be one of {', '.join(FORMATTERS)}")
+            if key == "version" and version_problem(value):
+                raise ConfigError(f"{pyproject}: [tool.{TABLE}] version {version_problem(value)}")
             if key == "epoch" and value not in EPOCH_UNITS:
                 raise ConfigError(f"{pyproject}: [tool.{TABLE}] epoch must be one of {', '.join(EPOCH_UNITS)}")
             values[key] = value

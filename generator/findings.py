@@ -9,12 +9,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Severity = Literal["error", "warning"]
+Severity = Literal["error", "warning", "note"]
+"""A note informs (lint shows it) and never fails a command, not even `lint --strict`."""
 
 
 @dataclass(frozen=True, order=True)
 class Finding:
-    """One problem, located by file and JSON pointer (or line and column for JSON syntax errors)."""
+    """One problem, located by file and JSON pointer (or line and column for JSON syntax errors).
+
+    `str()` is the line the command line prints: `path:/pointer: error: message` or `path:line:col: warning: ...`
+    (how it is shown on a terminal, as JSON or as workflow annotations is `report`'s job).
+    """
 
     path: str
     pointer: str
@@ -23,13 +28,15 @@ class Finding:
     column: int | None = None
     severity: Severity = "error"
 
-    def __str__(self) -> str:
+    @property
+    def location(self) -> str:
+        """`path:line:col` when the line is known, else `path:/pointer`."""
         if self.line is not None:
-            where = f"{self.path}:{self.line}:{self.column or 1}"
-        else:
-            where = f"{self.path}:{self.pointer or '/'}"
-        prefix = "warning: " if self.severity == "warning" else ""
-        return f"{where}: {prefix}{self.message}"
+            return f"{self.path}:{self.line}:{self.column or 1}"
+        return f"{self.path}:{self.pointer or '/'}"
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.severity}: {self.message}"
 
 
 def escape_pointer_token(token: str) -> str:

@@ -24,11 +24,12 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+from .pystyle import LINE_LENGTH
+
 PARALLEL_THRESHOLD_LINES = 4000
 """Below this many lines to format (and `PARALLEL_THRESHOLD_TASKS` tasks) one process is faster than a pool."""
 PARALLEL_THRESHOLD_TASKS = 100
 
-LINE_LENGTH = 100
 TARGET = "py310"
 FORMATTERS = ("black", "ruff")
 DEFAULT_FORMATTER = "black"
@@ -39,6 +40,15 @@ Progress = Callable[[int], None]
 
 class FormatterError(Exception):
     """The formatter is missing or failed; the message says which file or what to install."""
+
+
+class UnformattableError(Exception):
+    """black cannot parse one file (it came from a user's template): which one, and black's message."""
+
+    def __init__(self, path: str, message: str) -> None:
+        super().__init__(path, message)  # the arguments, so that it crosses back from a worker process
+        self.path = path
+        self.message = message
 
 
 @functools.lru_cache(maxsize=1)
@@ -52,6 +62,15 @@ def format_source(source: str) -> str:
     import black
 
     return black.format_str(source, mode=_black_mode())  # type: ignore[arg-type]
+
+
+def _format_file(path: str, source: str) -> str:
+    from black.parsing import InvalidInput
+
+    try:
+        return format_source(source)
+    except InvalidInput as error:
+        raise UnformattableError(path, str(error)) from None
 
 
 def _ruff_command() -> list[str]:
@@ -100,7 +119,7 @@ def format_files(
     other = dict(alongside or {})
     tasks: list[Callable[[], str]] = list(other.values())
     if formatter == "black":
-        tasks += [functools.partial(format_source, files[path]) for path in python]
+        tasks += [functools.partial(_format_file, path, files[path]) for path in python]
     done = _run(tasks, sum(files[path].count("\n") for path in python), progress)
     result.update(zip(other, done))
     if formatter == "black":

@@ -11,25 +11,42 @@ Warnings (exit 0 unless `--strict`):
 - an unknown `$schema` (the file is read as draft 2020-12);
 - attribute names that collide once converted to Python names (they get numbered: `item_count_2`), and event
   names that collide as class names (`OrderCompleted2`);
-- `additionalProperties: false`: Netmera accepts attributes added later in the panel, and a closed schema
-  rejects payloads carrying them.
+- `additionalProperties: false` on an event: Netmera accepts attributes added later in the panel, and a closed
+  schema rejects payloads carrying them (a nested object is not a panel attribute list, so it may be closed);
+- a misspelt `x-netmera-*` annotation (`x-netmera-typ`), with the one it probably means;
+- an event whose `properties.name.const` differs from its `title` (the constant names the event);
+- a `pattern` (or `patternProperties` key) with nested unbounded quantifiers, such as `^(a+)+$`: matching it
+  can take exponential time on a hostile value (ReDoS), in the validator as in any regex engine.
+
+Notes (never fail, not even with `--strict`):
+- an attribute that is an object or an array of objects: Netmera's panel attributes are flat (strings, numbers,
+  booleans, dates and arrays of them), so such an attribute is sent as JSON but not shown field by field.
 """
 
 from __future__ import annotations
 
+import difflib
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+try:  # the standard library's regular expression parser (named sre_parse before Python 3.11)
+    from re import _constants  # type: ignore[attr-defined,unused-ignore]
+    from re import _parser as _regex_parser  # type: ignore[attr-defined,unused-ignore]
+except ImportError:  # pragma: no cover - Python 3.10
+    import sre_constants as _constants  # type: ignore[no-redef,unused-ignore]
+    import sre_parse as _regex_parser  # type: ignore[no-redef,unused-ignore]
 from jsonschema import Draft7Validator, Draft202012Validator  # type: ignore[import-untyped]
 from jsonschema.exceptions import SchemaError  # type: ignore[import-untyped]
 
-from .bundle import EXT_ID, NAME, bundle_events, event_name_of
+from .bundle import EXT_ID, NAME, EventSchema, bundle_events, event_name_of
 from .findings import Finding, join_pointer
 from .load import SchemaFile, load_schemas
 from .naming import attribute_name, attribute_names, class_name, class_names
+from .netmera import ANNOTATIONS
 from .parse import parse_events
-from .validator_compile import unsupported_keywords
+from .schema_tree import Node
 
 DIALECTS: dict[str, type[Any]] = {
     "https://json-schema.org/draft/2020-12/schema": Draft202012Validator,
@@ -64,11 +81,13 @@ def lint(schemas_dir: Path) -> list[Finding]:
     events, bundle_findings = bundle_events(usable, schemas_dir)
     findings += bundle_findings
     for event in events:
-        findings += unsupported_keywords(event.schema, event.path)
+        findings += event.tree.findings
     _, parse_findings = parse_events(events)
     findings += parse_findings
     for schema_file in usable:
         findings += netmera_rules(schema_file)
+    for event in events:
+        findings += nested_attributes(event)
     findings += event_name_collisions([f for f in usable if not f.is_shared])
     return sorted(set(findings))
 
@@ -115,22 +134,149 @@ def _draft_name(cls: type[Any]) -> str:
 
 def netmera_rules(schema_file: SchemaFile) -> list[Finding]:
     findings = []
+    event_root = not schema_file.is_shared
     for pointer, schema in subschemas(schema_file.data, ""):
-        if schema.get("additionalProperties") is False:
+        if pointer == "" and event_root and schema.get("additionalProperties") is False:
             findings.append(
-                Finding(
-                    schema_file.display,
+                _warning(
+                    schema_file,
                     join_pointer(pointer, "additionalProperties"),
                     "additionalProperties is false: payloads carrying attributes added later in the panel "
                     "will be refused",
-                    severity="warning",
                 )
             )
+        findings += _misspelt_annotations(schema_file, pointer, schema)
+        findings += _slow_patterns(schema_file, pointer, schema)
         properties = schema.get("properties")
         if isinstance(properties, dict):
-            reserved = (EXT_ID, NAME) if pointer == "" and not schema_file.is_shared else ()
+            reserved = (EXT_ID, NAME) if pointer == "" and event_root else ()
             findings += _attribute_collisions(schema_file, pointer, [k for k in properties if k not in reserved])
+    if event_root:
+        findings += _name_and_title(schema_file)
     return findings
+
+
+def _warning(schema_file: SchemaFile, pointer: str, message: str) -> Finding:
+    return Finding(schema_file.display, pointer, message, severity="warning")
+
+
+def _misspelt_annotations(schema_file: SchemaFile, pointer: str, schema: dict[str, Any]) -> list[Finding]:
+    findings = []
+    for key in schema:
+        if not isinstance(key, str) or key in ANNOTATIONS:
+            continue
+        if not key.lower().replace("_", "-").startswith("x-netmera"):
+            continue
+        close = difflib.get_close_matches(key.lower().replace("_", "-"), ANNOTATIONS, n=1, cutoff=0.6)
+        hint = f"did you mean {close[0]!r}?" if close else f"the annotations are {', '.join(ANNOTATIONS)}"
+        findings.append(
+            _warning(schema_file, join_pointer(pointer, key), f"unknown annotation {key!r} is ignored; {hint}")
+        )
+    return findings
+
+
+def _slow_patterns(schema_file: SchemaFile, pointer: str, schema: dict[str, Any]) -> list[Finding]:
+    found = []
+    if isinstance(schema.get("pattern"), str):
+        found.append((join_pointer(pointer, "pattern"), schema["pattern"]))
+    if isinstance(schema.get("patternProperties"), dict):
+        found += [(join_pointer(pointer, "patternProperties", key), key) for key in schema["patternProperties"]]
+    return [
+        _warning(
+            schema_file,
+            at,
+            f"pattern {pattern!r} nests unbounded quantifiers: matching it can take exponential time on a hostile "
+            "value (ReDoS); make the inner or the outer repetition bounded or unambiguous",
+        )
+        for at, pattern in found
+        if nested_quantifiers(pattern)
+    ]
+
+
+def nested_quantifiers(pattern: str) -> bool:
+    """Whether a regular expression repeats, without bound, something that itself repeats without bound (`(a+)+`,
+    `(a*b?)*`, `(\\w+\\s?)*`): the shape behind catastrophic backtracking."""
+    try:
+        parsed = _regex_parser.parse(pattern)
+    except (re.error, RecursionError, OverflowError):
+        return False  # an invalid pattern is reported by the build
+    return _nested(list(parsed), inside=False)
+
+
+def _nested(items: list[Any], inside: bool) -> bool:
+    for op, argument in items:
+        if op in (_constants.MAX_REPEAT, _constants.MIN_REPEAT):  # possessive repetition never backtracks
+            _low, high, sub = argument
+            unbounded = high is _constants.MAXREPEAT or high > _BOUNDED
+            if unbounded and inside:
+                return True
+            if _nested(list(sub), inside or unbounded):
+                return True
+        elif (op is _constants.SUBPATTERN and _nested(list(argument[-1]), inside)) or (
+            op is _constants.BRANCH and any(_nested(list(branch), inside) for branch in argument[1])
+        ):
+            return True
+    return False
+
+
+_BOUNDED = 100
+"""A repetition of at most this many is treated as bounded."""
+
+
+def _name_and_title(schema_file: SchemaFile) -> list[Finding]:
+    data = schema_file.data
+    properties = data.get("properties")
+    declared = properties.get(NAME) if isinstance(properties, dict) else None
+    const = declared.get("const") if isinstance(declared, dict) else None
+    title = data.get("title")
+    if not isinstance(const, str) or not isinstance(title, str) or not title.strip() or const == title:
+        return []
+    return [
+        _warning(
+            schema_file,
+            join_pointer("", "properties", NAME, "const"),
+            f"properties.name.const {const!r} differs from the title {title!r}: the event is named {const!r}",
+        )
+    ]
+
+
+def nested_attributes(event: EventSchema) -> list[Finding]:
+    """A note for each attribute of an event that is an object or an array of objects (from its read tree)."""
+    root = event.tree.root
+    if root is None:
+        return []
+    findings = []
+    for name, node in root.properties:
+        if name in (EXT_ID, NAME):
+            continue
+        node = _target(node)
+        items = _target(node.items) if node.items is not None else None
+        if _is_object(node):
+            shape = "an object"
+        elif node.types is not None and "array" in node.types and items is not None and _is_object(items):
+            shape = "an array of objects"
+        else:
+            continue
+        findings.append(
+            Finding(
+                event.path,
+                node.pointer if node.pointer.startswith("/properties/") else join_pointer("/properties", name),
+                f"attribute {name!r} is {shape}: Netmera's panel attributes are flat (strings, numbers, booleans, "
+                "dates and arrays of them), so the panel shows it as one JSON value",
+                severity="note",
+            )
+        )
+    return findings
+
+
+def _target(node: Node) -> Node:
+    while node.ref is not None and not node.keywords - {"$ref", "description", "title"}:
+        node = node.ref
+    return node
+
+
+def _is_object(node: Node) -> bool:
+    return bool(node.properties) or (node.types is not None and "object" in node.types)
 
 
 def _attribute_collisions(schema_file: SchemaFile, pointer: str, wire_names: list[str]) -> list[Finding]:

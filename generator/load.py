@@ -19,6 +19,8 @@ from .findings import Finding, join_pointer
 SCHEMA_SUFFIX = ".json"
 SHARED_PREFIX = "_"
 MAX_DEPTH = 64
+MAX_SCHEMA_BYTES = 16 * 1024 * 1024
+"""Largest schema file read (the largest real ones are a few hundred KiB): a bigger one is refused, not read."""
 """Deepest nesting of JSON objects and arrays accepted in a schema file."""
 
 
@@ -98,10 +100,20 @@ def load_schemas(schemas_dir: Path) -> tuple[list[SchemaFile], list[Finding]]:
     if not schemas_dir.is_dir():
         return files, [Finding(display_path(schemas_dir), "", "schemas folder not found")]
     for path in find_schema_files(schemas_dir):
+        undecodable = _lone_surrogate(path.relative_to(schemas_dir).as_posix())
+        if undecodable is not None:  # the file system's bytes were not UTF-8: no output file could name it
+            message = f"the file name is not UTF-8 text ({undecodable}): rename the file"
+            findings.append(Finding(display_path(path), "", message))
+            continue
         try:
-            raw = path.read_bytes()
+            with path.open("rb") as handle:
+                raw = handle.read(MAX_SCHEMA_BYTES + 1)
         except OSError as error:
             findings.append(Finding(display_path(path), "", f"cannot read: {error.strerror}"))
+            continue
+        if len(raw) > MAX_SCHEMA_BYTES:
+            message = f"too large to be a schema: more than {MAX_SCHEMA_BYTES // (1024 * 1024)} MiB"
+            findings.append(Finding(display_path(path), "", message))
             continue
         schema_file, finding = decode_schema(path, raw, schemas_dir)
         if schema_file is not None:

@@ -23,12 +23,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 MANIFEST_NAME = ".netmera-codegen.json"
 FORMAT_VERSION = 1
+MAX_MANIFEST_BYTES = 64 * 1024 * 1024
+"""A larger file where the manifest or a recorded file should be is not ours: not read (it is rebuilt)."""
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def sha256_text(text: str) -> str:
@@ -67,13 +71,18 @@ class Manifest:
                 for path, entry in sorted(self.files.items())
             },
         }
-        return json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+        text = json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False)
+        # A file name the file system could not decode holds lone surrogates: JSON escapes them, UTF-8 cannot.
+        return _SURROGATE.sub(lambda match: f"\\u{ord(match.group()):04x}", text) + "\n"
 
     @classmethod
     def read(cls, out_dir: Path) -> Manifest | None:
         """The manifest in `out_dir`, or None when there is none or it cannot be used."""
         try:
-            data = json.loads((out_dir / MANIFEST_NAME).read_text(encoding="utf-8"))
+            path = out_dir / MANIFEST_NAME
+            if path.stat().st_size > MAX_MANIFEST_BYTES:
+                return None
+            data = json.loads(path.read_text(encoding="utf-8"))
             if data.get("generator") != "netmera-codegen" or data.get("manifest") != FORMAT_VERSION:
                 return None
             settings = {str(key): str(value) for key, value in data["settings"].items()}
@@ -87,7 +96,7 @@ class Manifest:
                 )
                 for path, entry in data["files"].items()
             }
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
             return None
         return cls(settings=settings, files=files, inputs=inputs)
 
@@ -95,9 +104,8 @@ class Manifest:
         """Every recorded file's text, if each one on disk still has the recorded hash; else None."""
         texts = {}
         for path, entry in self.files.items():
-            try:
-                data = (out_dir / path).read_bytes()
-            except OSError:
+            data = _read_bounded(out_dir / path)
+            if data is None:
                 return None
             if sha256_bytes(data) != entry.sha256:
                 return None
@@ -127,13 +135,20 @@ class Reuse:
         entry = self.entries.get(path)
         if entry is None:
             return None
-        try:
-            data = (self.out_dir / path).read_bytes()
-        except OSError:
-            return None
-        if sha256_bytes(data) != entry.sha256:
+        data = _read_bounded(self.out_dir / path)
+        if data is None or sha256_bytes(data) != entry.sha256:
             return None
         try:
             return data.decode("utf-8")
         except UnicodeDecodeError:
             return None
+
+
+def _read_bounded(path: Path) -> bytes | None:
+    """A file's bytes, or None when it cannot be read or is larger than any generated file (it is not ours)."""
+    try:
+        if path.stat().st_size > MAX_MANIFEST_BYTES:
+            return None
+        return path.read_bytes()
+    except OSError:
+        return None

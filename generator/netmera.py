@@ -32,3 +32,6 @@ JSON_TYPES_OF: dict[str, frozenset[str]] = {
     "Timestamp": frozenset({"integer", "string"}),
 }
 """The JSON Schema types each Netmera type may be declared with."""
+
+ANNOTATIONS = ("x-netmera-type", "x-netmera-code", "x-netmera-private", "x-netmera-epoch")
+"""The `x-netmera-*` keywords a schema may carry; any other spelling is a lint warning."""

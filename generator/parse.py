@@ -133,20 +133,17 @@ def _types_of(schema: dict[str, Any]) -> list[str]:
     return []
 
 
-def _check_netmera_type(ctx: _Context, schema: dict[str, Any], pointer: str) -> str | None:
+def _netmera_type(schema: dict[str, Any]) -> str | None:
+    """The schema's `x-netmera-type` when it is usable; an unknown or contradicting one is the schema tree's
+    finding (reported once, there), and is ignored here."""
     netmera_type = schema.get("x-netmera-type")
-    if netmera_type is None:
-        return None
-    at = join_pointer(pointer, "x-netmera-type")
     if netmera_type not in NETMERA_TYPES:
-        ctx.refuse(at, f"unknown x-netmera-type {netmera_type!r}; expected one of {', '.join(NETMERA_TYPES)}")
         return None
     declared = _types_of(schema)
     if "array" in declared and isinstance(schema.get("items"), dict):
         declared = _types_of(schema["items"]) or declared
     declared_values = {t for t in declared if t not in ("null", "array")}
     if declared_values and not declared_values <= JSON_TYPES_OF[netmera_type]:
-        ctx.refuse(at, f"x-netmera-type {netmera_type} contradicts type {'/'.join(sorted(declared_values))}")
         return None
     return str(netmera_type)
 
@@ -166,7 +163,10 @@ def _scalar(ctx: _Context, json_type: str, schema: dict[str, Any], pointer: str,
             short = "ms" if unit == "milliseconds" else "s"
             ctx.use("datetime", f"epoch_{short}_wire", f"epoch_{short}_value")
             return _Type(
-                "datetime", netmera_type, f"epoch {unit}", to_wire=f"epoch_{short}_wire({{}})",
+                "datetime",
+                netmera_type,
+                f"epoch {unit}",
+                to_wire=f"epoch_{short}_wire({{}})",
                 from_wire=f"epoch_{short}_value({{}})",
             )
         if netmera_type in ("Integer", "Long"):
@@ -181,7 +181,10 @@ def _scalar(ctx: _Context, json_type: str, schema: dict[str, Any], pointer: str,
         if string_format == "date-time":
             ctx.use("datetime", "datetime_wire", "datetime_value")
             return _Type(
-                "datetime", netmera_type or "Timestamp", "RFC 3339 string", to_wire="datetime_wire({})",
+                "datetime",
+                netmera_type or "Timestamp",
+                "RFC 3339 string",
+                to_wire="datetime_wire({})",
                 from_wire="datetime_value({})",
             )
         if string_format == "date" or netmera_type == "Date":
@@ -202,8 +205,15 @@ def _literal(ctx: _Context, values: list[Any]) -> _Type | None:
         kinds = []
         for value in plain:
             kind = (
-                "bool" if isinstance(value, bool) else "float" if isinstance(value, (int, float))
-                else "str" if isinstance(value, str) else "list[Any]" if isinstance(value, list) else "dict[str, Any]"
+                "bool"
+                if isinstance(value, bool)
+                else "float"
+                if isinstance(value, (int, float))
+                else "str"
+                if isinstance(value, str)
+                else "list[Any]"
+                if isinstance(value, list)
+                else "dict[str, Any]"
             )
             if kind not in kinds:
                 kinds.append(kind)
@@ -223,13 +233,12 @@ def _schema_type(ctx: _Context, schema: Any, pointer: str, hint: str) -> _Type:
     if not isinstance(schema, dict):
         if schema is False:
             ctx.refuse(pointer, "a false schema admits no value")
-        else:
-            ctx.refuse(pointer, f"a schema must be an object, not {type(schema).__name__}")
+        # anything else that is not a schema is the schema tree's finding
         ctx.use("Any")
         return _ANY
     if isinstance(schema.get("$ref"), str):
         return _ref_type(ctx, schema["$ref"], join_pointer(pointer, "$ref"), hint)
-    netmera_type = _check_netmera_type(ctx, schema, pointer)
+    netmera_type = _netmera_type(schema)
     if "const" in schema:
         constant = _literal(ctx, [schema["const"]])
         if constant is not None:
@@ -243,17 +252,10 @@ def _schema_type(ctx: _Context, schema: Any, pointer: str, hint: str) -> _Type:
         if all(value is None for value in schema["enum"]):
             return _Type("None", "null", "null", nullable=True)
     declared = schema.get("type")
-    if declared is not None:
-        for index, json_type in enumerate(_types_of(schema) if isinstance(declared, list) else [declared]):
-            if json_type not in JSON_TYPES:
-                at = (
-                    join_pointer(pointer, "type", index)
-                    if isinstance(declared, list)
-                    else join_pointer(pointer, "type")
-                )
-                ctx.refuse(at, f"unknown type {json_type!r}; expected one of {', '.join(JSON_TYPES)}")
-                ctx.use("Any")
-                return _ANY
+    declared_list = declared if isinstance(declared, list) else [] if declared is None else [declared]
+    if any(json_type not in JSON_TYPES for json_type in declared_list):  # the schema tree's finding
+        ctx.use("Any")
+        return _ANY
     types = _types_of(schema)
     if not types and netmera_type is not None:
         types = [{"String": "string", "Double": "number", "Boolean": "boolean"}.get(netmera_type, "integer")]
@@ -357,8 +359,12 @@ def _one_type(
             from_wire = f"each({_simple(item.from_wire)}, {{}})"
             ctx.use("each")
         return _Type(
-            f"list[{item_annotation}]", f"{item.label}[]", f"array of {item.wire}", to_wire=to_wire,
-            from_wire=from_wire, nested=item.nested,
+            f"list[{item_annotation}]",
+            f"{item.label}[]",
+            f"array of {item.wire}",
+            to_wire=to_wire,
+            from_wire=from_wire,
+            nested=item.nested,
         )
     if json_type == "object":
         properties = schema.get("properties")
@@ -394,8 +400,7 @@ def _one_type(
 def _ref_type(ctx: _Context, ref: str, pointer: str, hint: str) -> _Type:
     fragment = ref.removeprefix("#")
     found, target = resolve_pointer(ctx.event.schema, fragment.replace("%23", "#").replace("%25", "%"))
-    if not found:
-        ctx.refuse(pointer, f"$ref {ref!r}: target not found")
+    if not found:  # the schema tree's finding
         ctx.use("Any")
         return _ANY
     name_hint = pascal_case(fragment.rsplit("/", 1)[-1].split(".")[-1]) if fragment else hint
@@ -472,12 +477,10 @@ def _attributes(
     ctx: _Context, schema: dict[str, Any], pointer: str, owner: str, reserved: tuple[str, ...]
 ) -> tuple[Attribute, ...]:
     properties = schema.get("properties") or {}
-    if not isinstance(properties, dict):
-        ctx.refuse(join_pointer(pointer, "properties"), "properties must be an object")
+    if not isinstance(properties, dict):  # the schema tree's finding, as for `required` below
         return ()
     required = schema.get("required", [])
     if not isinstance(required, list) or not all(isinstance(key, str) for key in required):
-        ctx.refuse(join_pointer(pointer, "required"), "required must be an array of property names")
         required = []
     for index, key in enumerate(required):
         if key not in properties and key not in reserved:
@@ -584,5 +587,7 @@ def parse_package(
         parse_event(event, classes[event.name], modules[classes[event.name]], findings, shared, epoch)
         for event in ordered
     ]
-    uses = shared.uses | ({"EventObject", "MISSING", "settle", "TYPE_CHECKING", "ClassVar"} if shared.classes else set())
+    uses = shared.uses | (
+        {"EventObject", "MISSING", "settle", "TYPE_CHECKING", "ClassVar"} if shared.classes else set()
+    )
     return parsed, findings, list(shared.classes.values()), imports_for(uses)

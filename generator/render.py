@@ -11,7 +11,7 @@ The runtime (clients, sender, validation helpers, ...) is not templates either: 
 copied byte for byte (`runtime_files`). A user's templates folder may still replace any runtime file, with a plain
 `package/<file>` copied as it is or a `package/<file>.jinja` rendered like the other package templates.
 
-The compiled checks in `<package>/_validators/` are not templates: `validator_compile` writes them, keyword by
+The compiled checks in `<package>/_validators/` are not templates: `validators` writes them, keyword by
 keyword, from each event's schema.
 
 The built-in `event.py.jinja` writes black's style itself (quotes, blank lines, exploded signatures), so the
@@ -34,9 +34,9 @@ from typing import Any
 import jinja2
 from jinja2 import meta
 
-from .format import LINE_LENGTH
 from .model import Attribute, EventClass
-from .pystyle import literal
+from .pystyle import LINE_LENGTH, literal
+from .report import printable
 
 TEMPLATE_SUFFIX = ".jinja"
 RUNTIME = Path(__file__).parent / "runtime"
@@ -91,8 +91,9 @@ def docstring(text: str, indent: int = 0) -> str:
 
 
 def markdown_cell(text: str) -> str:
-    """Text safe inside a Markdown table cell or code span: one line, no pipes, no raw HTML."""
-    return " ".join(str(text).split()).replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;").replace("`", "'")
+    """Text safe inside a Markdown table cell or code span: one line, no pipes, no raw HTML, controls escaped."""
+    one_line = printable(" ".join(str(text).split()))
+    return one_line.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;").replace("`", "'")
 
 
 def _module_doc(event: EventClass) -> str:
@@ -175,7 +176,9 @@ def package_templates(env: jinja2.Environment, package_name: str) -> dict[str, s
     return targets
 
 
-def runtime_files(user_templates: Path | None, package_name: str, rendered: Iterable[str]) -> dict[str, tuple[str, str]]:
+def runtime_files(
+    user_templates: Path | None, package_name: str, rendered: Iterable[str]
+) -> dict[str, tuple[str, str]]:
     """Output path -> (where it comes from, its text) for the runtime files that no template in `rendered` makes."""
     files = {}
     for source in sorted(RUNTIME.iterdir()):
@@ -203,7 +206,7 @@ def modules_needing_http() -> frozenset[str]:
         source.stem: set(_LOCAL_IMPORT.findall(source.read_text(encoding="utf-8")))
         for source in RUNTIME.glob("*.py")
     }
-    heavy = {"_http"}
+    heavy = {"_httpx"}
     grew = True
     while grew:
         grew = False

@@ -41,7 +41,8 @@ def run_python(
 
 
 def _env(extra_path: Path | None = None) -> dict[str, str]:
-    env = dict(os.environ)
+    # Output is compared as plain text: a colour setting of the environment running the tests must not leak in.
+    env = {key: value for key, value in os.environ.items() if key not in ("NO_COLOR", "FORCE_COLOR")}
     paths = [str(extra_path)] if extra_path else []
     env["PYTHONPATH"] = os.pathsep.join(paths + [str(ROOT)])
     return env

@@ -20,7 +20,8 @@ from ._delivery import BatchReport, CallTally, Post, Reply, Step, deliver
 from ._errors import EventEncodingError, EventValidationError, NetmeraError
 from ._event import Event
 from ._hooks import SendHook, as_hooks, run_hooks_all, run_hooks_on_payloads
-from ._http import httpx
+from ._http import Outcome, apost, open_async_http
+from ._httpx import httpx
 from ._results import FireResult
 from ._retry import DEFAULT_RETRY_POLICY, RetryPolicy
 from ._validate import validate
@@ -47,16 +48,19 @@ class AsyncNetmeraClient:
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
         before_send: SendHook | Sequence[SendHook] | None = None,
     ) -> None:
-        self._settings = ClientSettings.create(
-            api_key=api_key,
-            base_url=base_url,
-            timeout=timeout,
-            retry=retry,
-            max_ext_ids_per_request=max_ext_ids_per_request,
-            max_request_bytes=max_request_bytes,
-            isolate_rejected=isolate_rejected,
-            max_connections=max_connections,
-        )
+        try:
+            self._settings = ClientSettings.create(
+                api_key=api_key,
+                base_url=base_url,
+                timeout=timeout,
+                retry=retry,
+                max_ext_ids_per_request=max_ext_ids_per_request,
+                max_request_bytes=max_request_bytes,
+                isolate_rejected=isolate_rejected,
+                max_connections=max_connections,
+            )
+        finally:
+            del api_key  # an exception passing through here must not find the key in this frame
         self._before_send = as_hooks(before_send)
         self._closed = False
         self._pid = os.getpid()
@@ -71,8 +75,12 @@ class AsyncNetmeraClient:
         return self._settings
 
     def __repr__(self) -> str:
+        # getattr: a reporter may show a client whose construction failed.
+        settings = getattr(self, "_settings", None)
+        if settings is None:
+            return f"{type(self).__name__}(not configured)"
         state = ", closed" if self._closed else ""
-        return f"{type(self).__name__}(base_url={self._settings.base_url!r}{state})"
+        return f"{type(self).__name__}(base_url={settings.base_url!r}{state})"
 
     async def __aenter__(self) -> AsyncNetmeraClient:
         return self
@@ -131,17 +139,22 @@ class AsyncNetmeraClient:
     async def _deliver(self, batch: Batch) -> BatchReport:
         settings = self._settings
         http = self._http_client()
-        headers = settings.request_headers()
 
-        async def post(body: bytes) -> httpx.Response:
-            return await http.post(settings.url, content=body, headers=headers)
+        async def send(body: bytes, deadline: float) -> Outcome:
+            return await apost(http, settings, body, deadline)
 
         async def pause(seconds: float) -> bool:
             await asyncio.sleep(seconds)
             return True
 
-        steps = deliver(batch, settings.retry, settings.api_key, isolate=settings.isolate_rejected)
-        return await drive_async(steps, post, pause)
+        steps = deliver(
+            batch,
+            settings.retry,
+            settings.api_key,
+            settings.request_timeout,
+            isolate=settings.isolate_rejected,
+        )
+        return await drive_async(steps, send, pause)
 
     def _http_client(self) -> httpx.AsyncClient:
         if self._closed:
@@ -153,12 +166,12 @@ class AsyncNetmeraClient:
         return self._http
 
     def _open_http(self) -> httpx.AsyncClient:
-        return httpx.AsyncClient(timeout=self._settings.timeout, limits=self._settings.limits)
+        return open_async_http(self._settings)
 
 
 async def drive_async(
     steps: Generator[Step, Reply, BatchReport],
-    post: Callable[[bytes], Awaitable[httpx.Response]],
+    send: Callable[[bytes, float], Awaitable[Outcome]],
     pause: Callable[[float], Awaitable[bool]],
 ) -> BatchReport:
     """Run a delivery generator with asyncio I/O. Cancellation propagates; the batch is then
@@ -168,10 +181,7 @@ async def drive_async(
         while True:
             reply: Reply
             if isinstance(step, Post):
-                try:
-                    reply = await post(step.body)
-                except httpx.TransportError as exc:
-                    reply = exc
+                reply = await send(step.body, step.deadline)
             else:
                 reply = await pause(step.seconds)
             step = steps.send(reply)

@@ -3,39 +3,57 @@
 Lessons from other analytics SDKs are built in: the queue is bounded and says what it does when full
 (a named policy, a counter, a callback, rate-limited warnings) instead of dropping silently;
 ``flush()`` and ``close()`` take a timeout and cannot hang, even with no worker running; at
-interpreter exit a bounded flush runs and reports what it could not send; a child process after
-``os.fork()`` gets a fresh, empty queue and worker (the parent's thread does not exist there); a
-failing callback is logged and the worker carries on.
+interpreter exit (and on SIGTERM) a bounded flush runs and reports what it could not send (see
+``_lifecycle``); a child process after ``os.fork()`` gets a fresh, empty queue and worker (the
+parent's thread does not exist there); nothing an event or a callback does stops the worker.
+
+``enqueue()`` is the caller's cost: one ``to_json()``, a cheap check of the bytes, a lock and an
+append. Grouping into requests, joining bodies and reporting happen on the worker thread.
 """
 
 from __future__ import annotations
 
-import atexit
-import enum
-import itertools
 import logging
-import os
 import threading
 import time
-import weakref
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
 
+from . import _lifecycle
 from ._batching import Batch, BatchBuilder, BatchLimits
 from ._client import NetmeraClient
+from ._config import check_seconds
 from ._constants import MAX_EXT_IDS_PER_REQUEST
 from ._delivery import BatchReport
-from ._encoding import EncodedEvent, encode_event, encode_payload
-from ._errors import EventsRejectedError, EventValidationError, NetmeraError
+from ._encoding import (
+    EncodedEvent,
+    QueuedEvent,
+    encode_event,
+    encode_payload,
+    may_hold_non_finite,
+    non_finite_event,
+)
+from ._errors import EventEncodingError, EventsRejectedError, EventValidationError, NetmeraError
 from ._event import Event
 from ._hooks import SendHook, SendHookError, as_hooks, log_hook_failure, payload_to_event, run_hooks
+from ._reporting import report_loss
 from ._results import FireResult, summarize_names
+from ._sender_records import (
+    DropCallback,
+    ErrorCallback,
+    OverflowPolicy,
+    SenderStats,
+    UndeliveredEvent,
+    describe_error,
+)
 from ._validate import validate
 
 _log = logging.getLogger(__name__)
+
+#: Event classes already checked by enqueue(): a set lookup instead of a metaclass isinstance().
+_EVENT_TYPES: set[type] = set()
 
 #: Events held in memory at most. Each is kept as its JSON, typically a few hundred bytes, so a full
 #: queue takes a few MiB.
@@ -53,73 +71,23 @@ DEFAULT_FLUSH_TIMEOUT = 10.0
 DEFAULT_EXIT_TIMEOUT = 5.0
 
 
-class OverflowPolicy(enum.Enum):
-    """What ``enqueue()`` does when the queue is full."""
-
-    #: Drop the new event at once: it is counted, logged (rate-limited) and passed to ``on_drop``.
-    DROP = "drop"
-    #: Wait up to ``block_timeout`` seconds for room, then drop as above.
-    BLOCK = "block"
-
-
-@dataclass(frozen=True, slots=True)
-class UndeliveredEvent:
-    """An event the background sender gave up on, as passed to ``on_drop`` and ``on_error``.
-
-    ``reason`` is ``"queue_full"``, ``"closed"`` (enqueued after, or still queued at, ``close()``),
-    ``"exit"`` (still queued when the interpreter exited), ``"rejected"`` (Netmera refused it),
-    ``"failed"`` (delivery failed after every retry), ``"hook"`` (a ``before_send`` hook failed;
-    ``index`` is -1 and ``payload`` empty) or, from the outbox, ``"retrying"`` (delivery failed and
-    the event waits in the outbox for another attempt). ``payload`` is the JSON that was or would have
-    been sent, for a dead-letter store; neither it nor ``ext_id`` is in the repr.
-    """
-
-    index: int
-    name: str
-    reason: str
-    ext_id: str = field(repr=False)
-    payload: bytes = field(repr=False)
-
-    @classmethod
-    def of(cls, event: EncodedEvent, reason: str) -> UndeliveredEvent:
-        return cls(event.position, event.name, reason, event.ext_id, event.data)
-
-
-@dataclass(frozen=True, slots=True)
-class SenderStats:
-    """Counters since the sender started (in a forked child: since the fork).
-
-    ``enqueued`` events were accepted into the queue; of those ``sent`` were delivered, ``failed``
-    were refused or failed after every retry, ``queued`` wait and ``in_flight`` are being sent.
-    ``dropped`` counts events never accepted (queue full, closed) plus accepted ones discarded at
-    close or exit. ``retried`` counts events re-sent after an attempt Netmera may have recorded
-    anyway: a bound on duplicates there.
-    """
-
-    enqueued: int
-    sent: int
-    retried: int
-    dropped: int
-    failed: int
-    queued: int
-    in_flight: int
-
-
-DropCallback = Callable[[UndeliveredEvent], None]
-ErrorCallback = Callable[[NetmeraError, Sequence[UndeliveredEvent]], None]
-
-
 class BackgroundSender:
     """Queues events and sends them from a worker thread, in batches by size and by time.
 
     ``client`` defaults to a :class:`NetmeraClient` configured from the environment (closed with the
     sender); a client passed in is used, not closed. Batches go out when ``batch_size`` events are
     waiting or the oldest has waited ``flush_interval`` seconds. At most ``max_queue_size`` events
-    wait; beyond that ``overflow`` decides. ``on_drop(event)`` hears of every dropped event and
-    ``on_error(error, events)`` of every failed or refused one; exceptions they raise are logged and
-    ignored. ``before_send`` hooks run in :meth:`enqueue` (see :class:`NetmeraClient`); one that
-    raises is reported to ``on_error`` and its event is not queued. Call :meth:`close` when done; at interpreter exit the sender closes itself, waiting at
-    most ``exit_timeout`` seconds.
+    wait; beyond that ``overflow`` decides. ``before_send`` hooks run in :meth:`enqueue` (see
+    :class:`NetmeraClient`); one that raises is reported to ``on_error`` and its event is not queued.
+
+    Every event that is not delivered is reported once: to ``on_drop(event)`` if it was dropped
+    (queue full, closed, out of time at close or exit), to ``on_error(error, events)`` if Netmera
+    refused it or delivery failed; without the callback, as a warning in the log. Exceptions the
+    callbacks raise (``SystemExit`` and ``KeyboardInterrupt`` included) are logged and ignored.
+
+    Call :meth:`close` when done; at interpreter exit, and on SIGTERM unless ``handle_sigterm`` is
+    false or the application handles SIGTERM itself, the sender closes itself, waiting at most
+    ``exit_timeout`` seconds. What each way of ending a process does is in the package README.
     """
 
     def __init__(
@@ -135,14 +103,14 @@ class BackgroundSender:
         on_error: ErrorCallback | None = None,
         exit_timeout: float = DEFAULT_EXIT_TIMEOUT,
         before_send: SendHook | Sequence[SendHook] | None = None,
+        handle_sigterm: bool = True,
     ) -> None:
         self._before_send = as_hooks(before_send)
         if max_queue_size < 1:
             raise ValueError(f"max_queue_size must be at least 1, not {max_queue_size}")
-        if flush_interval <= 0 or block_timeout < 0 or exit_timeout < 0:
-            raise ValueError(
-                "flush_interval must be positive; block_timeout and exit_timeout cannot be negative"
-            )
+        check_seconds("flush_interval", flush_interval)
+        check_seconds("block_timeout", block_timeout, zero=True)
+        check_seconds("exit_timeout", exit_timeout, zero=True)
         if not isinstance(overflow, OverflowPolicy):
             raise TypeError(f"overflow must be an OverflowPolicy, not {overflow!r}")
         self._owns_client = client is None
@@ -151,6 +119,8 @@ class BackgroundSender:
         self._limits = BatchLimits(
             client_limits.max_ext_ids, client_limits.max_bytes, max_events=batch_size
         )
+        # An encoding at most this long fits in a request of its own ("[" + it + "]").
+        self._max_event_bytes = self._limits.max_bytes - 2
         self._max_queue_size = max_queue_size
         self._batch_size = batch_size
         self._flush_interval = flush_interval
@@ -158,12 +128,12 @@ class BackgroundSender:
         self._block_timeout = block_timeout
         self._on_drop = on_drop
         self._on_error = on_error
-        self._exit_timeout = exit_timeout
+        self.exit_timeout = exit_timeout
         self._closing = False
         self._closed = False
         self._give_up_reason = "closed"
         self._reset_state()
-        _LIVE_SENDERS.add(self)
+        _lifecycle.register(self, handle_sigterm=handle_sigterm)
 
     def _reset_state(self) -> None:
         """Fresh synchronisation objects, queue and counters: at construction, and in a child after
@@ -172,19 +142,23 @@ class BackgroundSender:
         self._has_items = threading.Condition(self._lock)
         self._has_room = threading.Condition(self._lock)
         self._has_settled = threading.Condition(self._lock)
-        self._queue: deque[EncodedEvent] = deque()
+        self._queue: deque[QueuedEvent] = deque()
         self._oldest = 0.0  # when the oldest queued event arrived (monotonic clock)
-        self._accepted = 0  # events ever accepted into the queue
+        self._accepted = 0  # events ever accepted into the queue (the next one's index)
         self._taken = 0  # ... taken out of it by the worker
         self._settled = 0  # ... whose fate is decided (sent, failed, refused or discarded)
         self._flush_to = 0  # flush() asked for everything accepted up to here to go now
-        self._in_flight = 0
+        self._in_flight: Batch | None = None  # the batch the worker is sending
+        self._handed_over: Batch | None = None  # ... once reported as dropped by a timed-out close
         self._sent = self._retried = self._dropped = self._failed = 0
-        self._sequence = itertools.count()
+        self._numbered = 0  # indexes given to events never accepted (dropped at enqueue)
         self._abandon = threading.Event()
         self._worker: threading.Thread | None = None
+        self._worker_idle = False  # the worker waits for the queue to fill, with no deadline
 
     def __repr__(self) -> str:
+        if not hasattr(self, "_queue"):  # a reporter may show a sender whose construction failed
+            return f"{type(self).__name__}(not started)"
         state = "closed" if self._closed else "closing" if self._closing else "open"
         return f"{type(self).__name__}(client={self._client!r}, queued={len(self._queue)}, {state})"
 
@@ -209,7 +183,7 @@ class BackgroundSender:
                 dropped=self._dropped,
                 failed=self._failed,
                 queued=len(self._queue),
-                in_flight=self._in_flight,
+                in_flight=len(self._in_flight) if self._in_flight is not None else 0,
             )
 
     # --- producers --------------------------------------------------------------------------------
@@ -223,14 +197,43 @@ class BackgroundSender:
         sent, and an event that cannot be sent at all raises :class:`EventEncodingError` now rather
         than failing later.
         """
-        if not isinstance(event, Event):
-            raise TypeError(f"enqueue() takes a generated event object, not {type(event).__name__}")
+        if type(event) not in _EVENT_TYPES:
+            if not isinstance(event, Event):
+                raise TypeError(
+                    f"enqueue() takes a generated event object, not {type(event).__name__}"
+                )
+            _EVENT_TYPES.add(type(event))
         if self._before_send:
             kept = self._run_hooks(event)
             if kept is None:
                 return False
             event = kept
-        return self._put(encode_event(event, next(self._sequence), self._limits.max_bytes))
+        try:
+            data = event.to_json()
+        except Exception:  # noqa: BLE001 - encode_event raises the explanatory error
+            data = b""
+        if not data or len(data) > self._max_event_bytes:
+            # Rare: let the careful encoder explain the failure. (NaN and Infinity, which the
+            # event classes refuse anyway, are looked for once per batch, on the worker.)
+            data = encode_event(event, 0, self._limits.max_bytes).data
+        name, ext_id = event.EVENT_NAME, event.ext_id
+        with self._lock:
+            queue = self._queue
+            waiting = len(queue)
+            if waiting >= self._max_queue_size or self._closing:
+                return self._put_slowly((-1, name, ext_id, data))
+            index = self._accepted
+            queue.append((index, name, ext_id, data))
+            self._accepted = index + 1
+            if not waiting:
+                self._oldest = time.monotonic()
+                if self._worker_idle:
+                    self._has_items.notify()
+                if self._worker is None:
+                    self._start_worker()
+            elif waiting + 1 == self._batch_size:
+                self._has_items.notify()
+        return True
 
     def enqueue_payload(self, payload: Mapping[str, Any]) -> bool:
         """Validate a raw wire dict against the event schemas, then queue it as :meth:`enqueue`
@@ -240,7 +243,9 @@ class BackgroundSender:
             raise EventValidationError(violations)
         if self._before_send:
             return self.enqueue(payload_to_event(payload))
-        return self._put(encode_payload(payload, next(self._sequence), self._limits.max_bytes))
+        event = encode_payload(payload, -1, self._limits.max_bytes)
+        with self._lock:
+            return self._put_slowly((-1, event.name, event.ext_id, event.data))
 
     def _run_hooks(self, event: Event) -> Event | None:
         """The ``before_send`` hooks, on the caller's thread: a hook that raises is reported to
@@ -254,46 +259,49 @@ class BackgroundSender:
                 self._call_back(self._on_error, error, [undelivered])
             return None
 
-    def _put(self, event: EncodedEvent) -> bool:
-        with self._lock:
-            reason = "closed" if self._closing else None
-            queue = self._queue
-            if (
-                reason is None
-                and len(queue) >= self._max_queue_size
-                and self._overflow is OverflowPolicy.BLOCK
-            ):
-                deadline = time.monotonic() + self._block_timeout
-                while len(self._queue) >= self._max_queue_size and not self._closing:
-                    remaining = deadline - time.monotonic()
-                    if remaining <= 0:
-                        break
-                    self._has_room.wait(remaining)
-                queue = self._queue
-                reason = "closed" if self._closing else None
-            if reason is None and len(queue) >= self._max_queue_size:
-                reason = "queue_full"
-            if reason is None:
-                queue.append(event)
-                self._accepted += 1
-                if len(queue) == 1:
-                    self._oldest = time.monotonic()
-                    self._has_items.notify()
-                elif len(queue) == self._batch_size:
-                    self._has_items.notify()
-                if self._worker is None:
-                    self._start_worker()
-                return True
-            self._dropped += 1
-            dropped = self._dropped
-        # Warn on the 1st, 2nd, 4th, 8th... drop: visible, without flooding the log when the queue
-        # stays full.
-        if dropped & (dropped - 1) == 0:
-            _log.warning(
-                "dropped event %s (%s); %d events dropped so far", event.name, reason, dropped
-            )
-        if self._on_drop is not None:
-            self._call_back(self._on_drop, UndeliveredEvent.of(event, reason))
+    def _put_slowly(self, event: QueuedEvent) -> bool:
+        """(Lock held; released on return.) Queue ``event``, waiting for room under the BLOCK policy,
+        or drop it. ``event.position`` is -1: the index is given here."""
+        if not self._closing and self._overflow is OverflowPolicy.BLOCK:
+            deadline = time.monotonic() + self._block_timeout
+            while len(self._queue) >= self._max_queue_size and not self._closing:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                self._has_room.wait(remaining)
+        if not self._closing and len(self._queue) < self._max_queue_size:
+            index = self._accepted
+            self._queue.append((index, *event[1:]))
+            self._accepted = index + 1
+            if len(self._queue) == 1:
+                self._oldest = time.monotonic()
+            self._has_items.notify()
+            if self._worker is None:
+                self._start_worker()
+            return True
+        reason = "closed" if self._closing else "queue_full"
+        self._dropped += 1
+        self._numbered += 1
+        dropped = self._dropped
+        # Events never accepted get indexes of their own, after every accepted one so far.
+        event = (self._accepted + self._numbered - 1, *event[1:])
+        self._lock.release()
+        try:
+            if self._on_drop is not None:
+                self._call_back(self._on_drop, UndeliveredEvent.of(event, reason))
+            elif dropped & (dropped - 1) == 0:
+                # Warn on the 1st, 2nd, 4th, 8th... drop: visible, without flooding the log when
+                # the queue stays full.
+                report_loss(
+                    _log,
+                    logging.WARNING,
+                    "dropped event %s (%s); %d events dropped so far",
+                    event[1],
+                    reason,
+                    dropped,
+                )
+        finally:
+            self._lock.acquire()
         return False
 
     # --- flushing and closing ---------------------------------------------------------------------
@@ -302,7 +310,7 @@ class BackgroundSender:
         """Send everything queued so far now, and wait up to ``timeout`` seconds for it to be
         settled (sent, refused or failed). Return ``True`` if it was, ``False`` on timeout (sending
         goes on)."""
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + check_seconds("timeout", timeout, zero=True)
         with self._lock:
             target = self._accepted
             self._flush_to = max(self._flush_to, target)
@@ -314,13 +322,13 @@ class BackgroundSender:
 
     def close(self, timeout: float = DEFAULT_FLUSH_TIMEOUT) -> bool:
         """Stop accepting events, send what is queued, and wait up to ``timeout`` seconds. Return
-        ``True`` if every accepted event was settled; otherwise the rest is dropped, logged and
-        passed to ``on_drop`` (events in flight at that moment may still be delivered). Idempotent.
+        ``True`` if every accepted event was settled; otherwise what is still queued or being sent
+        is reported as dropped (``on_drop``, or a warning). Idempotent.
         """
         return self._shutdown(timeout, "closed")
 
     def _shutdown(self, timeout: float, reason: str) -> bool:
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + check_seconds("timeout", timeout, zero=True)
         with self._lock:
             if self._closed:
                 return self._settled >= self._accepted
@@ -342,11 +350,12 @@ class BackgroundSender:
             worker.join(max(0.0, deadline - time.monotonic()))
         if self._owns_client:
             self._client.close()
-        _LIVE_SENDERS.discard(self)
+        _lifecycle.unregister(self)
         return done
 
     def _give_up(self, reason: str) -> None:
-        """Out of time: discard what is still queued and stop retrying what is in flight."""
+        """Out of time: discard what is still queued, stop retrying what is in flight, and report
+        both as dropped (the worker will not report the batch in flight again)."""
         self._abandon.set()
         with self._lock:
             leftovers = list(self._queue)
@@ -355,19 +364,29 @@ class BackgroundSender:
             self._settled += len(leftovers)
             self._dropped += len(leftovers)
             in_flight = self._in_flight
+            sending: list[EncodedEvent] = []
+            if in_flight is not None and self._handed_over is not in_flight:
+                self._handed_over = in_flight
+                sending = in_flight.events
+                self._settled += len(sending)
+                self._dropped += len(sending)
             self._has_settled.notify_all()
-        if leftovers or in_flight:
-            _log.warning(
+        dropped = [UndeliveredEvent.of(event, reason) for event in leftovers]
+        dropped += [UndeliveredEvent.of(event, reason, in_flight=True) for event in sending]
+        if self._on_drop is not None:
+            for event in dropped:
+                self._call_back(self._on_drop, event)
+        elif dropped:
+            report_loss(
+                _log,
+                logging.WARNING,
                 "%d events could not be sent before %s (%s); %d more were still being sent "
                 "and may or may not have been delivered",
                 len(leftovers),
                 "exit" if reason == "exit" else "close",
-                summarize_names(event.name for event in leftovers) or "none queued",
-                in_flight,
+                summarize_names(event[1] for event in leftovers) or "none queued",
+                len(sending),
             )
-        if self._on_drop is not None:
-            for event in leftovers:
-                self._call_back(self._on_drop, UndeliveredEvent.of(event, reason))
 
     def _wait_settled(self, target: int, deadline: float) -> bool:
         with self._lock:
@@ -393,6 +412,7 @@ class BackgroundSender:
     def _start_worker(self) -> None:
         """(Lock held.) Start the worker thread. A daemon, so it never keeps the process alive by
         itself; the exit-time flush gives it a bounded chance to finish."""
+        _lifecycle.warn_if_exit_is_unguarded()
         worker = threading.Thread(target=self._run, name="netmera-background-sender", daemon=True)
         try:
             worker.start()
@@ -441,74 +461,162 @@ class BackgroundSender:
                 elif self._closing or not wait:
                     return None
                 else:
+                    self._worker_idle = True
                     self._has_items.wait()
+                    self._worker_idle = False
             builder = BatchBuilder(self._limits)
             while queue and builder.fits(queue[0]):
                 builder.add(queue.popleft())
             # Events left behind keep the oldest arrival time: they are due no later than it says.
             self._taken += len(builder)
-            self._in_flight = len(builder)
+            batch = self._in_flight = builder.take()
             self._has_room.notify_all()
-            return builder.take()
+            return batch
 
     def _send(self, batch: Batch) -> None:
+        """Deliver, report and account for one batch. Nothing raised here may end the worker: the
+        batch is then counted as failed and the worker goes on with the next."""
+        refused: list[EncodedEvent] = []
         try:
-            report = self._client._deliver(batch, self._abandon)
-        except Exception as exc:  # noqa: BLE001 - a bug or a closed client must not end the worker
-            _log.error(
+            if may_hold_non_finite(batch.body):
+                batch, refused = self._set_aside_non_finite(batch)
+            if len(batch):
+                report = self._client._deliver(batch, self._abandon)
+            else:
+                report = BatchReport()
+        except BaseException as exc:  # noqa: BLE001 - nothing may end the worker
+            report = BatchReport(
+                failure=NetmeraError(f"unexpected {type(exc).__name__} while sending"),
+                unsent=batch.events,
+            )
+            report_loss(
+                _log,
+                logging.ERROR,
                 "unexpected %s while sending %d events",
                 type(exc).__name__,
                 len(batch),
-                exc_info=True,
             )
-            report = BatchReport(
-                failure=NetmeraError(f"unexpected {type(exc).__name__}"), unsent=list(batch.events)
-            )
-        self._settle(batch, report)
+        try:
+            with self._lock:
+                handed_over = self._handed_over is batch
+            if refused:
+                self._report_unencodable(refused)
+            if not handed_over:
+                self._report(report)
+            else:
+                _log.debug("a batch reported as dropped at close ended: %d sent", report.sent)
+        except BaseException as exc:  # noqa: BLE001 - reporting must not end the worker either
+            report_loss(_log, logging.ERROR, "could not report a batch's fate: %r", exc)
+        finally:
+            self._account(batch, report, len(refused))
 
-    def _settle(self, batch: Batch, report: BatchReport) -> None:
+    def _set_aside_non_finite(self, batch: Batch) -> tuple[Batch, list[EncodedEvent]]:
+        """Split off the events holding NaN or Infinity (which JSON cannot carry); the one scan of
+        the batch's body that found a hint of them runs per batch, not per enqueue()."""
+        kept: list[QueuedEvent] = []
+        refused: list[EncodedEvent] = []
+        for event in batch.events:
+            (refused if non_finite_event(event.data) else kept).append(event)
+        if not refused:
+            return batch, []
+        smaller = Batch.of(kept)
+        with self._lock:
+            if self._in_flight is batch:
+                self._in_flight = smaller
+            if self._handed_over is batch:
+                self._handed_over = smaller
+        return smaller, refused
+
+    def _report_unencodable(self, refused: list[EncodedEvent]) -> None:
+        first = refused[0]
+        error = EventEncodingError(
+            f"event #{first.position} ({first.name}) holds NaN or Infinity, which JSON cannot "
+            f"carry ({len(refused)} such events)",
+            index=first.position,
+            event=first.name,
+        )
+        if self._on_error is not None:
+            failed = [UndeliveredEvent.of(event, "failed") for event in refused]
+            self._call_back(self._on_error, error, failed)
+        else:
+            report_loss(_log, logging.WARNING, "could not send %d events: %s", len(refused), error)
+
+    def _report(self, report: BatchReport) -> None:
+        """Tell the application what became of the events not delivered: once, through its
+        callback, or a warning when it gave none."""
         reason = self._give_up_reason
-        failed = len(report.rejected) + (0 if report.abandoned else len(report.unsent))
-        if report.rejected and self._on_error is not None:
+        if report.rejected:
             rejected = [
                 UndeliveredEvent(r.index, r.name, "rejected", r.ext_id, r.payload)
                 for r in report.rejected
             ]
-            result = FireResult(
-                report.sent, report.requests, report.retried, tuple(report.rejected)
-            )
-            self._call_back(self._on_error, EventsRejectedError(report.rejected, result), rejected)
+            if self._on_error is not None:
+                result = FireResult(
+                    report.sent, report.requests, report.retried, tuple(report.rejected)
+                )
+                error = EventsRejectedError(report.rejected, result)
+                self._call_back(self._on_error, error, rejected)
+            else:
+                report_loss(
+                    _log,
+                    logging.WARNING,
+                    "Netmera refused %d events (%s): %s",
+                    len(rejected),
+                    summarize_names(event.name for event in rejected),
+                    describe_error(EventsRejectedError(report.rejected, FireResult(0, 0))),
+                )
         if report.failure is not None:
-            _log.warning(
-                "could not deliver %d events (%s): %s",
-                len(report.unsent),
-                summarize_names(event.name for event in report.unsent),
-                _describe(report.failure),
-            )
             if self._on_error is not None:
                 unsent = [UndeliveredEvent.of(event, "failed") for event in report.unsent]
                 self._call_back(self._on_error, report.failure, unsent)
-        if report.abandoned and self._on_drop is not None:
-            for event in report.unsent:
-                self._call_back(self._on_drop, UndeliveredEvent.of(event, reason))
+            else:
+                report_loss(
+                    _log,
+                    logging.WARNING,
+                    "could not deliver %d events (%s): %s",
+                    len(report.unsent),
+                    summarize_names(event.name for event in report.unsent),
+                    describe_error(report.failure),
+                )
+        if report.abandoned:
+            dropped = [UndeliveredEvent.of(event, reason) for event in report.unsent]
+            if self._on_drop is not None:
+                for event in dropped:
+                    self._call_back(self._on_drop, event)
+            elif dropped:
+                report_loss(
+                    _log,
+                    logging.WARNING,
+                    "%d events were dropped while waiting to be retried at %s",
+                    len(dropped),
+                    reason,
+                )
+
+    def _account(self, batch: Batch, report: BatchReport, unencodable: int = 0) -> None:
+        failed = len(report.rejected) + (0 if report.abandoned else len(report.unsent))
         with self._lock:
-            self._sent += report.sent
+            self._in_flight = None
+            if self._handed_over is batch:
+                self._handed_over = None  # already counted as dropped and settled
+            else:
+                self._sent += report.sent
+                self._failed += failed + unencodable
+                if report.abandoned:
+                    self._dropped += len(report.unsent)
+                self._settled += len(batch) + unencodable
             self._retried += report.retried
-            self._failed += failed
-            if report.abandoned:
-                self._dropped += len(report.unsent)
-            self._in_flight = 0
-            self._settled += len(batch)
             self._has_settled.notify_all()
 
     def _call_back(self, callback: Callable[..., None], *args: Any) -> None:
         try:
             callback(*args)
-        except Exception:  # noqa: BLE001 - a user callback must not stop later sends
-            _log.error(
-                "the %s callback raised; ignoring",
+        except BaseException as exc:  # noqa: BLE001 - not even SystemExit may stop later sends
+            report_loss(
+                _log,
+                logging.ERROR,
+                "the %s callback raised %s; ignoring it",
                 getattr(callback, "__name__", "sender"),
-                exc_info=True,
+                type(exc).__name__,
             )
 
     def _after_fork_in_child(self) -> None:
@@ -516,37 +624,3 @@ class BackgroundSender:
         # send: start empty (a fresh worker starts with the first enqueue), and open new connections
         # (the client does that by itself).
         self._reset_state()
-
-
-def _describe(error: NetmeraError) -> str:
-    """An error for a log line: its type, status and code, not the server's text (which may quote
-    payloads)."""
-    status = getattr(error, "status_code", None)
-    if status is None:
-        return type(error).__name__
-    code = getattr(error, "code", None)
-    return f"{type(error).__name__} HTTP {status}" + (
-        f", Netmera code {code}" if code is not None else ""
-    )
-
-
-_LIVE_SENDERS: weakref.WeakSet[BackgroundSender] = weakref.WeakSet()
-
-
-def _reset_after_fork() -> None:
-    for sender in list(_LIVE_SENDERS):
-        sender._after_fork_in_child()
-
-
-def _close_at_exit() -> None:
-    for sender in list(_LIVE_SENDERS):
-        try:
-            sender._shutdown(sender._exit_timeout, "exit")
-        except (Exception, KeyboardInterrupt):  # noqa: BLE001 - exit goes on whatever happens here
-            # A second Ctrl-C during the exit-time flush must not print a traceback from us either.
-            _log.warning("the exit-time flush of %r did not finish", sender, exc_info=True)
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_reset_after_fork)
-atexit.register(_close_at_exit)

@@ -3,16 +3,26 @@ request."""
 
 from __future__ import annotations
 
+import operator
 import sys
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from ._constants import DEFAULT_MAX_REQUEST_BYTES, MAX_EXT_IDS_PER_REQUEST
-from ._encoding import EncodedEvent, encode_event, encode_payload, ensure_finite, to_json
+from ._encoding import (
+    EncodedEvent,
+    QueuedEvent,
+    encode_event,
+    encode_json,
+    encode_payload,
+    ensure_finite,
+)
 from ._errors import EventValidationError
 from ._event import Event
 from ._validate import validate
+
+_EXT_ID = operator.attrgetter("ext_id")
 
 #: A request body smaller than this could not hold even a minimal event.
 _MIN_REQUEST_BYTES = 64
@@ -45,26 +55,43 @@ class Batch:
     """One request: the events' encodings, their positions (in the ``fire()`` call, or the
     background sender's sequence numbers) and the body, a JSON array of the encodings.
 
-    Names and extIds are read back from the encodings only when an event has to be reported, so that
-    the hot path handles nothing but bytes.
+    The hot path handles nothing but bytes; names and extIds are needed only when an event has to be
+    reported, and come from the events the batch was made of (the background sender's queue) or,
+    for ``fire()``, from ``label`` (the call's items, looked up by position).
     """
 
-    __slots__ = ("body", "datas", "positions")
+    __slots__ = ("_events", "_label", "body", "datas", "positions")
 
-    def __init__(self, datas: Sequence[bytes], positions: Sequence[int]) -> None:
+    def __init__(
+        self,
+        datas: Sequence[bytes],
+        positions: Sequence[int],
+        label: Callable[[int], tuple[str, str]] | None = None,
+        events: Sequence[QueuedEvent] | None = None,
+    ) -> None:
         self.datas = datas
         self.positions = positions
         self.body = b"[" + b",".join(datas) + b"]"
+        self._label = label
+        self._events = events
 
     @classmethod
-    def of(cls, events: Sequence[EncodedEvent]) -> Batch:
-        return cls([event.data for event in events], [event.position for event in events])
+    def of(cls, events: Sequence[QueuedEvent]) -> Batch:
+        return cls([event[3] for event in events], [event[0] for event in events], None, events)
 
     def __len__(self) -> int:
         return len(self.datas)
 
     @property
     def events(self) -> list[EncodedEvent]:
+        if self._events is not None:
+            return [EncodedEvent(*event) for event in self._events]
+        if self._label is not None:
+            label = self._label
+            return [
+                EncodedEvent(position, *label(position), data)
+                for position, data in zip(self.positions, self.datas)
+            ]
         return [
             EncodedEvent.from_data(position, data)
             for position, data in zip(self.positions, self.datas)
@@ -72,9 +99,20 @@ class Batch:
 
     def halves(self) -> tuple[Batch, Batch]:
         middle = len(self.datas) // 2
+        events = self._events
         return (
-            Batch(self.datas[:middle], self.positions[:middle]),
-            Batch(self.datas[middle:], self.positions[middle:]),
+            Batch(
+                self.datas[:middle],
+                self.positions[:middle],
+                self._label,
+                None if events is None else events[:middle],
+            ),
+            Batch(
+                self.datas[middle:],
+                self.positions[middle:],
+                self._label,
+                None if events is None else events[middle:],
+            ),
         )
 
     def __repr__(self) -> str:
@@ -89,14 +127,14 @@ class BatchBuilder:
 
     def __init__(self, limits: BatchLimits) -> None:
         self._limits = limits
-        self._events: list[EncodedEvent] = []
+        self._events: list[QueuedEvent] = []
         self._ext_ids: set[str] = set()
         self._size = 1  # "[" + each event with the "," or "]" after it
 
     def __len__(self) -> int:
         return len(self._events)
 
-    def fits(self, event: EncodedEvent) -> bool:
+    def fits(self, event: QueuedEvent) -> bool:
         """Whether ``event`` can join this batch. An empty batch takes any event: encoding already
         refused events too large for a request of their own."""
         events = self._events
@@ -105,14 +143,14 @@ class BatchBuilder:
         limits = self._limits
         if limits.max_events is not None and len(events) >= limits.max_events:
             return False
-        if self._size + len(event.data) + 1 > limits.max_bytes:
+        if self._size + len(event[3]) + 1 > limits.max_bytes:
             return False
-        return event.ext_id in self._ext_ids or len(self._ext_ids) < limits.max_ext_ids
+        return event[2] in self._ext_ids or len(self._ext_ids) < limits.max_ext_ids
 
-    def add(self, event: EncodedEvent) -> None:
-        self._size += len(event.data) + 1
+    def add(self, event: QueuedEvent) -> None:
+        self._size += len(event[3]) + 1
         self._events.append(event)
-        self._ext_ids.add(event.ext_id)
+        self._ext_ids.add(event[2])
 
     def take(self) -> Batch:
         batch = Batch.of(self._events)
@@ -136,12 +174,13 @@ class EventSource:
 
     @classmethod
     def from_events(cls, events: Sequence[Event]) -> EventSource:
-        for index, event in enumerate(events):
-            if not isinstance(event, Event):
+        # One check per class, not per event: a call holds few classes and many events.
+        for kind in set(map(type, events)):
+            if not issubclass(kind, Event):
+                index = next(i for i, event in enumerate(events) if type(event) is kind)
                 raise TypeError(
                     f"fire() takes generated event objects; argument #{index} "
-                    f"is {type(event).__name__} "
-                    "(use fire_payloads() for dicts)"
+                    f"is {kind.__name__} (use fire_payloads() for dicts)"
                 )
         return cls(events, typed=True)
 
@@ -163,37 +202,93 @@ class EventSource:
         """Encode the events in order and yield each batch as soon as it is complete, its body
         checked for NaN and Infinity.
 
-        This loop runs once per event on the caller's thread, so it is written out flat: the
-        grouping rule is :meth:`BatchBuilder.fits` inline, and failures take the slow path through
-        :func:`encode_event` or :func:`encode_payload`, which raise the explanatory error.
+        Typed events go a chunk at a time: ``max_ext_ids`` events can hold no more distinct
+        extIds than that, so a chunk whose encodings fit in ``max_bytes`` is a batch as it is, and
+        nothing is done per event but ``to_json()``. A chunk that does not fit (or fails to encode)
+        and raw payloads take :meth:`_grouped`, which groups event by event.
         """
-        max_ext_ids, max_bytes = limits.max_ext_ids, limits.max_bytes
+        if not self._typed:
+            yield from self._grouped(0, self.count, limits)
+            return
+        step = min(limits.max_ext_ids, limits.max_events or limits.max_ext_ids)
+        items, max_bytes = self._items, limits.max_bytes
         max_events = limits.max_events or sys.maxsize
-        typed = self._typed
+        # The batch being filled: chunks join it while their extIds, bytes and count still fit.
+        datas: list[bytes] = []
+        ext_ids: set[str] = set()
+        size, first = 1, 0
+        for start in range(0, self.count, step):
+            stop = min(start + step, self.count)
+            chunk = items[start:stop]
+            try:
+                encoded = [item.to_json() for item in chunk]
+            except Exception:  # noqa: BLE001 - _grouped raises the explanatory error in order
+                encoded = None
+            chunk_size = sum(map(len, encoded)) + len(encoded) if encoded is not None else 0
+            if encoded is None or chunk_size + 1 > max_bytes:
+                if datas:
+                    yield _checked(Batch(datas, range(first, start), self._label))
+                    datas, ext_ids, size = [], set(), 1
+                yield from self._grouped(start, stop, limits)
+                first = stop
+                continue
+            chunk_ids = set(map(_EXT_ID, chunk))
+            if datas:
+                joined = ext_ids | chunk_ids
+                if (
+                    len(joined) <= limits.max_ext_ids
+                    and size + chunk_size <= max_bytes
+                    and len(datas) + len(encoded) <= max_events
+                ):
+                    datas += encoded
+                    ext_ids, size = joined, size + chunk_size
+                    continue
+                yield _checked(Batch(datas, range(first, start), self._label))
+            datas, ext_ids, size, first = encoded, chunk_ids, 1 + chunk_size, start
+        if datas:
+            yield _checked(Batch(datas, range(first, self.count), self._label))
+
+    def _grouped(self, start: int, stop: int, limits: BatchLimits) -> Iterator[Batch]:
+        """Batches of the events from ``start`` to ``stop``, grouped one event at a time by the
+        rule of :meth:`BatchBuilder.fits`; a failure takes the slow path through
+        :func:`encode_event` or :func:`encode_payload`, which raise the explanatory error."""
+        max_ext_ids, max_bytes = limits.max_ext_ids, limits.max_bytes
+        largest = max_bytes - 2  # the longest encoding that fits in a request of its own
+        max_events = limits.max_events or sys.maxsize
+        typed, items = self._typed, self._items
         datas: list[bytes] = []
         ext_ids: set[str] = set()
         size = 1  # "[" + each event with the "," or "]" after it
-        start = 0
-        for position, item in enumerate(self._items):
+        first = start
+        for position in range(start, stop):
+            item = items[position]
             try:
-                data = item.to_json() if typed else to_json(item)
-            except (TypeError, ValueError):
+                data = item.to_json() if typed else encode_json(item)
+            except (TypeError, ValueError, RecursionError):
                 data = self._encode(item, position, max_bytes).data  # raises the explanatory error
-            if len(data) + 2 > max_bytes:
+            length = len(data)
+            if length > largest:
                 self._encode(item, position, max_bytes)  # raises: too large for any request
             ext_id = item.ext_id if typed else item["extId"]
-            if datas and (
-                len(datas) >= max_events
-                or size + len(data) + 1 > max_bytes
+            size += length + 1
+            if (
+                size > max_bytes
+                or len(datas) >= max_events
                 or (ext_id not in ext_ids and len(ext_ids) >= max_ext_ids)
-            ):
-                yield _checked(Batch(datas, range(start, position)))
-                datas, ext_ids, size, start = [], set(), 1, position
+            ) and datas:
+                yield _checked(Batch(datas, range(first, position), self._label))
+                datas, ext_ids, size, first = [], set(), length + 2, position
             datas.append(data)
             ext_ids.add(ext_id)
-            size += len(data) + 1
         if datas:
-            yield _checked(Batch(datas, range(start, self.count)))
+            yield _checked(Batch(datas, range(first, stop), self._label))
+
+    def _label(self, position: int) -> tuple[str, str]:
+        """The name and extId of the event at ``position``, for reporting it."""
+        item = self._items[position]
+        if self._typed:
+            return item.EVENT_NAME, item.ext_id
+        return str(item.get("name")), str(item.get("extId"))
 
     def _encode(self, item: Any, position: int, max_bytes: int) -> EncodedEvent:
         if self._typed:

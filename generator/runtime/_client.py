@@ -23,7 +23,8 @@ from ._delivery import BatchReport, CallTally, Post, Reply, Step, deliver
 from ._errors import EventEncodingError, EventValidationError, NetmeraError
 from ._event import Event
 from ._hooks import SendHook, as_hooks, run_hooks_all, run_hooks_on_payloads
-from ._http import httpx
+from ._http import Outcome, open_http, post
+from ._httpx import httpx
 from ._results import FireResult
 from ._retry import DEFAULT_RETRY_POLICY, RetryPolicy
 from ._validate import validate
@@ -72,16 +73,19 @@ class NetmeraClient:
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
         before_send: SendHook | Sequence[SendHook] | None = None,
     ) -> None:
-        self._settings = ClientSettings.create(
-            api_key=api_key,
-            base_url=base_url,
-            timeout=timeout,
-            retry=retry,
-            max_ext_ids_per_request=max_ext_ids_per_request,
-            max_request_bytes=max_request_bytes,
-            isolate_rejected=isolate_rejected,
-            max_connections=max_connections,
-        )
+        try:
+            self._settings = ClientSettings.create(
+                api_key=api_key,
+                base_url=base_url,
+                timeout=timeout,
+                retry=retry,
+                max_ext_ids_per_request=max_ext_ids_per_request,
+                max_request_bytes=max_request_bytes,
+                isolate_rejected=isolate_rejected,
+                max_connections=max_connections,
+            )
+        finally:
+            del api_key  # an exception passing through here must not find the key in this frame
         self._before_send = as_hooks(before_send)
         self._closed = False
         self._pid = os.getpid()
@@ -97,8 +101,12 @@ class NetmeraClient:
         return self._settings
 
     def __repr__(self) -> str:
+        # getattr: a reporter may show a client whose construction failed.
+        settings = getattr(self, "_settings", None)
+        if settings is None:
+            return f"{type(self).__name__}(not configured)"
         state = ", closed" if self._closed else ""
-        return f"{type(self).__name__}(base_url={self._settings.base_url!r}{state})"
+        return f"{type(self).__name__}(base_url={settings.base_url!r}{state})"
 
     def __enter__(self) -> NetmeraClient:
         return self
@@ -219,7 +227,6 @@ class NetmeraClient:
         ``written`` is set once the first request is on the wire (or delivery ended)."""
         settings = self._settings
         http = self._http_client()
-        headers = settings.request_headers()
         extensions: dict[str, Any] | None = None
         if written is not None:
 
@@ -229,8 +236,8 @@ class NetmeraClient:
 
             extensions = {"trace": trace}
 
-        def post(body: bytes) -> httpx.Response:
-            return http.post(settings.url, content=body, headers=headers, extensions=extensions)
+        def send(body: bytes, deadline: float) -> Outcome:
+            return post(http, settings, body, deadline, extensions)
 
         def pause(seconds: float) -> bool:
             if abandon is None:
@@ -238,12 +245,15 @@ class NetmeraClient:
                 return True
             return not abandon.wait(seconds)
 
+        steps = deliver(
+            batch,
+            settings.retry,
+            settings.api_key,
+            settings.request_timeout,
+            isolate=settings.isolate_rejected,
+        )
         try:
-            return drive(
-                deliver(batch, settings.retry, settings.api_key, isolate=settings.isolate_rejected),
-                post,
-                pause,
-            )
+            return drive(steps, send, pause)
         finally:
             if written is not None:
                 written.set()
@@ -259,12 +269,12 @@ class NetmeraClient:
         return self._http
 
     def _open_http(self) -> httpx.Client:
-        return httpx.Client(timeout=self._settings.timeout, limits=self._settings.limits)
+        return open_http(self._settings)
 
 
 def drive(
     steps: Generator[Step, Reply, BatchReport],
-    post: Callable[[bytes], httpx.Response],
+    send: Callable[[bytes, float], Outcome],
     pause: Callable[[float], bool],
 ) -> BatchReport:
     """Run a delivery generator with blocking I/O."""
@@ -273,10 +283,7 @@ def drive(
         while True:
             reply: Reply
             if isinstance(step, Post):
-                try:
-                    reply = post(step.body)
-                except httpx.TransportError as exc:
-                    reply = exc
+                reply = send(step.body, step.deadline)
             else:
                 reply = pause(step.seconds)
             step = steps.send(reply)

@@ -4,7 +4,9 @@ construction."""
 from __future__ import annotations
 
 import ipaddress
+import math
 import os
+import secrets
 import warnings
 from dataclasses import dataclass
 from typing import Any
@@ -12,14 +14,12 @@ from typing import Any
 from ._batching import BatchLimits
 from ._constants import (
     API_KEY_ENV_VAR,
-    API_KEY_HEADER,
     DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_TIMEOUT,
     FIRE_EVENTS_PATH,
-    JSON_CONTENT_TYPE,
 )
 from ._errors import InsecureBaseURLWarning
-from ._http import httpx
+from ._httpx import httpx
 from ._retry import RetryPolicy
 
 _REDACTED = "********"
@@ -28,22 +28,38 @@ _LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
 
 class Secret:
     """A string that never shows itself: its repr and str are a fixed mask, so it cannot leak into a
-    log line, an exception message or a debugger's variable view by accident. ``reveal()`` is the
-    one way to read it.
+    log line, an exception message or a debugger's variable view by accident; pickling is refused.
+
+    The value is not even kept as itself: it is stored XOR-ed with a random pad of its length, so
+    that walking the objects reachable from an exception (as error reporters that capture local
+    variables do) never meets the key in clear. ``reveal()`` is the one way to read it.
     """
 
-    __slots__ = ("_value",)
+    __slots__ = ("_length", "_masked", "_pad")
 
     def __init__(self, value: str) -> None:
-        self._value = value
+        data = value.encode("utf-8")
+        self._length = len(data)
+        pad = secrets.token_bytes(len(data))
+        self._pad = int.from_bytes(pad, "big")
+        self._masked = int.from_bytes(data, "big") ^ self._pad
 
     def reveal(self) -> str:
-        return self._value
+        return (self._masked ^ self._pad).to_bytes(self._length, "big").decode("utf-8")
+
+    def __len__(self) -> int:
+        return self._length
 
     def redact(self, text: str) -> str:
         """Return ``text`` with every occurrence of the secret masked (for text that came from
         elsewhere, such as a server's error message, which might echo the key back)."""
-        return text.replace(self._value, _REDACTED) if self._value in text else text
+        value = self.reveal()
+        return text.replace(value, _REDACTED) if value in text else text
+
+    def redact_bytes(self, data: bytes) -> bytes:
+        """:meth:`redact` for bytes as they arrived."""
+        value = self.reveal().encode("utf-8")
+        return data.replace(value, _REDACTED.encode()) if value in data else data
 
     def __repr__(self) -> str:
         return f"Secret({_REDACTED!r})"
@@ -61,17 +77,20 @@ def resolve_api_key(api_key: str | None) -> Secret:
 
     The error messages describe the problem without quoting the value.
     """
-    value = api_key if api_key is not None else os.environ.get(API_KEY_ENV_VAR)
-    value = (value or "").strip()
+    value = (api_key if api_key is not None else os.environ.get(API_KEY_ENV_VAR)) or ""
+    del api_key  # an exception raised below must not find the key in this frame's locals
+    value = value.strip()
+    problem = None
     if not value:
-        raise ValueError(
+        problem = (
             f"no Netmera API key: pass api_key=... "
             f"or set the {API_KEY_ENV_VAR} environment variable"
         )
-    if not value.isprintable() or not value.isascii():
-        raise ValueError(
-            "the Netmera API key contains characters that cannot be sent in an HTTP header"
-        )
+    elif not value.isprintable() or not value.isascii():
+        problem = "the Netmera API key contains characters that cannot be sent in an HTTP header"
+    if problem is not None:
+        del value
+        raise ValueError(problem)
     return Secret(value)
 
 
@@ -115,13 +134,40 @@ def resolve_timeout(timeout: float | httpx.Timeout | None) -> httpx.Timeout:
     if timeout is None:
         raise ValueError("timeout cannot be None: every request needs a time limit")
     if isinstance(timeout, httpx.Timeout):
-        phases = (timeout.connect, timeout.read, timeout.write, timeout.pool)
-        if any(phase is None for phase in phases):
-            raise ValueError("every phase of the timeout (connect, read, write, pool) must be set")
+        phases = {
+            "connect": timeout.connect,
+            "read": timeout.read,
+            "write": timeout.write,
+            "pool": timeout.pool,
+        }
+        for name, phase in phases.items():
+            if phase is None:
+                raise ValueError(
+                    "every phase of the timeout (connect, read, write, pool) must be set"
+                )
+            check_seconds(f"the {name} timeout", phase)
         return timeout
-    if timeout <= 0:
-        raise ValueError(f"timeout must be positive, not {timeout!r}")
-    return httpx.Timeout(timeout)
+    return httpx.Timeout(check_seconds("timeout", timeout))
+
+
+def check_seconds(name: str, value: object, *, zero: bool = False) -> float:
+    """``value`` as a finite number of seconds, positive (or, with ``zero``, not negative); a
+    :class:`ValueError` naming ``name`` otherwise. NaN and infinity are refused: a deadline computed
+    from them never arrives (or arrives at once)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{name} must be a number of seconds, not {value!r}")
+    seconds = float(value)
+    if not math.isfinite(seconds) or seconds < 0 or (seconds == 0 and not zero):
+        bound = "a finite number of seconds, 0 or more" if zero else "a finite, positive number"
+        raise ValueError(f"{name} must be {bound}, not {value!r}")
+    return seconds
+
+
+def request_bound(timeout: httpx.Timeout) -> float:
+    """How long one attempt may take from start to its answer's last byte: the longest phase.
+    httpx bounds each socket operation; this bounds the attempt as a whole."""
+    phases = (timeout.connect, timeout.read, timeout.write, timeout.pool)
+    return max(phase for phase in phases if phase is not None)
 
 
 #: Used when no timeout is given: a short connect phase so an unreachable host fails fast.
@@ -136,6 +182,8 @@ class ClientSettings:
     url: str
     api_key: Secret
     timeout: httpx.Timeout
+    #: Seconds one attempt may take as a whole (see :func:`request_bound`).
+    request_timeout: float
     limits: httpx.Limits
     retry: RetryPolicy
     batch_limits: BatchLimits
@@ -154,13 +202,19 @@ class ClientSettings:
         isolate_rejected: bool,
         max_connections: int,
     ) -> ClientSettings:
+        try:
+            secret = resolve_api_key(api_key)
+        finally:
+            del api_key  # no frame an exception passes through keeps the key
         if max_connections < 1:
             raise ValueError(f"max_connections must be at least 1, not {max_connections}")
+        timeout = resolve_timeout(timeout)
         return cls(
             base_url=base_url,
             url=fire_events_url(base_url),
-            api_key=resolve_api_key(api_key),
-            timeout=resolve_timeout(timeout),
+            api_key=secret,
+            timeout=timeout,
+            request_timeout=request_bound(timeout),
             limits=httpx.Limits(
                 max_connections=max_connections, max_keepalive_connections=max_connections
             ),
@@ -170,8 +224,3 @@ class ClientSettings:
             ),
             isolate_rejected=isolate_rejected,
         )
-
-    def request_headers(self) -> dict[str, str]:
-        # Built per request rather than stored in the httpx client's default headers, so the plain
-        # key lives only inside the Secret and never in an object a user might print.
-        return {API_KEY_HEADER: self.api_key.reveal(), "Content-Type": JSON_CONTENT_TYPE}

@@ -31,10 +31,10 @@ from ._errors import (
     api_error,
     parse_error_body,
 )
-from ._http import httpx
+from ._http import Answer, Failure
 from ._private import redact_error, redact_text
 from ._results import FireResult, RejectedEvent
-from ._retry import RetryPolicy, is_retryable_status, parse_retry_after
+from ._retry import RetryPolicy, is_retryable_status
 
 _log = logging.getLogger(__name__)
 
@@ -46,25 +46,14 @@ EVENT_LEVEL_STATUSES = frozenset({400, 413, 422})
 #: requests.
 REQUEST_LEVEL_CODES = frozenset({5021, 5022, 5023})
 
-#: Transport failures after which the same request may succeed. Others (a malformed request, an
-#: unsupported scheme) would fail the same way again.
-_RETRYABLE_TRANSPORT_ERRORS = (
-    httpx.TimeoutException,
-    httpx.NetworkError,
-    httpx.RemoteProtocolError,
-    httpx.ProxyError,
-)
-
-#: Failures that happen before a request is sent: retrying after them cannot duplicate events.
-_NOT_SENT_ERRORS = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
-
 
 @dataclass(frozen=True, slots=True)
 class Post:
-    """Send ``body`` (a JSON array of events) to fireEvents; reply with the response or the
-    :class:`httpx.TransportError` raised."""
+    """Send ``body`` (a JSON array of events) to fireEvents, finished by ``deadline`` (a
+    :func:`time.monotonic` time); reply with the :class:`Answer` or the :class:`Failure`."""
 
     body: bytes
+    deadline: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +65,7 @@ class Pause:
 
 
 Step = Post | Pause
-Reply = httpx.Response | httpx.TransportError | bool
+Reply = Answer | Failure | bool
 
 
 @dataclass(slots=True)
@@ -103,17 +92,20 @@ def deliver(
     batch: Batch,
     retry: RetryPolicy,
     secret: Secret,
+    request_timeout: float,
     *,
     isolate: bool = True,
     rng: random.Random | None = None,
 ) -> Generator[Step, Reply, BatchReport]:
-    """Deliver ``batch``; see the module docstring for the protocol."""
+    """Deliver ``batch``; see the module docstring for the protocol. Each attempt must be finished
+    within ``request_timeout`` seconds, and all of them within the policy's ``total_timeout``
+    (splitting a refused batch starts a new budget for each part, which has made progress)."""
     report = BatchReport()
     pending = [batch]  # a stack: the first half of a split is tried first, keeping order
     while pending:
         part = pending.pop()
         try:
-            yield from _send_with_retries(part, retry, secret, report, rng)
+            yield from _send_with_retries(part, retry, secret, request_timeout, report, rng)
         except NetmeraAPIError as error:
             if not _refuses_events(error):
                 report.failure = redact_error(error, part.datas)
@@ -141,7 +133,8 @@ def deliver(
                         event.data,
                     )
                 )
-                _log.warning(
+                # Debug only: the caller hears of it once, through the exception or on_error.
+                _log.debug(
                     "Netmera refused event %s #%d: HTTP %d, Netmera code %s",
                     event.name,
                     event.position,
@@ -172,48 +165,48 @@ def _send_with_retries(
     batch: Batch,
     retry: RetryPolicy,
     secret: Secret,
+    request_timeout: float,
     report: BatchReport,
     rng: random.Random | None,
 ) -> Generator[Step, Reply, None]:
     """Post ``batch`` until it is accepted; raise the final error when retrying must stop."""
     started = time.monotonic()
+    # The first attempt always has its full request timeout; later ones end with the budget.
+    budget_ends = started + max(retry.total_timeout, request_timeout)
     attempts = 0
-    maybe_recorded = (
-        False  # whether the last failed attempt may have been recorded by Netmera all the same
-    )
+    # Whether the last failed attempt may have been recorded by Netmera all the same.
+    maybe_recorded = False
     while True:
         attempts += 1
         report.requests += 1
         if maybe_recorded:
             report.retried += len(batch)
-        reply = yield Post(batch.body)
+        deadline = min(time.monotonic() + request_timeout, budget_ends)
+        reply = yield Post(batch.body, deadline)
         retry_after: float | None = None
         error: NetmeraError
-        if isinstance(reply, httpx.Response):
+        if isinstance(reply, Answer):
             status = reply.status_code
             if 200 <= status < 300:
                 # Netmera answers 200 with an empty body: there is nothing to parse on success.
                 return
-            code, message = parse_error_body(reply.content, reply.reason_phrase)
-            retry_after = parse_retry_after(reply.headers.get("retry-after"))
-            error = api_error(
-                status, code, secret.redact(message), attempts=attempts, retry_after=retry_after
-            )
+            code, message = parse_error_body(reply.body, reply.reason, secret)
+            retry_after = reply.retry_after
+            error = api_error(status, code, message, attempts=attempts, retry_after=retry_after)
             retryable = is_retryable_status(status)
             maybe_recorded = status != 429  # throttled requests are refused before processing
             # Log lines name statuses and codes, not the server's message: it may quote what we
             # sent.
             cause = f"HTTP {status}" if code is None else f"HTTP {status}, Netmera code {code}"
-        elif isinstance(reply, httpx.TransportError):
-            detail = secret.redact(str(reply)) or "no details"
-            error = NetmeraConnectionError(f"{type(reply).__name__}: {detail}", attempts=attempts)
-            error.__cause__ = reply
-            retryable = isinstance(reply, _RETRYABLE_TRANSPORT_ERRORS)
-            maybe_recorded = not isinstance(reply, _NOT_SENT_ERRORS)
-            cause = type(reply).__name__
+        elif isinstance(reply, Failure):
+            # The httpx error itself is not chained: it holds the request and its headers.
+            error = NetmeraConnectionError(f"{reply.kind}: {reply.detail}", attempts=attempts)
+            retryable = reply.retryable
+            maybe_recorded = reply.maybe_sent
+            cause = reply.kind
         else:
             raise TypeError(
-                f"a Post step must be answered with a response or a transport error, not {reply!r}"
+                f"a Post step must be answered with an Answer or a Failure, not {reply!r}"
             )
         if not retryable:
             raise error

@@ -15,13 +15,9 @@ from typing import Any, NamedTuple
 from ._errors import EventEncodingError
 from ._event import Event
 
-_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
-
-
-def to_json(value: Any) -> bytes:
-    """Compact UTF-8 JSON of a raw payload; NaN and Infinity come out as bare words, for the checks below to
-    refuse (typed events encode themselves: `Event.to_json`)."""
-    return _COMPACT.encode(value).encode()
+#: An event in the background sender's queue: ``(position, name, ext_id, data)``, the fields of
+#: :class:`EncodedEvent` as a plain tuple (cheaper to build on the caller's thread).
+QueuedEvent = tuple[int, str, str, bytes]
 
 
 class EncodedEvent(NamedTuple):
@@ -47,7 +43,12 @@ class EncodedEvent(NamedTuple):
     def from_data(cls, position: int, data: bytes) -> EncodedEvent:
         """Read the name and extId back from an encoding (for reports, which are rare; batches on
         the hot path keep only the bytes)."""
-        item = json.loads(data, parse_constant=lambda constant: None)
+        try:
+            item = json.loads(data, parse_constant=lambda constant: None)
+        except (ValueError, RecursionError):
+            item = None  # an encoding JSON cannot read back (a 5000-digit number): still reported
+        if not isinstance(item, dict):
+            return cls(position, "?", "?", data)
         return cls(position, str(item.get("name")), str(item.get("extId")), data)
 
 
@@ -56,18 +57,20 @@ def encode_payload(
 ) -> EncodedEvent:
     """Serialise one wire dict; refuse what JSON cannot carry or what could never fit in a request.
 
-    ``check_finite=False`` skips the NaN/Infinity test for callers that run it once per request body
-    instead (:func:`ensure_finite`), which is much cheaper than once per event.
+    Only JSON's own types are sent (str, int, float, bool, None, lists and dicts with str keys): a
+    ``Decimal`` or a ``Fraction`` passes ``validate()`` as a number but would go out as a string,
+    so it is refused rather than sent as something it was not validated as. ``check_finite`` is
+    accepted for symmetry with :func:`encode_event`; NaN and Infinity are always refused here.
     """
     name = str(payload.get("name"))
     try:
-        data = to_json(payload if isinstance(payload, dict) else dict(payload))
-    except (TypeError, ValueError) as exc:
+        data = encode_json(payload)
+    except (TypeError, ValueError, RecursionError) as exc:
         raise EventEncodingError(
-            f"event #{index} ({name}) cannot be encoded as JSON: {exc}", index=index, event=name
+            f"event #{index} ({name}) cannot be sent as JSON: {_reason(exc)}",
+            index=index,
+            event=name,
         ) from None
-    if check_finite and _may_hold_non_finite(data) and not _is_finite_json(data):
-        raise _non_finite(index, name)
     if len(data) + 2 > max_bytes:
         raise EventEncodingError(
             f"event #{index} ({name}) is {len(data)} bytes, more than fits in one request "
@@ -75,7 +78,49 @@ def encode_payload(
             index=index,
             event=name,
         )
-    return EncodedEvent(index, name, payload["extId"], data)
+    return EncodedEvent(index, name, str(payload.get("extId")), data)
+
+
+def encode_json(payload: Mapping[str, Any]) -> bytes:
+    """A raw payload as compact UTF-8 JSON, or TypeError/ValueError for anything JSON does not
+    carry as itself (see :func:`encode_payload`)."""
+    _check_native(payload)
+    return _JSON.encode(payload).encode("utf-8")
+
+
+#: The standard library's encoder refuses NaN, Infinity and types it does not know; it is what
+#: raw payloads are checked and sent with.
+_JSON = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+_NATIVE_SCALARS = (str, int, float, bool, type(None))
+
+
+def _check_native(value: object, pointer: str = "") -> None:
+    """Refuse keys that are not strings (the encoder would turn ``1`` into ``"1"``) and values
+    that are not JSON's own, naming where."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise TypeError(f"key {key!r} at {pointer or '/'} is not a string")
+            if not isinstance(item, _NATIVE_SCALARS):
+                _check_native(item, f"{pointer}/{key}")
+    elif isinstance(value, (list, tuple)):
+        for position, item in enumerate(value):
+            if not isinstance(item, _NATIVE_SCALARS):
+                _check_native(item, f"{pointer}/{position}")
+    elif not isinstance(value, _NATIVE_SCALARS):
+        raise TypeError(
+            f"{type(value).__name__} at {pointer or '/'} is not a JSON type "
+            "(send a float, an int or a str)"
+        )
+
+
+def _reason(error: BaseException) -> str:
+    if isinstance(error, RecursionError):
+        return "nested too deeply"
+    if isinstance(error, ValueError) and "Out of range float" in str(error):
+        return "NaN or Infinity, which JSON cannot carry"
+    return str(error)
 
 
 def encode_event(event: Event, index: int, max_bytes: int) -> EncodedEvent:
@@ -84,7 +129,7 @@ def encode_event(event: Event, index: int, max_bytes: int) -> EncodedEvent:
         data = event.to_json()
     except (TypeError, ValueError):
         return encode_payload(event.to_payload(), index, max_bytes)  # raises the explanatory error
-    if len(data) + 2 > max_bytes or (_may_hold_non_finite(data) and not _is_finite_json(data)):
+    if len(data) + 2 > max_bytes or (may_hold_non_finite(data) and not _is_finite_json(data)):
         return encode_payload(event.to_payload(), index, max_bytes)  # raises the explanatory error
     return EncodedEvent(index, event.EVENT_NAME, event.ext_id, data)
 
@@ -95,14 +140,15 @@ def ensure_finite(body: bytes, datas: Iterable[bytes], positions: Iterable[int])
 
     One substring search over the whole body; the events (``datas``, at ``positions``) are only
     examined when it finds something."""
-    if _may_hold_non_finite(body):
+    if may_hold_non_finite(body):
         for position, data in zip(positions, datas):
-            if _may_hold_non_finite(data) and not _is_finite_json(data):
+            if may_hold_non_finite(data) and not _is_finite_json(data):
                 raise _non_finite(position, EncodedEvent.from_data(position, data).name)
 
 
-def _may_hold_non_finite(data: bytes) -> bool:
-    # The raw-payload encoder writes NaN and Infinity as bare words, which is not JSON. This test is
+def may_hold_non_finite(data: bytes) -> bool:
+    # An event class's own encoder (a replaced runtime file) may write NaN and Infinity as bare words,
+    # which is not JSON. This test is
     # cheap and almost always false; when true, the text is parsed to tell such a number from a
     # string that mentions it.
     return b"NaN" in data or b"Infinity" in data
@@ -113,12 +159,23 @@ def _non_finite(index: int, name: str) -> EventEncodingError:
     return EventEncodingError(message, index=index, event=name)
 
 
+def non_finite_event(data: bytes) -> bool:
+    """Whether one event's encoding holds NaN or Infinity as a number (not inside a string)."""
+    return may_hold_non_finite(data) and not _is_finite_json(data)
+
+
+class _NonFinite(Exception):
+    pass
+
+
 def _is_finite_json(data: bytes) -> bool:
     def refuse(constant: str) -> Any:
-        raise ValueError(constant)
+        raise _NonFinite(constant)
 
     try:
         json.loads(data, parse_constant=refuse)
-    except ValueError:
+    except _NonFinite:
         return False
+    except (ValueError, RecursionError):
+        return True  # unreadable for another reason (a 5000-digit number): the server decides
     return True

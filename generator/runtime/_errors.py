@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from ._constants import MAX_ERROR_TEXT
 
 if TYPE_CHECKING:
+    from ._config import Secret
     from ._results import FireResult, RejectedEvent
     from ._validate import Violation
 
@@ -168,35 +169,62 @@ def api_error(
     return cls(status_code, code, message, attempts=attempts, retry_after=retry_after)
 
 
-def parse_error_body(content: bytes, reason: str = "") -> tuple[int | None, str]:
+def parse_error_body(
+    content: bytes, reason: str = "", secret: Secret | None = None
+) -> tuple[int | None, str]:
     """Netmera's ``{"code": ..., "error": ...}``, else RFC 9457 problem+json, else the text itself.
 
     JSON is tried whatever the Content-Type says, because error answers are not always labelled
     correctly. Returns ``(code, message)``; the message falls back to the HTTP reason phrase for an
-    empty body.
+    empty body. Any body gives an answer (deep nesting, odd numbers, bytes that are not UTF-8);
+    ``secret`` is masked out of the text before it is shortened, so a cut cannot leave part of it.
     """
     text = content.decode("utf-8", errors="replace").strip()
     try:
-        document: Any = json.loads(text) if text else None
-    except ValueError:
-        document = None
+        code, message = _parse_json_error(text, reason)
+    except (ValueError, TypeError, RecursionError):
+        code, message = None, text or reason
+    if secret is not None:
+        message = secret.redact(message)
+    return code, _shorten(message)
+
+
+def _parse_json_error(text: str, reason: str) -> tuple[int | None, str]:
+    document: Any = json.loads(text) if text.startswith("{") else None
     if isinstance(document, dict):
         if "code" in document or "error" in document:
             message = document.get("error", document.get("message", ""))
-            return _as_code(document.get("code")), _shorten(str(message or reason))
+            return _as_code(document.get("code")), _as_text(message) or reason
         if "title" in document or "detail" in document:
-            parts = [str(document[key]) for key in ("title", "detail") if document.get(key)]
-            return _as_code(document.get("code")), _shorten(": ".join(parts) or reason)
-    return None, _shorten(text or reason)
+            parts = [_as_text(document[key]) for key in ("title", "detail") if document.get(key)]
+            return _as_code(document.get("code")), ": ".join(parts) or reason
+    return None, text or reason
+
+
+def _as_text(value: object) -> str:
+    if isinstance(value, str):
+        return value
+    if value is None:
+        return ""
+    # A number or a structure where text was expected: shown as JSON, cut to what a message holds
+    # (a structure could be deep enough to exhaust str()'s recursion).
+    return json.dumps(value)[: MAX_ERROR_TEXT * 2]
+
+
+#: Netmera's codes are 4 digits; a longer "code" is not one of them.
+_MAX_CODE_DIGITS = 9
 
 
 def _as_code(value: object) -> int | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value)
+        return value if abs(value) < 10**_MAX_CODE_DIGITS else None
+    if isinstance(value, str):
+        digits = value.strip()
+        # isdigit() alone admits "²" and other digits int() refuses.
+        if digits.isascii() and digits.isdigit() and len(digits) <= _MAX_CODE_DIGITS:
+            return int(digits)
     return None
 
 

@@ -33,10 +33,6 @@ from ._background import (
     DEFAULT_EXIT_TIMEOUT,
     DEFAULT_FLUSH_INTERVAL,
     DEFAULT_FLUSH_TIMEOUT,
-    DropCallback,
-    ErrorCallback,
-    OverflowPolicy,
-    UndeliveredEvent,
 )
 from ._batching import Batch, BatchLimits
 from ._client import NetmeraClient
@@ -48,6 +44,7 @@ from ._hooks import SendHook, SendHookError, as_hooks, log_hook_failure, payload
 from ._outbox_store import DEFAULT_BUSY_TIMEOUT, ClaimedRow, OutboxError, OutboxStore, process_token
 from ._private import redact_text
 from ._results import FireResult, summarize_names
+from ._sender_records import DropCallback, ErrorCallback, OverflowPolicy, UndeliveredEvent
 from ._validate import validate
 
 __all__ = ["OutboxSender", "OutboxStats"]

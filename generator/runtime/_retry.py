@@ -22,8 +22,9 @@ class RetryPolicy:
     Before attempt ``n + 1`` the wait is ``min(max_delay, initial_delay * 2 ** (n - 1))``, shortened
     by a random fraction of up to ``jitter`` so that many clients failing together do not retry
     together; a ``Retry-After`` from the server raises the wait to at least what it asked. No
-    attempt starts after ``total_timeout`` seconds from the first one (an attempt already started is
-    still bounded by the request timeout).
+    attempt starts after ``total_timeout`` seconds from the first one, and an attempt under way is cut
+    short when they are up: one batch never holds a call longer than ``total_timeout`` or, if that
+    is longer, the client's request timeout (which bounds every attempt as a whole).
     """
 
     max_attempts: int = 5
@@ -35,8 +36,16 @@ class RetryPolicy:
     def __post_init__(self) -> None:
         if self.max_attempts < 1:
             raise ValueError("max_attempts must be at least 1 (1 means no retries)")
-        if self.initial_delay < 0 or self.max_delay < 0 or self.total_timeout < 0:
-            raise ValueError("retry delays and budget cannot be negative")
+        for name in ("initial_delay", "max_delay", "total_timeout"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise TypeError(f"{name} must be a number of seconds, not {value!r}")
+            # NaN compares false with everything and infinity never arrives: a deadline computed
+            # from either would not bound anything.
+            if not math.isfinite(value) or value < 0:
+                raise ValueError(
+                    f"{name} must be a finite number of seconds, 0 or more, not {value!r}"
+                )
         if not 0.0 <= self.jitter <= 1.0:
             raise ValueError("jitter must be between 0 and 1")
 

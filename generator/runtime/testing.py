@@ -47,6 +47,11 @@ MISSING_PARAMETER = 2020
 EVENT_NOT_FOUND = 5028
 FIELD_TYPE_MISMATCH = 2004
 
+#: Bytes of request body read at most when no ``max_body_bytes`` is given: beyond it, 413.
+DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024
+#: Characters of a Content-Length or chunk-size line read at most.
+_MAX_LENGTH_DIGITS = 18
+
 #: Seconds an idle kept-alive connection is held open by the server.
 _IDLE_CONNECTION_TIMEOUT = 60.0
 #: How often the accept loop checks for shutdown; small so that stop() returns quickly.
@@ -318,25 +323,49 @@ class FakeNetmera:
             return _Answer(413, b"Request Entity Too Large", "text/plain")
         try:
             items = json.loads(body, parse_constant=_refuse_constant)
-        except ValueError:
+        except (ValueError, RecursionError):
             return _netmera_error(400, INVALID_JSON, "Invalid JSON")
         if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
             return _netmera_error(
                 400, INVALID_JSON, "Invalid JSON: expected an array of event objects"
             )
-        ext_ids = {json.dumps(item.get("extId")) for item in items}
+        # A non-string extId is a schema error reported below; here each counts as a user of its own.
+        ext_ids = {
+            ext_id if isinstance(ext_id, str) else index
+            for index, ext_id in enumerate(item.get("extId") for item in items)
+        }
         if len(ext_ids) > self.max_ext_ids:
             return _problem(
                 400, "Bad Request", f"at most {self.max_ext_ids} distinct extIds per request"
             )
         for item in items:
-            if item.get("name") in self.unknown_events:
-                return _netmera_error(400, EVENT_NOT_FOUND, f"Event not found: {item['name']}")
+            name = item.get("name")
+            if not isinstance(name, str):
+                return _netmera_error(400, MISSING_PARAMETER, "Missing required parameter: name")
+            if name in self.unknown_events:
+                return _netmera_error(400, EVENT_NOT_FOUND, f"Event not found: {name}")
         if self.check_schemas and items:
-            violations = validate(items)
+            try:
+                violations = validate(items)
+            except RecursionError:
+                return _netmera_error(400, INVALID_JSON, "Invalid JSON: nested too deeply")
             if violations:
                 return _schema_error(violations)
         return _Answer(200, events=items)
+
+
+class _TooLarge(Exception):
+    """A request body over the size the fake accepts."""
+
+
+def _parse_length(text: str, base: int) -> int:
+    """A Content-Length (``base`` 10) or chunk size (16): digits only, a bounded number of them."""
+    text = text.strip()
+    digits = "0123456789abcdefABCDEF" if base == 16 else "0123456789"
+    if not text or len(text) > _MAX_LENGTH_DIGITS or any(char not in digits for char in text):
+        kind = "chunk size" if base == 16 else "Content-Length"
+        raise ValueError(f"unusable {kind} {text[:40]!r}")
+    return int(text, base)
 
 
 def _as_fault(fault: FaultLike) -> Fault:
@@ -479,27 +508,56 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(answer)
 
     def _read_body(self) -> bytes | None:
-        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            return self._read_chunked()
-        length = self.headers.get("Content-Length")
-        if length is None:
-            if self.command in ("GET", "HEAD"):
-                return b""
-            self._send(_problem(411, "Length Required", "send Content-Length or a chunked body"))
-            self.close_connection = True
-            return None
-        return self.rfile.read(int(length))
+        """The request body, or ``None`` after answering a body that cannot be read (an unusable
+        Content-Length or chunk size: 400; too large: 413) and closing the connection, as a server
+        must when it cannot tell where the next request starts."""
+        limit = self.server.fake.max_body_bytes or DEFAULT_MAX_BODY_BYTES
+        try:
+            if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+                return self._read_chunked(limit)
+            length = self.headers.get("Content-Length")
+            if length is None:
+                if self.command in ("GET", "HEAD"):
+                    return b""
+                self._refuse(_problem(411, "Length Required", "send Content-Length or chunks"))
+                return None
+            size = _parse_length(length, 10)
+            if size > limit:
+                raise _TooLarge()
+            return self.rfile.read(size)
+        except _TooLarge:
+            self._refuse(_Answer(413, b"Request Entity Too Large", "text/plain"))
+        except ValueError as error:
+            self._refuse(_netmera_error(400, INVALID_JSON, f"Invalid request: {error}"))
+        return None
 
-    def _read_chunked(self) -> bytes:
+    def _read_chunked(self, limit: int) -> bytes:
         chunks: list[bytes] = []
+        total = 0
         while True:
-            size = int(self.rfile.readline().split(b";", 1)[0].strip() or b"0", 16)
+            line = self.rfile.readline(_MAX_LENGTH_DIGITS + 256)
+            size = _parse_length(line.split(b";", 1)[0].decode("latin-1"), 16)
             if size == 0:
-                while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-                    pass  # trailers
+                for _ in range(100):  # trailers, up to a blank line
+                    if self.rfile.readline(65537) in (b"\r\n", b"\n", b""):
+                        break
                 return b"".join(chunks)
-            chunks.append(self.rfile.read(size))
-            self.rfile.readline()
+            total += size
+            if total > limit:
+                raise _TooLarge()
+            chunk = self.rfile.read(size)
+            if len(chunk) < size:
+                raise ValueError("the body ended inside a chunk")
+            chunks.append(chunk)
+            self.rfile.readline(3)
+
+    def _refuse(self, answer: _Answer) -> None:
+        record = RecordedRequest(
+            self.command, self.path, tuple(self.headers.items()), b"", answer.status_code
+        )
+        self.server.fake._record(record, ())
+        self.close_connection = True
+        self._send(answer)
 
     def _send(self, answer: _Answer) -> None:
         self.send_response(answer.status_code)

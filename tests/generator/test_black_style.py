@@ -7,13 +7,12 @@ corpus whose code lines all fit, black changes nothing.
 from __future__ import annotations
 
 import pytest
-from support import GOLDEN, ROOT
-
-from netmera_codegen.format import LINE_LENGTH, format_source
+from netmera_codegen.format import format_source
 from netmera_codegen.parse import parse_events
 from netmera_codegen.pipeline import Options, bundle
-from netmera_codegen.pystyle import fits
+from netmera_codegen.pystyle import LINE_LENGTH, fits
 from netmera_codegen.render import environment, render_events
+from support import GOLDEN, ROOT
 
 FOLDERS = {
     "schemas": ROOT / "schemas",

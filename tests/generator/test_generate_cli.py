@@ -86,7 +86,7 @@ def test_a_broken_schema_fails_without_touching_the_output(tmp_path: Path, seed_
     result = run_cli("generate", "--schemas", schemas, "--out", out)
 
     assert result.returncode == 1
-    assert "broken.json:3:18: invalid JSON" in result.stderr
+    assert "broken.json:3:18: error: invalid JSON" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
     assert tree(out) == before
 

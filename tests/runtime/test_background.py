@@ -125,11 +125,25 @@ def test_flush_and_close_never_hang_on_a_black_hole(fake: FakeNetmera, caplog: p
         with caplog.at_level(logging.WARNING):
             assert sender.close(timeout=0.3) is False
         assert time.monotonic() - started < 1.5
-    assert [event.index for event in dropped] == list(range(10, 25))
+    # The queued events and the ten being sent: each reported once, through the callback only.
+    assert sorted(event.index for event in dropped) == list(range(25))
     assert {event.reason for event in dropped} == {"closed"}
+    assert sorted(event.index for event in dropped if event.in_flight) == list(range(10))
+    assert caplog.text == ""
+    assert sender.stats.dropped == 25
+
+
+def test_without_on_drop_a_timed_out_close_warns(fake: FakeNetmera, caplog: pytest.LogCaptureFixture) -> None:
+    fake.fault_hook = lambda number: Fault.delay(30)
+    with NetmeraClient(API_KEY, base_url=fake.url, retry=FAST_RETRY, timeout=10.0) as client:
+        sender = BackgroundSender(client, batch_size=10)
+        for event in many_events(25, users=25):
+            sender.enqueue(event)
+        wait_until(lambda: sender.stats.in_flight == 10)
+        with caplog.at_level(logging.WARNING):
+            assert sender.close(timeout=0.3) is False
     assert "15 events could not be sent before close" in caplog.text
     assert "10 more were still being sent" in caplog.text
-    assert sender.stats.dropped == 15
 
 
 def test_enqueue_after_close_drops(fake: FakeNetmera, sender_client: NetmeraClient) -> None:

@@ -1,5 +1,6 @@
 """`netmera-codegen validate`: payload files checked straight from the schema files; exit 0 valid, 1 violations,
-2 unreadable input (or schemas with errors); text lines `FILE:INDEX:/pointer: message`, or one JSON document."""
+2 unreadable input (or schemas with errors); text lines `FILE:LINE:/pointer: error: message` (LINE 1-based, where the
+item starts), or one JSON document."""
 
 from __future__ import annotations
 
@@ -11,10 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from validator_support import ROOT, SCHEMA_DIRS
-
 from netmera_codegen.command_validate import run_validate
 from netmera_codegen.payload_files import PayloadFileError, parse_payload_bytes, read_payload_file
+from validator_support import ROOT, SCHEMA_DIRS
 
 SEED = SCHEMA_DIRS["golden-seed"]
 GOOD = {"extId": "u1", "name": "ShareEvent", "itemId": "4234", "channel": "Facebook"}
@@ -53,22 +53,49 @@ def test_violations_exit_1_one_line_each(tmp_path: Path) -> None:
     bad_order = dict(ORDER, itemCount=2**31, subTotal=True)
     del bad_order["grandTotal"]
     payload = write(tmp_path, "body.json", [GOOD, bad_order, {"extId": "u", "name": "Nope"}, 7])
+    payload.write_text(json.dumps([GOOD, bad_order, {"extId": "u", "name": "Nope"}, 7], indent=1))
     status, out, err = run([payload])
     assert status == 1
+    # Each item's line (1-based, where it starts) and a pointer into the file's document.
     assert out.splitlines() == [
-        f"{payload}:1:/subTotal: expected number, got boolean true",
-        f"{payload}:1:/itemCount: 2147483648 is out of range for Integer (-2147483648 to 2147483647)",
-        f'{payload}:1:/grandTotal: required property "grandTotal" is missing',
-        f'{payload}:2:/name: unknown event name "Nope"',
-        f"{payload}:3:/: an event must be an object, not integer",
+        f"{payload}:8:/1/subTotal: error: expected number, got boolean true",
+        f"{payload}:8:/1/itemCount: error: 2147483648 is out of range for Integer (-2147483648 to 2147483647)",
+        f'{payload}:8:/1/grandTotal: error: required property "grandTotal" is missing',
+        f'{payload}:15:/2/name: error: unknown event name "Nope"',
+        f"{payload}:19:/3: error: an event must be an object, not integer",
     ]
     assert "5 violation(s) in 3 item(s)" in err
 
 
-def test_json_lines_index_counts_items(tmp_path: Path) -> None:
-    text = json.dumps(GOOD) + "\n" + json.dumps(dict(GOOD, channel=5)) + "\n"
+def test_json_lines_print_the_1_based_line(tmp_path: Path) -> None:
+    text = json.dumps(GOOD) + "\n\n" + json.dumps(dict(GOOD, channel=5)) + "\n"
     status, out, _ = run([write(tmp_path, "events.jsonl", text)])
-    assert status == 1 and out.startswith(f"{tmp_path / 'events.jsonl'}:1:/channel: ")
+    assert status == 1 and out == f"{tmp_path / 'events.jsonl'}:3:/channel: error: expected string, got integer 5\n"
+
+
+def test_json_lines_go_on_after_a_bad_line(tmp_path: Path) -> None:
+    lines = [json.dumps(GOOD), '{"extId": "u1", "name": ', json.dumps(dict(GOOD, channel=5)), "NaN", json.dumps(GOOD)]
+    path = write(tmp_path, "events.jsonl", "\n".join(lines) + "\n")
+    status, out, err = run([path])
+    assert status == 2
+    assert out == f"{path}:3:/channel: error: expected string, got integer 5\n"
+    assert err.splitlines()[:2] == [
+        f"{path}:2:25: error: invalid JSON Lines (one JSON value per line): Expecting value",
+        f"{path}:4:1: error: invalid JSON: NaN is not valid JSON",
+    ]
+    assert "3 item(s) in 1 file(s): 1 violation(s) in 1 item(s); 1 file(s) could not be read in full" in err
+    status, out, _ = run([path], "json")
+    report = json.loads(out)["files"][0]
+    assert [(u["line"], u["column"]) for u in report["unreadable"]] == [(2, 25), (4, 1)]
+    assert [(v["index"], v["line"]) for v in report["violations"]] == [(1, 3)]
+
+
+def test_a_jsonl_file_whose_first_line_is_broken_is_still_read_line_by_line(tmp_path: Path) -> None:
+    path = write(tmp_path, "events.ndjson", "{oops\n" + json.dumps(dict(GOOD, channel=5)) + "\n")
+    status, out, err = run([path])
+    assert status == 2
+    assert out == f"{path}:2:/channel: error: expected string, got integer 5\n"
+    assert err.startswith(f"{path}:1:2: error: invalid JSON Lines")
 
 
 def test_json_format(tmp_path: Path) -> None:
@@ -80,11 +107,14 @@ def test_json_format(tmp_path: Path) -> None:
     assert document["files"] == [
         {
             "file": str(payload),
+            "layout": "array",
             "items": 2,
             "error": None,
+            "unreadable": [],
             "violations": [
                 {
                     "index": 1,
+                    "line": 1,
                     "event": "ShareEvent",
                     "pointer": "/extId",
                     "keyword": "type",
@@ -105,7 +135,6 @@ def test_json_format(tmp_path: Path) -> None:
         ("  \n", ":1:1:", "empty file"),
         (b'["\xff"]', ":1:3:", "not valid UTF-8"),
         ('{"a": NaN}', ":", "NaN is not valid JSON"),
-        ('{"a": 1}\n{"b": }\n', ":2:7:", "invalid JSON Lines"),
         ('{"a": 1} x', ":1:10:", "invalid JSON Lines"),
     ],
 )
@@ -114,15 +143,15 @@ def test_unreadable_input_exits_2_with_line_and_column(tmp_path: Path, content: 
     status, out, err = run([path, write(tmp_path, "good.json", GOOD)])
     assert status == 2 and out == ""
     first = err.splitlines()[0]
-    assert first.startswith(f"{path}{where}") and words in first, err
+    assert first.startswith(f"{path}{where} error: ") and words in first, err
 
 
 def test_missing_file_exits_2_and_other_files_are_still_checked(tmp_path: Path) -> None:
     bad = write(tmp_path, "bad.json", dict(GOOD, channel=1))
     status, out, err = run([tmp_path / "missing.json", bad])
     assert status == 2
-    assert f"{tmp_path / 'missing.json'}: cannot read" in err
-    assert out.startswith(f"{bad}:0:/channel:")
+    assert f"{tmp_path / 'missing.json'}: error: cannot read" in err
+    assert out.startswith(f"{bad}:1:/channel: error: ")
 
 
 def test_schema_errors_exit_2(tmp_path: Path) -> None:
@@ -131,7 +160,7 @@ def test_schema_errors_exit_2(tmp_path: Path) -> None:
     (schemas / "e.json").write_text(json.dumps({"title": "E", "type": "object", "unevaluatedProperties": False}))
     status, out, err = run([write(tmp_path, "p.json", GOOD)], schemas=schemas)
     assert status == 2 and out == ""
-    assert "e.json:/unevaluatedProperties: unevaluatedProperties is not supported" in err
+    assert "e.json:/unevaluatedProperties: error: unevaluatedProperties is not supported" in err
     status, out, _ = run([write(tmp_path, "p.json", GOOD)], "json", schemas=schemas)
     assert status == 2 and json.loads(out)["schema_errors"][0]["pointer"] == "/unevaluatedProperties"
 
@@ -163,7 +192,7 @@ def test_the_real_command_line(tmp_path: Path) -> None:
 
     result = cli(str(payload))
     assert result.returncode == 1, result.stderr
-    assert result.stdout == f"{payload}:1:/itemId: expected string, got integer 5\n"
+    assert result.stdout == f"{payload}:1:/1/itemId: error: expected string, got integer 5\n"
     result = cli("--format", "json", str(payload))
     assert result.returncode == 1 and json.loads(result.stdout)["files"][0]["violations"][0]["index"] == 1
     assert cli(str(write(tmp_path, "good.json", GOOD))).returncode == 0

@@ -8,10 +8,9 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from netmera_codegen.findings import errors_in
 from validator_reference import reference_validator
 from validator_support import compile_pairs
-
-from netmera_codegen.findings import errors_in
 
 DRAFT7 = "http://json-schema.org/draft-07/schema#"
 DRAFT2020 = "https://json-schema.org/draft/2020-12/schema"

@@ -9,9 +9,8 @@ from typing import Any
 from jsonschema import Draft7Validator, Draft202012Validator
 from jsonschema.protocols import Validator
 from jsonschema.validators import validator_for
-
+from netmera_codegen.dialects import DRAFT7, DRAFT2020, FORMATS
 from netmera_codegen.netmera import INTEGER_RANGES
-from netmera_codegen.validator_compile import DRAFT7, DRAFT2020, FORMATS
 
 REFERENCE_PACKAGES = {"date-time": "rfc3339-validator", "time": "rfc3339-validator", "uri": "rfc3986-validator",
                       "uri-reference": "rfc3986-validator", "hostname": "fqdn", "idn-hostname": "idna"}  # fmt: skip

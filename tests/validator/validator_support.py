@@ -9,9 +9,10 @@ from types import ModuleType
 from typing import Any
 
 from netmera_codegen.bundle import EventSchema, bundle_events
+from netmera_codegen.dialects import DRAFT2020, Dialect
 from netmera_codegen.findings import Finding
 from netmera_codegen.load import load_schemas
-from netmera_codegen.validator_compile import DRAFT2020, Dialect, compile_package, load_in_memory
+from netmera_codegen.validators import compile_package, load_in_memory
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 SHARED = ROOT.parent / "shared"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 from pathlib import Path
 
 from support import run_cli, tree
@@ -79,3 +80,29 @@ def test_schema_errors_fail_check(tmp_path: Path, seed_schemas: Path) -> None:
     result = run_cli("check", "--schemas", schemas, "--out", out)
     assert result.returncode == 1
     assert "broken.json:" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_diff_is_a_unified_diff_that_brings_the_output_up_to_date(tmp_path: Path, seed_schemas: Path) -> None:
+    schemas, out = _fresh(tmp_path, seed_schemas)
+    share = out / "netmera_events" / "events" / "share_event.py"
+    share.write_text(share.read_text().replace('"Facebook"', '"Facebok"') + "HAND_EDIT = 1\n")
+    (out / "README.md").unlink()
+
+    result = run_cli("check", "--diff", "--schemas", schemas, "--out", out)
+
+    assert result.returncode == 1
+    assert f"--- {share.as_posix()}\t(on disk)\n+++ {share.as_posix()}\t(generated)\n" in result.stdout
+    assert "-HAND_EDIT = 1\n" in result.stdout and "@@ " in result.stdout
+    assert f"--- /dev/null\n+++ {(out / 'README.md').as_posix()}\t(generated)\n" in result.stdout
+    diff = "".join(line for line in result.stdout.splitlines(keepends=True) if not line.startswith("missing: "))
+    diff = "".join(line for line in diff.splitlines(keepends=True) if not line.startswith("changed: "))
+    applied = subprocess.run(
+        ["git", "apply", "--unidiff-zero", "-p0", "--directory=", "-"],
+        input=diff.replace(f"{out.as_posix()}/", "").replace("\t(on disk)", "").replace("\t(generated)", ""),
+        cwd=out,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert applied.returncode == 0, applied.stderr
+    assert run_cli("check", "--schemas", schemas, "--out", out).returncode == 0

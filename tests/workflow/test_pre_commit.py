@@ -25,13 +25,16 @@ pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 PAYLOAD = {"extId": "u1", "name": "ShareEvent", "itemId": "4234", "channel": "Facebook"}
 
 
-def _hooks() -> list[dict[str, Any]]:
+def _hooks(skip: str = "netmera-codegen-generate") -> list[dict[str, Any]]:
     published = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
     assert [hook["id"] for hook in published] == [
         "netmera-codegen-check",
+        "netmera-codegen-generate",
         "netmera-codegen-lint",
         "netmera-codegen-validate",
+        "netmera-codegen-diff",
     ]
+    published = [hook for hook in published if hook["id"] != skip]  # a project uses check or generate
     command = f"{shlex.quote(sys.executable)} -m netmera_codegen"
     hooks = []
     for hook in published:
@@ -110,3 +113,43 @@ def test_a_bad_payload_fixture_fails_the_validate_hook(consumer: tuple[Path, dic
     result = _pre_commit(repo, env)
     assert result.returncode == 1
     assert "share.json" in result.stdout
+
+
+def test_the_generate_hook_regenerates_and_stops_the_commit_once(consumer: tuple[Path, dict[str, str]]) -> None:
+    repo, env = consumer
+    config = {"repos": [{"repo": "local", "hooks": _hooks(skip="netmera-codegen-check")}]}
+    (repo / ".pre-commit-config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    _run(["git", "add", "-A"], repo, env)
+    assert _pre_commit(repo, env).returncode == 0
+
+    schema = repo / "schemas" / "share_event.json"
+    data = json.loads(schema.read_text())
+    data["properties"]["platform"] = {"type": "string"}
+    schema.write_text(json.dumps(data))
+    _run(["git", "add", "-A"], repo, env)
+    first = _pre_commit(repo, env)
+    assert first.returncode == 1 and "netmera-codegen generate" in first.stdout  # files were modified
+    assert "platform" in (repo / "client" / "netmera_events" / "events" / "share_event.py").read_text()
+    assert run_cli("check", cwd=repo).returncode == 0
+    _run(["git", "add", "-A"], repo, env)
+    assert _pre_commit(repo, env).returncode == 0
+
+
+def test_the_diff_hook_fails_on_a_breaking_change_since_the_merge_base(consumer: tuple[Path, dict[str, str]]) -> None:
+    repo, env = consumer
+    assert _run(["git", "update-ref", "refs/remotes/origin/main", "HEAD"], repo, env).returncode == 0
+    assert _run(["git", "checkout", "-q", "-b", "feature"], repo, env).returncode == 0
+    schema = repo / "schemas" / "share_event.json"
+    data = json.loads(schema.read_text())
+    data["properties"]["platform"] = {"type": "string"}
+    schema.write_text(json.dumps(data))
+    _run(["git", "commit", "-qam", "optional attribute"], repo, env)
+    command = [sys.executable, "-m", "pre_commit", "run", "--hook-stage", "manual", "netmera-codegen-diff"]
+    compatible = _run([*command, "--all-files"], repo, env)
+    assert compatible.returncode == 0, compatible.stdout + compatible.stderr
+    data["required"] = [*data.get("required", []), "platform"]
+    schema.write_text(json.dumps(data))
+    _run(["git", "commit", "-qam", "now mandatory"], repo, env)
+    breaking = _run([*command, "--all-files"], repo, env)
+    assert breaking.returncode == 1
+    assert "ATTRIBUTE_REQUIRED_ADDED" in breaking.stdout

@@ -1,0 +1,148 @@
+"""Python source fragments for the compiled checks: literals, boolean expressions, names and safe comments.
+
+Schema text never becomes code: every key, value and pattern from a schema is written as a Python literal made by
+`repr()`, names are sanitised slugs, and text shown in comments or docstrings keeps only plain characters.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ..pystyle import matching
+from ..schema_tree import Node
+
+
+@dataclass
+class Check:
+    """One scalar check, usable as a statement (`if fail: ...`) or inside an expression (`ok`)."""
+
+    fail: str
+    ok: str
+    keyword: str
+    message: str
+    """A call of a runtime message helper, `helper(value, detail...)`."""
+
+
+def python_literal(value: Any) -> str:
+    """Python source for a JSON value (repr, which never splices text into code)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"float({str(value)!r})"
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return repr(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(python_literal(item) for item in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{python_literal(key)}: {python_literal(item)}" for key, item in value.items()) + "}"
+    raise TypeError(f"not a JSON value: {type(value).__name__}")
+
+
+def tuple_literal(values: Sequence[Any]) -> str:
+    inner = ", ".join(python_literal(value) for value in values)
+    return f"({inner},)" if len(values) == 1 else f"({inner})"
+
+
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_NOT_NAME = re.compile(r"[^a-z0-9]+")
+_TOKEN_WORDS = {"properties": "", "items": "item", "prefixItems": "item", "$defs": "def", "definitions": "def",
+                "additionalProperties": "extra", "patternProperties": "pattern", "anyOf": "any_of",
+                "oneOf": "one_of", "allOf": "all_of", "additionalItems": "extra_item"}  # fmt: skip
+
+
+def slug(text: str) -> str:
+    """A lowercase identifier fragment: ASCII letters, digits and single underscores (possibly empty)."""
+    return _NOT_NAME.sub("_", _CAMEL.sub("_", text).lower()).strip("_")
+
+
+def pointer_slug(pointer: str) -> str:
+    """A name fragment for the subschema at a pointer (`/properties/items/items` -> `items_item`)."""
+    words = []
+    for token in pointer.split("/")[1:] if pointer else []:
+        token = token.replace("~1", "/").replace("~0", "~")
+        word = _TOKEN_WORDS.get(token)
+        words.append(slug(token) if word is None else word)
+    return "_".join(word for word in words if word)
+
+
+def safe_comment(text: str) -> str:
+    """Schema text made inert for a comment or docstring: only plain characters survive."""
+    return re.sub(r"[^A-Za-z0-9_$./~ -]", "?", text)[:100]
+
+
+def group(expression: str) -> str:
+    """Parenthesise an expression unless it is atomic (a name, call, attribute, subscript or constant)."""
+    body = ast.parse(expression, mode="eval").body
+    if isinstance(body, (ast.Name, ast.Call, ast.Attribute, ast.Subscript, ast.Constant)):
+        return expression
+    if expression.startswith("(") and expression.endswith(")"):
+        try:
+            ast.parse(expression[1:-1], mode="eval")
+        except SyntaxError:
+            pass
+        else:
+            inner = group(expression[1:-1])
+            return inner if inner.startswith("(") else f"({inner})"
+    return f"({expression})"
+
+
+def unparen(expression: str) -> str:
+    """An expression without redundant outer brackets (black drops them on the right of an assignment)."""
+    while expression.startswith("(") and matching(expression, 0) == len(expression) - 1:
+        inner = expression[1:-1]
+        try:
+            ast.parse(inner, mode="eval")
+        except SyntaxError:
+            break
+        if isinstance(ast.parse(inner, mode="eval").body, ast.Tuple):
+            break
+        expression = inner
+    return expression
+
+
+def negate(expression: str) -> str:
+    return f"not {group(expression)}"
+
+
+def any_true(expressions: Sequence[str]) -> str:
+    return " or ".join(group(expression) for expression in expressions) if expressions else "False"
+
+
+def all_true(expressions: Sequence[str]) -> str:
+    return " and ".join(group(expression) for expression in expressions) if expressions else "True"
+
+
+def expected_text(declared: Sequence[str]) -> str:
+    """`string`, `string or null`, `integer, string or null`: the types a value should have, for messages."""
+    names = list(declared)
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+
+
+def summary(node: Node) -> str:
+    """A short description of a subschema for messages: its types, constant or reference."""
+    if node.always is not None:
+        return "anything" if node.always else "nothing"
+    if node.has_const:
+        return "the constant " + _short(node.const)
+    if node.enum is not None:
+        return "one of " + ", ".join(_short(value) for value in node.enum[:5]) + (", ..." if len(node.enum) > 5 else "")
+    if node.types is not None:
+        return expected_text(node.types)
+    if node.ref_text is not None:
+        return node.ref_text.rsplit("/", 1)[-1] or node.ref_text
+    if node.required:
+        return "an object with " + ", ".join(node.required_names[:3])
+    return "a schema"
+
+
+def alternatives(nodes: list[Node]) -> str:
+    """The branches of an `anyOf` / `oneOf`, summarised for its message."""
+    return "; ".join(summary(sub) for sub in nodes)
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 30 else text[:27] + "..."

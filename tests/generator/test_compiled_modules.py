@@ -1,0 +1,70 @@
+"""Every generated module is compiled before anything is written: a module that is not valid Python is reported as
+a bug against its schema (exit 1, no traceback, nothing written), never shipped as a broken package."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from support import run_cli, run_python, tree
+
+NAME_LENGTHS = (70, 76, 80, 90, 100)
+"""Around the width where the validator's line splitter used to close `vN = item[` with `)`."""
+
+
+def test_long_property_names_give_valid_modules(tmp_path: Path) -> None:
+    folder = tmp_path / "schemas"
+    folder.mkdir()
+    for length in NAME_LENGTHS:
+        name = "a" * length
+        inner = {"type": "object", "properties": {"x": {"type": "string", "maxLength": 3}}}
+        schema = {"title": f"long{length}", "type": "object", "properties": {name: inner}, "required": [name]}
+        (folder / f"long{length}.json").write_text(json.dumps(schema))
+    out = tmp_path / "out"
+    result = run_cli("generate", "--schemas", folder, "--out", out)
+    assert result.returncode == 0, result.stderr
+    payloads = [{"name": f"long{n}", "extId": "u1", "a" * n: {"x": "long"}} for n in NAME_LENGTHS]
+    code = (
+        "import json, sys\n"
+        "from netmera_events import validate\n"
+        "print(json.dumps([v.pointer for v in validate(json.loads(sys.argv[1]))]))\n"
+    )
+    checked = run_python(code, path=out, argv=[json.dumps(payloads)])
+    assert checked.returncode == 0, checked.stderr
+    assert json.loads(checked.stdout) == [f"/{'a' * n}/x" for n in NAME_LENGTHS]
+
+
+def test_a_module_that_does_not_compile_is_reported_and_nothing_written(tmp_path: Path) -> None:
+    """A replaced runtime file is copied, not rendered: compiling it is what keeps a broken one out of the package."""
+    folder = tmp_path / "schemas"
+    folder.mkdir()
+    (folder / "order.json").write_text(json.dumps({"title": "order", "type": "object", "properties": {}}))
+    out = tmp_path / "out"
+    assert run_cli("generate", "--schemas", folder, "--out", out).returncode == 0
+    before = tree(out)
+    overrides = tmp_path / "templates" / "package"
+    overrides.mkdir(parents=True)
+    (overrides / "_constants.py").write_text("LIMIT = (\n")
+    result = run_cli("generate", "--schemas", folder, "--out", out, "--templates", overrides.parent)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "templates/package/_constants.py" in result.stderr
+    assert "netmera_events/_constants.py" in result.stderr
+    assert tree(out) == before
+
+
+def test_an_event_template_that_renders_broken_code_names_the_template(tmp_path: Path) -> None:
+    folder = tmp_path / "schemas"
+    folder.mkdir()
+    (folder / "order.json").write_text(json.dumps({"title": "order", "type": "object", "properties": {}}))
+    out = tmp_path / "out"
+    assert run_cli("generate", "--schemas", folder, "--out", out).returncode == 0
+    before = tree(out)
+    overrides = tmp_path / "templates"
+    overrides.mkdir()
+    (overrides / "event.py.jinja").write_text("class {{ event.class_name }}(:\n    pass\n")
+    result = run_cli("generate", "--schemas", folder, "--out", out, "--templates", overrides)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "event.py.jinja" in result.stderr
+    assert tree(out) == before

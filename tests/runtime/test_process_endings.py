@@ -1,0 +1,184 @@
+"""Queued events are never lost silently, however the process ends: normal exit and Ctrl-C flush through atexit,
+SIGTERM with Python's default disposition is handled (flush, then die by SIGTERM as before), an application's
+own SIGTERM handler is left alone, a multiprocessing child started with fork flushes before its os._exit(), a
+child of a bare os.fork() warns, and events still being sent when the exit bound runs out reach on_drop."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import netmera_events
+import pytest
+from netmera_events.testing import FakeNetmera, Fault
+
+from .conftest import API_KEY
+
+PACKAGE_ROOT = Path(netmera_events.__file__).resolve().parent.parent
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs POSIX signals and fork")
+
+PRELUDE = """
+import os, signal, sys, time
+from netmera_events import BackgroundSender, NetmeraClient, ShareEvent
+def events(count, prefix="user"):
+    return [ShareEvent(ext_id=f"{prefix}-{n}", item_id=str(n), channel="Mail") for n in range(count)]
+"""
+
+
+def start(code: str, fake: FakeNetmera) -> subprocess.Popen[str]:
+    env = dict(os.environ, PYTHONPATH=str(PACKAGE_ROOT), FAKE_URL=fake.url, NETMERA_API_KEY=API_KEY)
+    return subprocess.Popen(
+        [sys.executable, "-c", PRELUDE + textwrap.dedent(code)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def run(code: str, fake: FakeNetmera, timeout: float = 30) -> subprocess.CompletedProcess[str]:
+    process = start(code, fake)
+    stdout, stderr = process.communicate(timeout=timeout)
+    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+
+
+WAIT_FOR_SIGNAL = """
+sender = BackgroundSender(NetmeraClient(base_url=os.environ["FAKE_URL"]), flush_interval=60, exit_timeout=10)
+for event in events(200):
+    sender.enqueue(event)
+print("ready", flush=True)
+time.sleep(60)
+"""
+
+
+def signal_when_ready(process: subprocess.Popen[str], signum: int) -> tuple[str, str]:
+    assert process.stdout is not None
+    assert process.stdout.readline().strip() == "ready"
+    process.send_signal(signum)
+    return process.communicate(timeout=30)
+
+
+def test_sigterm_flushes_then_ends_the_process_as_sigterm_does(fake: FakeNetmera) -> None:
+    process = start(WAIT_FOR_SIGNAL, fake)
+    _, stderr = signal_when_ready(process, signal.SIGTERM)
+    assert process.returncode == -signal.SIGTERM  # the disposition the application had: killed by SIGTERM
+    assert len(fake.events) == 200, stderr
+    assert stderr == ""
+
+
+def test_ctrl_c_flushes_at_exit(fake: FakeNetmera) -> None:
+    process = start(WAIT_FOR_SIGNAL, fake)
+    _, stderr = signal_when_ready(process, signal.SIGINT)
+    assert "KeyboardInterrupt" in stderr
+    assert len(fake.events) == 200
+
+
+def test_an_applications_own_sigterm_handler_is_left_alone(fake: FakeNetmera) -> None:
+    handler = """
+        def stop(signum, frame):
+            print("the application's handler ran", flush=True)
+            sys.exit(3)
+        signal.signal(signal.SIGTERM, stop)
+        """
+    process = start(textwrap.dedent(handler) + WAIT_FOR_SIGNAL, fake)
+    stdout, _ = signal_when_ready(process, signal.SIGTERM)
+    assert process.returncode == 3
+    assert "the application's handler ran" in stdout
+    assert len(fake.events) == 200  # its sys.exit() ran the exit-time flush
+
+
+def test_sigterm_is_bounded_and_reports_what_was_lost(fake: FakeNetmera) -> None:
+    fake.fault_hook = lambda number: Fault.delay(30)
+    process = start(
+        """
+        dropped = []
+        def on_drop(event):
+            dropped.append(event)
+            if len(dropped) == 30:
+                print("in flight:", sum(e.in_flight for e in dropped), "queued:", sum(not e.in_flight for e in dropped), flush=True)
+        client = NetmeraClient(base_url=os.environ["FAKE_URL"], timeout=20)
+        sender = BackgroundSender(client, batch_size=10, exit_timeout=0.5, on_drop=on_drop)
+        for event in events(30):
+            sender.enqueue(event)
+        while sender.stats.in_flight == 0:
+            time.sleep(0.01)
+        print("ready", flush=True)
+        time.sleep(60)
+        """,
+        fake,
+    )
+    started = time.monotonic()
+    stdout, _ = signal_when_ready(process, signal.SIGTERM)
+    assert time.monotonic() - started < 10  # the exit bound (0.5 s), not the 20 s request timeout
+    assert process.returncode == -signal.SIGTERM
+    assert "in flight: 10 queued: 20" in stdout
+
+
+def test_events_in_flight_at_the_exit_bound_reach_on_drop(fake: FakeNetmera) -> None:
+    fake.fault_hook = lambda number: Fault.delay(30)
+    result = run(
+        """
+        client = NetmeraClient(base_url=os.environ["FAKE_URL"], timeout=20)
+        def on_drop(event):
+            print(event.index, event.reason, event.in_flight)
+        sender = BackgroundSender(client, batch_size=10, exit_timeout=0.5, on_drop=on_drop)
+        for event in events(15):
+            sender.enqueue(event)
+        while sender.stats.in_flight == 0:
+            time.sleep(0.01)
+        """,
+        fake,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = sorted(result.stdout.split("\n")[:-1], key=lambda line: int(line.split()[0]))
+    assert lines == [f"{n} exit {n < 10}" for n in range(15)]
+    assert result.stderr == ""  # reported through the callback, once
+
+
+@pytest.mark.parametrize("where", ["parent", "child"])
+def test_a_multiprocessing_fork_child_flushes_before_it_exits(fake: FakeNetmera, where: str) -> None:
+    result = run(
+        f"""
+        import multiprocessing
+        def make():
+            return BackgroundSender(NetmeraClient(base_url=os.environ["FAKE_URL"]), flush_interval=60)
+        shared = make() if {where == "parent"!r} else None
+        def work():
+            sender = shared or make()
+            for event in events(100, prefix="child"):
+                sender.enqueue(event)
+        if __name__ == "__main__":
+            child = multiprocessing.get_context("fork").Process(target=work)
+            child.start()
+            child.join(30)
+            print(child.exitcode)
+        """,
+        fake,
+    )
+    assert result.stdout.strip() == "0", result.stderr
+    assert sorted(int(event["itemId"]) for event in fake.events) == list(range(100))
+    assert "os.fork()" not in result.stderr  # covered: no warning needed
+
+
+def test_a_bare_fork_child_using_a_sender_is_warned(fake: FakeNetmera) -> None:
+    result = run(
+        """
+        sender = BackgroundSender(NetmeraClient(base_url=os.environ["FAKE_URL"]))
+        pid = os.fork()
+        if pid == 0:
+            sender.enqueue(events(1)[0])
+            sender.close()
+            os._exit(0)
+        os.waitpid(pid, 0)
+        """,
+        fake,
+    )
+    assert result.returncode == 0
+    assert "RuntimeWarning" in result.stderr and "os._exit()" in result.stderr
+    assert len(fake.events) == 1
