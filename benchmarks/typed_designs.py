@@ -880,6 +880,7 @@ def first_use_generated(work: Path, samples: Path, schemas: list[dict[str, Any]]
 def first_use(events: int, seed: int) -> dict[str, tuple[float, float]]:
     """Seconds and MiB to import and build one event of each of `events` classes, per design, fresh interpreters."""
     from generate import synthesise
+
     from netmera_codegen.bundle import bundle_events
     from netmera_codegen.load import load_schemas
     from netmera_codegen.validator_compile import compile_validator_package

@@ -34,8 +34,8 @@ from validator_payloads import payloads_for
 from validator_reference import reference_validator, with_netmera_ranges
 
 from netmera_codegen.bundle import bundle_events
-from netmera_codegen.load import load_schemas
 from netmera_codegen.dialects import DRAFT7, dialect_of
+from netmera_codegen.load import load_schemas
 from netmera_codegen.validators import compile_package, load_in_memory
 
 

@@ -23,6 +23,8 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 
+from .runtime_source import event_module_imports
+
 _SPELLED_OUT = {
     "ı": "i",
     "ß": "ss",
@@ -73,27 +75,10 @@ IMPORT_SOURCES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("datetime", ("date", "datetime")),
     ("functools", ("partial",)),
     ("typing", ("TYPE_CHECKING", "Any", "ClassVar", "Literal")),
-    ("_event", ("MISSING", "Attribute", "Event", "EventObject", "refuse", "settle", "wire_of", "wires_of")),
-    (
-        "_types",
-        (
-            "date_value",
-            "date_wire",
-            "datetime_value",
-            "datetime_wire",
-            "each",
-            "each_value",
-            "epoch_ms_value",
-            "epoch_ms_wire",
-            "epoch_s_value",
-            "epoch_s_wire",
-            "json_wire",
-            "number_wire",
-        ),
-    ),
-    ("_validate", ("Issue",)),
+    *event_module_imports(),
 )
-"""What a generated event module may import, by module (the package's own modules without their dot)."""
+"""What a generated event module may import, by module in isort's order (the package's own modules without their
+dot, with the names of their `__all__`)."""
 
 MODULE_IMPORTS = frozenset(name for _, names in IMPORT_SOURCES for name in names) | {"check", "types"}
 """Names a generated module imports (its check and the shared `types` module too); nothing generated may take

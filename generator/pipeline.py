@@ -34,18 +34,16 @@ from .parse import DEFAULT_EPOCH, parse_package
 from .pystyle import LINE_LENGTH, fits
 from .render import (
     EVENT_TEMPLATE,
-    RUNTIME,
     environment,
     event_module_path,
     is_builtin,
-    modules_needing_http,
     package_templates,
     render_events,
     render_package,
-    runtime_files,
     uses_schemas,
 )
 from .report import printable
+from .runtime_source import modules_needing_http, package_exports, runtime_files, shipped_sources
 from .template_checks import python_finding, rendering_finding, template_file, templates_folder_findings
 from .validators import compile_validator_module, validators_index
 
@@ -57,37 +55,8 @@ DEFAULT_PACKAGE_VERSION = "1.0.0"
 MAX_INPUT_BYTES = 16 * 1024 * 1024
 """Files under the schemas folder larger than this are hashed by size and time, not read (no schema comes close)."""
 VALIDATORS_FOLDER = "_validators"
-
-RUNTIME_EXPORTS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("_async_client", ("AsyncNetmeraClient",)),
-    ("_background", ("BackgroundSender",)),
-    ("_client", ("NetmeraClient",)),
-    (
-        "_errors",
-        (
-            "EventEncodingError",
-            "EventValidationError",
-            "EventsRejectedError",
-            "InsecureBaseURLWarning",
-            "NetmeraAPIError",
-            "NetmeraAuthError",
-            "NetmeraConnectionError",
-            "NetmeraError",
-            "NetmeraRateLimitError",
-            "NetmeraServerError",
-        ),
-    ),
-    ("_event", ("Event", "EventObject")),
-    ("_hooks", ("SendHook", "SendHookError")),
-    ("_outbox", ("OutboxSender", "OutboxStats")),
-    ("_outbox_store", ("OutboxError", "OutboxLockedError")),
-    ("_registry", ("EVENTS", "UnknownEventError", "parse_event")),
-    ("_results", ("FireResult", "RejectedEvent")),
-    ("_retry", ("NO_RETRIES", "RetryPolicy")),
-    ("_sender_records", ("OverflowPolicy", "SenderStats", "UndeliveredEvent")),
-    ("_validate", ("Violation", "validate")),
-)
-"""Public names of the package's own modules, re-exported by its `__init__` (event classes come on top)."""
+HEADED_SUFFIXES = (".py", ".md", ".toml", ".gitignore")
+"""Files that get the generated-file header (as a comment their format allows)."""
 
 
 @dataclass(frozen=True)
@@ -182,10 +151,13 @@ def templates_sha256(env: jinja2.Environment) -> str:
     return digest.hexdigest()
 
 
-def generator_sha256() -> str:
-    """Hash of the generator's own code: during development the version alone does not name the code."""
+GENERATOR_ROOT = Path(__file__).parent
+
+
+def generator_sha256(root: Path = GENERATOR_ROOT) -> str:
+    """Hash of every file of the generator, sub-folders included: during development the version alone does not
+    name the code."""
     digest = hashlib.sha256()
-    root = Path(__file__).parent
     for path in sorted(root.rglob("*")):
         if path.is_file() and "__pycache__" not in path.parts:
             name = path.relative_to(root).as_posix()
@@ -231,7 +203,7 @@ def _file_digest(path: Path) -> str | None:
 
 def runtime_names() -> list[str]:
     """The runtime's files, which a user's templates folder may replace as `package/<name>`."""
-    return sorted(path.name for path in RUNTIME.iterdir() if path.is_file() and path.name != "__init__.py")
+    return [path.name for path in shipped_sources()]
 
 
 def settings_of(options: Options, env: jinja2.Environment) -> dict[str, str]:
@@ -272,37 +244,63 @@ def unchanged(
     return BuildResult(files=texts, events=[], event_count=events, manifest=previous)
 
 
-def _plan(options: Options, package: Package, events: list[EventSchema], env: jinja2.Environment) -> list[_Planned]:
+def _package_files(
+    options: Options, env: jinja2.Environment, package: Package
+) -> tuple[dict[str, str], dict[str, str], dict[str, tuple[str, str]]]:
+    """The package-level files: template targets (path -> template), the rendered texts and the runtime copies.
+
+    The package's `__init__` re-exports what the other modules declare in `__all__`, so it is rendered last, from
+    the texts that ship; the modules that load httpx are imported only when one of their names is first used.
+    """
+    package_name, events = package.name, package.events
     folder = options.schemas.resolve().name
-    lazy = modules_needing_http()
-    context = {
-        "package": package.name,
-        "distribution": package.name.replace("_", "-"),
+    targets = package_templates(env, package_name)
+    runtime = runtime_files(options.templates, package_name, targets)
+    context: dict[str, object] = {
+        "package": package_name,
+        "distribution": package_name.replace("_", "-"),
         "version": options.version,
-        "events": package.events,
+        "events": events,
         "shared": package.shared,
         "shared_imports": package.shared_imports,
         "package_sources": printable(f"{folder}/"),  # a folder name may hold line breaks or undecodable bytes
-        "runtime_exports": [(module, names) for module, names in RUNTIME_EXPORTS if module not in lazy],
-        "lazy_exports": [(module, names) for module, names in RUNTIME_EXPORTS if module in lazy],
-        "public_names": sorted(
-            [name for _, names in RUNTIME_EXPORTS for name in names] + [event.class_name for event in package.events]
-        ),
     }
+    init = f"{package_name}/__init__.py"
+    rendered = render_package({path: name for path, name in targets.items() if path != init}, context, env)
+    shipped = {path: text for path, (_, text) in runtime.items()} | rendered
+    exports = package_exports(package_name, shipped)
+    lazy = modules_needing_http(package_name, shipped)
+    context["runtime_exports"] = [(module, names) for module, names in exports if module not in lazy]
+    context["lazy_exports"] = [(module, names) for module, names in exports if module in lazy]
+    context["public_names"] = sorted([name for _, names in exports for name in names] + [e.class_name for e in events])
+    if init in targets:
+        rendered |= render_package({init: targets[init]}, context, env)
+    return targets, rendered, runtime
+
+
+def reserved_names(options: Options, env: jinja2.Environment) -> list[str]:
+    """The names the package exports besides its event classes (an event class may not take one)."""
+    _, rendered, runtime = _package_files(options, env, Package(name=options.package, events=()))
+    shipped = {path: text for path, (_, text) in runtime.items()} | rendered
+    return [name for _, names in package_exports(options.package, shipped) for name in names]
+
+
+def _plan(options: Options, package: Package, events: list[EventSchema], env: jinja2.Environment) -> list[_Planned]:
+    folder = options.schemas.resolve().name
     # A package-level file's header names the schemas folder (or its template, when no schema shapes it) and the
     # hash of what it holds: editing one event's attributes then leaves the event index files untouched.
     planned = []
-    targets = package_templates(env, package.name)
-    for path, body in render_package(targets, context, env).items():
+    targets, rendered, runtime = _package_files(options, env, package)
+    for path, body in rendered.items():
         name = targets[path]
         source = f"{folder}/" if uses_schemas(env, name) else f"template {name}"
-        first_line = header(path, source, sha256_text(body)) if path.endswith((".py", ".md", ".toml")) else ""
+        first_line = header(path, source, sha256_text(body)) if path.endswith(HEADED_SUFFIXES) else ""
         planned.append(
             _Planned(
                 path, first_line, sha256_text(body), functools.partial(str, body), path.endswith(".py"), template=name
             )
         )
-    for path, (source, text) in runtime_files(options.templates, package.name, targets).items():
+    for path, (source, text) in runtime.items():
         first_line = header(path, source, sha256_text(text)) if path.endswith(".py") else ""
         overridden = source.removeprefix("template ") if source.startswith("template ") else None
         planned.append(
@@ -387,9 +385,14 @@ def build(options: Options, previous: Manifest | None = None, reporter: Reporter
     events, findings = bundle(options)
     if errors_in(findings):
         return BuildResult(findings=sorted(set(findings)))
-    parsed, parse_findings, shared, shared_imports = parse_package(
-        events, reserved=[name for _, names in RUNTIME_EXPORTS for name in names], epoch=options.epoch
-    )
+    try:
+        reserved = reserved_names(options, env)
+    except Exception as error:  # a user's template failed to load or render: a finding, if a template caused it
+        finding = rendering_finding(error)
+        if finding is None:
+            raise
+        return BuildResult(findings=sorted(set(findings + [finding])))
+    parsed, parse_findings, shared, shared_imports = parse_package(events, reserved=reserved, epoch=options.epoch)
     findings += parse_findings
     if errors_in(findings):
         return BuildResult(findings=sorted(set(findings)))

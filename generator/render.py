@@ -8,8 +8,7 @@ template can be overridden. The layout of the templates folder is the layout of 
 - `event.py.jinja` renders once per event into `<package>/events/<module>.py`.
 
 The runtime (clients, sender, validation helpers, ...) is not templates either: it is real source in `runtime/`,
-copied byte for byte (`runtime_files`). A user's templates folder may still replace any runtime file, with a plain
-`package/<file>` copied as it is or a `package/<file>.jinja` rendered like the other package templates.
+copied byte for byte (see `runtime_source`).
 
 The compiled checks in `<package>/_validators/` are not templates: `validators` writes them, keyword by
 keyword, from each event's schema.
@@ -25,7 +24,6 @@ which make them inert literals: schema text is data, never code or template synt
 from __future__ import annotations
 
 import json
-import re
 import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
@@ -39,8 +37,6 @@ from .pystyle import LINE_LENGTH, literal
 from .report import printable
 
 TEMPLATE_SUFFIX = ".jinja"
-RUNTIME = Path(__file__).parent / "runtime"
-"""The runtime's source: every file but `__init__.py` ships in the generated package."""
 EVENT_TEMPLATE = "event.py.jinja"
 
 
@@ -174,47 +170,6 @@ def package_templates(env: jinja2.Environment, package_name: str) -> dict[str, s
     for name in _templates_under(env, "package"):
         targets[f"{package_name}/{name[len('package/') : -len(TEMPLATE_SUFFIX)]}"] = name
     return targets
-
-
-def runtime_files(
-    user_templates: Path | None, package_name: str, rendered: Iterable[str]
-) -> dict[str, tuple[str, str]]:
-    """Output path -> (where it comes from, its text) for the runtime files that no template in `rendered` makes."""
-    files = {}
-    for source in sorted(RUNTIME.iterdir()):
-        if source.name == "__init__.py" or not source.is_file():
-            continue
-        path = f"{package_name}/{source.name}"
-        if path in rendered:
-            continue
-        override = user_templates / "package" / source.name if user_templates is not None else None
-        if override is not None and override.is_file():
-            files[path] = (f"template package/{source.name}", override.read_text(encoding="utf-8"))
-        else:
-            files[path] = (f"runtime/{source.name}", source.read_text(encoding="utf-8"))
-    return files
-
-
-_LOCAL_IMPORT = re.compile(r"^\s*from \.(_?\w+) import", re.MULTILINE)
-
-
-def modules_needing_http() -> frozenset[str]:
-    """Runtime modules that import httpx, themselves or through another runtime module: the package's
-    `__init__` imports them only when one of their names is first used, so that `validate()` and the event
-    classes work without loading an HTTP stack."""
-    imports = {
-        source.stem: set(_LOCAL_IMPORT.findall(source.read_text(encoding="utf-8")))
-        for source in RUNTIME.glob("*.py")
-    }
-    heavy = {"_httpx"}
-    grew = True
-    while grew:
-        grew = False
-        for module, used in imports.items():
-            if module not in heavy and used & heavy:
-                heavy.add(module)
-                grew = True
-    return frozenset(heavy)
 
 
 def template_source(env: jinja2.Environment, name: str) -> str:

@@ -23,6 +23,8 @@ HEADER_LINE = re.compile(
 """The first line of every file the generator writes (`pipeline.header`); older versions left out the hash."""
 MAX_HEADER_BYTES = 4096
 _SKIPPED_DIRS = {"__pycache__", ".git", ".mypy_cache", ".pytest_cache", ".ruff_cache"}
+_BUILD_DIRS = {"build", "dist", ".venv", "venv"}
+"""Folders at the top of the output that packaging tools and virtual environments make."""
 
 
 @dataclass
@@ -60,10 +62,14 @@ def carries_header(path: Path) -> bool:
 
 
 def generated_files_on_disk(out_dir: Path) -> list[str]:
-    """Files under the output folder that the generator wrote (they carry its header)."""
+    """Files under the output folder that the generator wrote (they carry its header).
+
+    Build artefacts are not: `build/lib/...` left by a setuptools install holds exact copies of generated files.
+    """
     found = []
     for root, dirs, names in os.walk(out_dir):
-        dirs[:] = sorted(d for d in dirs if d not in _SKIPPED_DIRS and not d.endswith(".egg-info"))
+        skipped = _SKIPPED_DIRS | _BUILD_DIRS if Path(root) == out_dir else _SKIPPED_DIRS
+        dirs[:] = sorted(d for d in dirs if d not in skipped and not d.endswith(".egg-info"))
         for name in names:
             path = Path(root, name)
             if carries_header(path):
@@ -113,10 +119,22 @@ def blocked_targets(out_dir: Path, relatives: list[str]) -> list[tuple[str, str]
     return problems
 
 
+_FILE_MODE = 0o666
+
+
+def _umask() -> int:
+    # The umask can only be read by setting it; set it straight back (the generator runs no threads that create
+    # files meanwhile).
+    current = os.umask(0o022)
+    os.umask(current)
+    return current
+
+
 def write_atomically(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(handle, _FILE_MODE & ~_umask())  # mkstemp makes 0600; a new file normally gets 0666 - umask
         with os.fdopen(handle, "wb") as stream:
             stream.write(text.encode("utf-8"))
         os.replace(temporary, path)

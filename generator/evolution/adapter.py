@@ -9,6 +9,7 @@ change to the model or to the schema tree touches this module only.
 from __future__ import annotations
 
 import ast
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,22 +21,30 @@ from ..load import display_path
 from ..model import Attribute, EventClass, ModelClass
 from ..netmera import INTEGER_RANGES
 from ..parse import parse_events
-from ..pipeline import DEFAULT_PACKAGE, DEFAULT_SCHEMAS, RUNTIME_EXPORTS, Options, bundle
+from ..pipeline import DEFAULT_PACKAGE, DEFAULT_SCHEMAS, Options, bundle, reserved_names
+from ..render import environment
 
 __all__ = [
-    "DEFAULT_PACKAGE", "DEFAULT_SCHEMAS", "EVENT_KEYWORDS", "NETMERA_RANGES", "RESERVED_WIRE_NAMES", "RUNTIME_NAMES",
+    "DEFAULT_PACKAGE", "DEFAULT_SCHEMAS", "EVENT_KEYWORDS", "NETMERA_RANGES", "RESERVED_WIRE_NAMES",
     "EventSnapshot", "Finding", "Snapshot", "SourceAttribute", "SourceClass",
-    "checked_formats", "display_path", "load_snapshot", "names_in", "type_level",
+    "checked_formats", "display_path", "load_snapshot", "names_in", "runtime_names", "type_level",
 ]  # fmt: skip
 
 RESERVED_WIRE_NAMES = (EXT_ID, NAME)
 """Keys every event has; never custom attributes."""
 EVENT_KEYWORDS = frozenset({"ext_id"})
 """Constructor keywords every event class takes besides its attributes."""
-RUNTIME_NAMES = frozenset(name for _, names in RUNTIME_EXPORTS for name in names)
-"""What the generated package exports besides its event classes."""
 NETMERA_RANGES = INTEGER_RANGES
 """The range each integer `x-netmera-type` implies."""
+
+
+@functools.cache
+def runtime_names() -> frozenset[str]:
+    """What the generated package exports besides its event classes, read from its modules' `__all__` as `generate`
+    reads them (once, when first needed: it renders the package's templates)."""
+    options = Options()
+    return frozenset(reserved_names(options, environment(options.templates)))
+
 
 _TYPE_LEVEL_NAMES = {
     "StrictStr": "str",
@@ -115,7 +124,7 @@ def load_snapshot(schemas: Path) -> Snapshot:
     errors = errors_in(findings)
     if errors:
         return Snapshot(findings=sorted(set(errors)))
-    parsed, parse_findings = parse_events(bundled, reserved=RUNTIME_NAMES)
+    parsed, parse_findings = parse_events(bundled, reserved=runtime_names())
     errors = errors_in(parse_findings)
     if errors:
         return Snapshot(findings=sorted(set(errors)))

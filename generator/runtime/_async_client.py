@@ -6,7 +6,7 @@ import asyncio
 import os
 from collections.abc import Awaitable, Callable, Generator, Mapping, Sequence
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._batching import Batch, EventSource
 from ._config import DEFAULT_HTTP_TIMEOUT, ClientSettings
@@ -25,6 +25,11 @@ from ._httpx import httpx
 from ._results import FireResult
 from ._retry import DEFAULT_RETRY_POLICY, RetryPolicy
 from ._validate import validate
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+__all__ = ["AsyncNetmeraClient"]
 
 
 class AsyncNetmeraClient:
@@ -82,7 +87,7 @@ class AsyncNetmeraClient:
         state = ", closed" if self._closed else ""
         return f"{type(self).__name__}(base_url={settings.base_url!r}{state})"
 
-    async def __aenter__(self) -> AsyncNetmeraClient:
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(

@@ -19,7 +19,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import _lifecycle
 from ._batching import Batch, BatchBuilder, BatchLimits
@@ -49,6 +49,11 @@ from ._sender_records import (
     describe_error,
 )
 from ._validate import validate
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+__all__ = ["BackgroundSender"]
 
 _log = logging.getLogger(__name__)
 
@@ -162,7 +167,7 @@ class BackgroundSender:
         state = "closed" if self._closed else "closing" if self._closing else "open"
         return f"{type(self).__name__}(client={self._client!r}, queued={len(self._queue)}, {state})"
 
-    def __enter__(self) -> BackgroundSender:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(

@@ -22,6 +22,8 @@ from ._errors import EventValidationError
 from ._event import Event
 from ._validate import validate
 
+__all__ = ["Batch", "BatchBuilder", "BatchLimits", "EventSource"]
+
 _EXT_ID = operator.attrgetter("ext_id")
 
 #: A request body smaller than this could not hold even a minimal event.

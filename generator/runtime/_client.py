@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._batching import Batch, EventSource
 from ._config import DEFAULT_HTTP_TIMEOUT, ClientSettings
@@ -28,6 +28,11 @@ from ._httpx import httpx
 from ._results import FireResult
 from ._retry import DEFAULT_RETRY_POLICY, RetryPolicy
 from ._validate import validate
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+__all__ = ["NetmeraClient"]
 
 _log = logging.getLogger(__name__)
 
@@ -108,7 +113,7 @@ class NetmeraClient:
         state = ", closed" if self._closed else ""
         return f"{type(self).__name__}(base_url={settings.base_url!r}{state})"
 
-    def __enter__(self) -> NetmeraClient:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(

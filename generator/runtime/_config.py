@@ -22,6 +22,15 @@ from ._errors import InsecureBaseURLWarning
 from ._httpx import httpx
 from ._retry import RetryPolicy
 
+__all__ = [
+    "DEFAULT_HTTP_TIMEOUT",
+    "ClientSettings",
+    "Secret",
+    "fire_events_url",
+    "resolve_api_key",
+    "resolve_timeout",
+]
+
 _REDACTED = "********"
 _LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
 

@@ -8,6 +8,20 @@ from __future__ import annotations
 
 from typing import Final
 
+__all__ = [
+    "API_KEY_ENV_VAR",
+    "API_KEY_HEADER",
+    "DEFAULT_BASE_URL",
+    "DEFAULT_CONNECT_TIMEOUT",
+    "DEFAULT_MAX_CONNECTIONS",
+    "DEFAULT_MAX_REQUEST_BYTES",
+    "DEFAULT_TIMEOUT",
+    "FIRE_EVENTS_PATH",
+    "JSON_CONTENT_TYPE",
+    "MAX_ERROR_TEXT",
+    "MAX_EXT_IDS_PER_REQUEST",
+]
+
 # --- Netmera's fireEvents endpoint (documented) ---------------------------------------------------
 
 #: The only documented host. Private deployments pass their own ``base_url``.

@@ -36,6 +36,8 @@ from ._private import redact_error, redact_text
 from ._results import FireResult, RejectedEvent
 from ._retry import RetryPolicy, is_retryable_status
 
+__all__ = ["BatchReport", "CallTally", "Pause", "Post", "Reply", "Step", "deliver"]
+
 _log = logging.getLogger(__name__)
 
 #: Statuses that mean "something in this body is wrong", so splitting the body can find it.

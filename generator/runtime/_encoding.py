@@ -15,6 +15,8 @@ from typing import Any, NamedTuple
 from ._errors import EventEncodingError
 from ._event import Event
 
+__all__ = ["EncodedEvent", "encode_event", "encode_payload", "ensure_finite"]
+
 #: An event in the background sender's queue: ``(position, name, ext_id, data)``, the fields of
 #: :class:`EncodedEvent` as a plain tuple (cheaper to build on the caller's thread).
 QueuedEvent = tuple[int, str, str, bytes]

@@ -18,6 +18,19 @@ if TYPE_CHECKING:
     from ._results import FireResult, RejectedEvent
     from ._validate import Violation
 
+__all__ = [
+    "EventEncodingError",
+    "EventValidationError",
+    "EventsRejectedError",
+    "InsecureBaseURLWarning",
+    "NetmeraAPIError",
+    "NetmeraAuthError",
+    "NetmeraConnectionError",
+    "NetmeraError",
+    "NetmeraRateLimitError",
+    "NetmeraServerError",
+]
+
 
 class InsecureBaseURLWarning(UserWarning):
     """The base URL is plain http on a non-loopback host: the API key would travel unencrypted."""

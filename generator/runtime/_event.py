@@ -22,7 +22,7 @@ from ._errors import EventValidationError
 from ._types import DOUBLE_MAX, Invalid
 from ._validate import Check, Issue, Violation
 
-__all__ = ["Attribute", "Event", "EventObject"]
+__all__ = ["Event", "EventObject"]
 
 MISSING: Any = object()
 """The runtime default of a mandatory keyword: told apart from every value a caller can pass."""

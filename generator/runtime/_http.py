@@ -33,6 +33,17 @@ from ._constants import API_KEY_HEADER, JSON_CONTENT_TYPE
 from ._httpx import httpx
 from ._retry import parse_retry_after
 
+__all__ = [
+    "MAX_ANSWER_BYTES",
+    "Answer",
+    "Failure",
+    "Outcome",
+    "apost",
+    "open_async_http",
+    "open_http",
+    "post",
+]
+
 _log = logging.getLogger(__name__)
 
 #: Bytes of an answer read at most: Netmera's error objects are tiny, a proxy's error page is a few

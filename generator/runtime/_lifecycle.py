@@ -33,6 +33,15 @@ from typing import Any, Protocol
 
 from ._reporting import PACKAGE_LOGGER, report_loss
 
+__all__ = [
+    "SIGTERM_GRACE",
+    "Closable",
+    "close_all",
+    "register",
+    "unregister",
+    "warn_if_exit_is_unguarded",
+]
+
 #: Seconds the SIGTERM handler waits beyond the senders' exit timeouts before letting the signal
 #: end the process anyway.
 SIGTERM_GRACE = 1.0

@@ -25,7 +25,7 @@ import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._background import (
     DEFAULT_BATCH_SIZE,
@@ -46,6 +46,9 @@ from ._private import redact_text
 from ._results import FireResult, summarize_names
 from ._sender_records import DropCallback, ErrorCallback, OverflowPolicy, UndeliveredEvent
 from ._validate import validate
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 __all__ = ["OutboxSender", "OutboxStats"]
 
@@ -212,7 +215,7 @@ class OutboxSender:
         state = "closed" if self._closed else "closing" if self._closing else "open"
         return f"{type(self).__name__}({str(self._store.path)!r}, client={self._client!r}, {state})"
 
-    def __enter__(self) -> OutboxSender:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(

@@ -30,7 +30,7 @@ from pathlib import Path
 from ._batching import BatchLimits
 from ._errors import NetmeraError
 
-__all__ = ["DeadLetter", "OutboxError", "OutboxLockedError", "OutboxTotals"]
+__all__ = ["OutboxError", "OutboxLockedError"]
 
 #: The layout this code reads and writes (SQLite's ``user_version``).
 SCHEMA_VERSION = 1

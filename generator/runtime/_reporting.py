@@ -16,6 +16,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+__all__ = ["PACKAGE_LOGGER", "report_loss"]
+
 PACKAGE_LOGGER = logging.getLogger(__name__.rpartition(".")[0] or __name__)
 PACKAGE_LOGGER.addHandler(logging.NullHandler())
 

@@ -7,6 +7,8 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+__all__ = ["FireResult", "RejectedEvent"]
+
 
 @dataclass(frozen=True, slots=True)
 class RejectedEvent:

@@ -14,6 +14,8 @@ import time
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 
+__all__ = ["NO_RETRIES", "RetryPolicy"]
+
 
 @dataclass(frozen=True, slots=True)
 class RetryPolicy:

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from ._encoding import QueuedEvent
 from ._errors import NetmeraError
 
+__all__ = ["OverflowPolicy", "SenderStats", "UndeliveredEvent"]
+
 
 class OverflowPolicy(enum.Enum):
     """What ``enqueue()`` does when the queue is full."""

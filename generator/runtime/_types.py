@@ -19,6 +19,21 @@ from datetime import date, datetime, timedelta, timezone
 from numbers import Number
 from typing import Any
 
+__all__ = [
+    "date_value",
+    "date_wire",
+    "datetime_value",
+    "datetime_wire",
+    "each",
+    "each_value",
+    "epoch_ms_value",
+    "epoch_ms_wire",
+    "epoch_s_value",
+    "epoch_s_wire",
+    "json_wire",
+    "number_wire",
+]
+
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 MILLISECONDS = 1000
 SECONDS = 1

@@ -26,11 +26,14 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import FrameType, TracebackType
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from ._constants import API_KEY_HEADER, FIRE_EVENTS_PATH, JSON_CONTENT_TYPE, MAX_EXT_IDS_PER_REQUEST
 from ._results import summarize_names
 from ._validate import Violation, validate
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 __all__ = ["DEFAULT_FAKE_API_KEY", "FakeNetmera", "Fault", "RecordedRequest", "main"]
 
@@ -191,7 +194,7 @@ class FakeNetmera:
 
     # --- lifecycle --------------------------------------------------------------------------------
 
-    def start(self) -> FakeNetmera:
+    def start(self) -> Self:
         if self._server is not None:
             return self
         self._stopping.clear()
@@ -219,7 +222,7 @@ class FakeNetmera:
         if self._thread is not None:
             self._thread.join()
 
-    def __enter__(self) -> FakeNetmera:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from netmera_codegen.evolution.changes import RULES
 from support import ROOT
+
+from netmera_codegen.evolution.changes import RULES
 
 VERDICT_WORDS = {"breaking": "breaking", "unproven": "not proven", "compatible": "-"}
 

@@ -9,6 +9,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator, FormatChecker
+
 from netmera_codegen.evolution.wire import compare_schemas
 
 POOL: list[Any] = [

@@ -7,12 +7,13 @@ corpus whose code lines all fit, black changes nothing.
 from __future__ import annotations
 
 import pytest
+from support import GOLDEN, ROOT
+
 from netmera_codegen.format import format_source
 from netmera_codegen.parse import parse_events
 from netmera_codegen.pipeline import Options, bundle
 from netmera_codegen.pystyle import LINE_LENGTH, fits
 from netmera_codegen.render import environment, render_events
-from support import GOLDEN, ROOT
 
 FOLDERS = {
     "schemas": ROOT / "schemas",
@@ -22,7 +23,13 @@ FOLDERS = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(FOLDERS))
+OUTSIDE = {"iglu-central"}
+"""Sets that live beside the repository, not in it: skipped on a clone alone, and slow (about 2,000 modules)."""
+
+
+@pytest.mark.parametrize(
+    "name", [pytest.param(name, marks=pytest.mark.slow) if name in OUTSIDE else name for name in sorted(FOLDERS)]
+)
 def test_event_modules_that_fit_are_already_black_formatted(name: str) -> None:
     if not FOLDERS[name].is_dir():
         pytest.skip(f"{FOLDERS[name]} not found beside the repository")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import keyword
 
 import pytest
+
 from netmera_codegen.naming import attribute_names, class_names, module_names, snake_case
 
 

@@ -10,10 +10,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from support import ROOT, run_cli, run_python
+
 from netmera_codegen import pipeline
 from netmera_codegen.pipeline import Options, build
 from netmera_codegen.write import write_tree
-from support import ROOT, run_cli, run_python
 
 CORPUS = ROOT.parent / "shared" / "corpus" / "iglu-central"
 pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason="corpus not available")

@@ -11,6 +11,10 @@ import threading
 import time
 from collections.abc import Callable
 from types import TracebackType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 Answer = Callable[[socket.socket, bytes], None]
 
@@ -102,7 +106,7 @@ class RawServer:
             except OSError:
                 pass  # the client gave up: what these tests expect it to do
 
-    def __enter__(self) -> RawServer:
+    def __enter__(self) -> Self:
         self._thread.start()
         return self
 

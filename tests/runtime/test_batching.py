@@ -8,8 +8,7 @@ import math
 
 import pytest
 from netmera_events import AsyncNetmeraClient, EventEncodingError, NetmeraClient, ShareEvent
-from netmera_events._batching import BatchBuilder, BatchLimits
-from netmera_events._encoding import EncodedEvent, encode_payload
+from netmera_events._encoding import encode_payload
 from netmera_events.testing import FakeNetmera
 
 from .conftest import API_KEY, FAST_RETRY, many_events, number_of
@@ -62,11 +61,7 @@ def test_a_lower_ext_id_limit_is_honoured(fake: FakeNetmera) -> None:
     assert max(distinct_ext_ids(request.body) for request in fake.requests) == 100
 
 
-def test_limits_refuse_nonsense() -> None:
-    with pytest.raises(ValueError):
-        BatchLimits(max_ext_ids=1001)
-    with pytest.raises(ValueError):
-        BatchLimits(max_bytes=10)
+def test_the_client_refuses_nonsense_limits() -> None:
     with pytest.raises(ValueError):
         NetmeraClient(API_KEY, max_ext_ids_per_request=0)
 
@@ -115,28 +110,6 @@ def test_infinity_is_refused_when_enqueued_one_by_one() -> None:
 def test_non_events_are_refused(client: NetmeraClient) -> None:
     with pytest.raises(TypeError, match="fire_payloads"):
         client.fire({"extId": "u", "name": "ShareEvent"})  # type: ignore[arg-type]
-
-
-def test_the_builder_counts_distinct_ext_ids_and_bytes() -> None:
-    def event(position: int, ext_id: str, size: int = 50) -> EncodedEvent:
-        data = json.dumps({"extId": ext_id, "name": "ShareEvent", "pad": ""}, separators=(",", ":")).encode()
-        return EncodedEvent(position, "ShareEvent", ext_id, data[:-2] + b"x" * (size - len(data)) + b'"}')
-
-    builder = BatchBuilder(BatchLimits(max_ext_ids=2, max_bytes=300, max_events=4))
-    for position, ext_id in enumerate(["a", "b", "a", "b"]):
-        assert builder.fits(event(position, ext_id))
-        builder.add(event(position, ext_id))
-    assert not builder.fits(event(4, "a"))  # max_events
-    batch = builder.take()
-    assert len(batch) == 4 and len(batch.body) == 2 + 4 * 50 + 3
-    assert json.loads(batch.body)[3]["extId"] == "b"
-    builder.add(event(5, "a"))
-    builder.add(event(6, "b"))
-    assert not builder.fits(event(7, "c"))  # a third extId
-    assert builder.fits(event(7, "a", size=300 - 104))  # "[" + 50 + "," + 50 + "," + 196 + "]" = 300 bytes
-    assert not builder.fits(event(7, "a", size=300 - 103))  # one byte over
-    first, second = builder.take().halves()
-    assert [(e.position, e.ext_id) for e in first.events + second.events] == [(5, "a"), (6, "b")]
 
 
 def test_nothing_to_send_sends_nothing(fake: FakeNetmera, client: NetmeraClient) -> None:

@@ -11,7 +11,6 @@ from netmera_events import (
     NetmeraConnectionError,
     NetmeraServerError,
 )
-from netmera_events._errors import api_error, parse_error_body
 from netmera_events.testing import FakeNetmera, Fault
 
 from .conftest import API_KEY, FAST_RETRY, seed_events
@@ -75,38 +74,6 @@ def test_an_unreachable_host_is_a_connection_error() -> None:
     assert caught.value.attempts == FAST_RETRY.max_attempts
     assert "ConnectError" in str(caught.value)
     assert caught.value.result is not None and caught.value.result.retried == 0  # nothing reached a server
-
-
-def test_netmera_error_bodies_are_parsed() -> None:
-    assert parse_error_body(b'{"code": 5028, "error": "Event not found"}') == (5028, "Event not found")
-    assert parse_error_body(b'{"code": "2004", "message": "Field type mismatch"}') == (2004, "Field type mismatch")
-    assert parse_error_body(b'{"code": 2009}', "Bad Request") == (2009, "Bad Request")
-
-
-def test_problem_json_is_parsed() -> None:
-    body = b'{"type": "about:blank", "title": "Unsupported Media Type", "status": 415, "detail": "use JSON"}'
-    assert parse_error_body(body) == (None, "Unsupported Media Type: use JSON")
-
-
-def test_text_bodies_fall_back_to_the_text_or_the_reason() -> None:
-    assert parse_error_body(b"upstream timed out\n") == (None, "upstream timed out")
-    assert parse_error_body(b"", "Bad Gateway") == (None, "Bad Gateway")
-    assert parse_error_body(b"[1, 2]") == (None, "[1, 2]")
-    code, message = parse_error_body(b"<html>" + b"x" * 5000 + b"</html>")
-    assert code is None and len(message) <= 500 and message.endswith("...")
-
-
-def test_statuses_map_to_error_classes() -> None:
-    assert type(api_error(401, None, "")) is NetmeraAuthError
-    assert type(api_error(403, 2022, "")) is NetmeraAuthError
-    assert type(api_error(500, 2001, "")) is NetmeraServerError
-    assert type(api_error(408, None, "")) is NetmeraServerError
-    assert type(api_error(404, None, "")) is NetmeraAPIError
-    assert (
-        str(api_error(400, 2020, "Missing required parameter"))
-        == "HTTP 400, Netmera code 2020: Missing required parameter"
-    )
-    assert str(api_error(502, None, "Bad Gateway")) == "HTTP 502: Bad Gateway"
 
 
 def test_a_server_echoing_the_key_is_redacted(fake: FakeNetmera, client: NetmeraClient) -> None:

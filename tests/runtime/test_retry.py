@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import random
 import time
-from datetime import datetime, timedelta, timezone
-from email.utils import format_datetime
 
 import pytest
 from netmera_events import (
@@ -16,7 +13,6 @@ from netmera_events import (
     NetmeraServerError,
     RetryPolicy,
 )
-from netmera_events._retry import is_retryable_status, parse_retry_after
 from netmera_events.testing import FakeNetmera, Fault
 
 from .conftest import API_KEY, FAST_RETRY, SEED_BODY, seed_events
@@ -95,43 +91,3 @@ def test_no_retries_means_one_attempt(fake: FakeNetmera) -> None:
     with NetmeraClient(API_KEY, base_url=fake.url, retry=NO_RETRIES) as client, pytest.raises(NetmeraServerError):
         client.fire(seed_events()[0])
     assert len(fake.requests) == 1
-
-
-def test_backoff_grows_exponentially_with_jitter_and_a_cap() -> None:
-    policy = RetryPolicy(max_attempts=10, initial_delay=1.0, max_delay=8.0, total_timeout=1000.0, jitter=0.5)
-    rng = random.Random(7)
-    for attempts, ceiling in [(1, 1.0), (2, 2.0), (3, 4.0), (4, 8.0), (5, 8.0), (9, 8.0)]:
-        for _ in range(50):
-            delay = policy.delay_before_retry(attempts, elapsed=0.0, rng=rng)
-            assert delay is not None and ceiling / 2 <= delay <= ceiling
-    assert policy.delay_before_retry(10, elapsed=0.0) is None  # out of attempts
-    assert policy.delay_before_retry(1, elapsed=999.5) is None  # out of time
-    assert policy.delay_before_retry(1, elapsed=0.0, retry_after=30.0) == 30.0
-
-
-def test_policies_refuse_nonsense() -> None:
-    with pytest.raises(ValueError):
-        RetryPolicy(max_attempts=0)
-    with pytest.raises(ValueError):
-        RetryPolicy(jitter=2.0)
-
-
-def test_retry_after_values() -> None:
-    assert parse_retry_after("2") == 2.0
-    assert parse_retry_after(" 0.5 ") == 0.5
-    assert parse_retry_after("-3") == 0.0
-    assert parse_retry_after(None) is None
-    assert parse_retry_after("soon") is None
-    later = format_datetime(datetime.now(timezone.utc) + timedelta(seconds=30), usegmt=True)
-    seconds = parse_retry_after(later)
-    assert seconds is not None and 25 <= seconds <= 31
-
-
-def test_retryable_statuses() -> None:
-    assert [status for status in (200, 400, 403, 404, 408, 429, 500, 503, 599) if is_retryable_status(status)] == [
-        408,
-        429,
-        500,
-        503,
-        599,
-    ]

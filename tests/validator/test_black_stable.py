@@ -11,10 +11,11 @@ from typing import Any
 import black
 import pytest
 from hypothesis import HealthCheck, given, settings
-from netmera_codegen.findings import errors_in
-from netmera_codegen.validators import compile_package
 from test_fuzz import schemas
 from validator_support import SCHEMA_DIRS, load_events
+
+from netmera_codegen.findings import errors_in
+from netmera_codegen.validators import compile_package
 
 MODE = black.Mode(target_versions={black.TargetVersion.PY310}, line_length=100)
 FUZZ_SAMPLE = 150

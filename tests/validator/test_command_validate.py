@@ -12,9 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from validator_support import ROOT, SCHEMA_DIRS
+
 from netmera_codegen.command_validate import run_validate
 from netmera_codegen.payload_files import PayloadFileError, parse_payload_bytes, read_payload_file
-from validator_support import ROOT, SCHEMA_DIRS
 
 SEED = SCHEMA_DIRS["golden-seed"]
 GOOD = {"extId": "u1", "name": "ShareEvent", "itemId": "4234", "channel": "Facebook"}

@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from validator_support import IGLU, SCHEMA_DIRS, compile_pairs, load_events
+
 from netmera_codegen.dialects import ANNOTATION_KEYWORDS, SUPPORTED_KEYWORDS
 from netmera_codegen.findings import Finding, SchemaErrors, errors_in
 from netmera_codegen.validators import (
@@ -19,7 +21,6 @@ from netmera_codegen.validators import (
     default_runtime_path,
     unsupported_keywords,
 )
-from validator_support import IGLU, SCHEMA_DIRS, compile_pairs, load_events
 
 
 def findings_of(schema: Any) -> list[tuple[str, str, str]]:

@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from netmera_codegen.dialects import DRAFT7, DRAFT2020, SUPPORTED_KEYWORDS, Dialect
-from netmera_codegen.findings import errors_in
 from validator_reference import reference_validator
 from validator_support import TEST_SUITE, compile_pairs
+
+from netmera_codegen.dialects import DRAFT7, DRAFT2020, SUPPORTED_KEYWORDS, Dialect
+from netmera_codegen.findings import errors_in
 
 FOLDERS: dict[str, Dialect] = {"draft7": DRAFT7, "draft2020-12": DRAFT2020}
 REFUSAL_REASONS = re.compile(

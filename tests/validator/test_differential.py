@@ -16,12 +16,13 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
-from netmera_codegen.command_validate import run_validate
-from netmera_codegen.dialects import DRAFT7, dialect_of
-from netmera_codegen.findings import errors_in
 from validator_payloads import payloads_for, systematic_mutants
 from validator_reference import reference_validator, with_netmera_ranges
 from validator_support import ROOT, SCHEMA_DIRS, compile_events, load_events
+
+from netmera_codegen.command_validate import run_validate
+from netmera_codegen.dialects import DRAFT7, dialect_of
+from netmera_codegen.findings import errors_in
 
 CUSTOM_FORMATS = {
     "uuid": st.uuids().map(str),

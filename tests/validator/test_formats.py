@@ -9,8 +9,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft7Validator, Draft202012Validator
-from netmera_codegen.dialects import DRAFT7, DRAFT2020, FORMATS
 from validator_support import compile_pairs
+
+from netmera_codegen.dialects import DRAFT7, DRAFT2020, FORMATS
 
 RUNTIME = compile_pairs([]).runtime
 CHECKERS = {DRAFT7: Draft7Validator.FORMAT_CHECKER, DRAFT2020: Draft202012Validator.FORMAT_CHECKER}

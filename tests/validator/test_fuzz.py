@@ -6,11 +6,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from netmera_codegen.findings import errors_in
 from validator_reference import reference_validator
 from validator_support import compile_pairs
+
+from netmera_codegen.findings import errors_in
 
 DRAFT7 = "http://json-schema.org/draft-07/schema#"
 DRAFT2020 = "https://json-schema.org/draft/2020-12/schema"
@@ -127,12 +129,14 @@ FUZZ = settings(
 )
 
 
+@pytest.mark.slow  # a sweep: 250 random schemas each
 @FUZZ
 @given(schema=schemas(draft7=False), instances=st.lists(JSON_VALUES, min_size=1, max_size=12))
 def test_random_2020_12_schemas(schema: Any, instances: list[Any]) -> None:
     _check(schema, False, instances)
 
 
+@pytest.mark.slow  # a sweep: 250 random schemas each
 @FUZZ
 @given(schema=schemas(draft7=True), instances=st.lists(JSON_VALUES, min_size=1, max_size=12))
 def test_random_draft7_schemas(schema: Any, instances: list[Any]) -> None:

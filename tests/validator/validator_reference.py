@@ -9,6 +9,7 @@ from typing import Any
 from jsonschema import Draft7Validator, Draft202012Validator
 from jsonschema.protocols import Validator
 from jsonschema.validators import validator_for
+
 from netmera_codegen.dialects import DRAFT7, DRAFT2020, FORMATS
 from netmera_codegen.netmera import INTEGER_RANGES
 

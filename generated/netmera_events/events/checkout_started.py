@@ -7,9 +7,9 @@ from functools import partial
 from typing import TYPE_CHECKING, ClassVar
 
 from .. import types
-from .._event import MISSING, Attribute, Event, EventObject, refuse, wire_of, wires_of
+from .._construct import MISSING, Attribute, Issue, refuse, wire_of, wires_of
+from .._event import Event, EventObject
 from .._types import each, number_wire
-from .._validate import Issue
 from .._validators.checkout_started import check
 
 __all__ = ["CheckoutStarted"]

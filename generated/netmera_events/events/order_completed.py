@@ -8,9 +8,9 @@ from functools import partial
 from typing import TYPE_CHECKING, ClassVar, Literal
 
 from .. import types
-from .._event import MISSING, Attribute, Event, EventObject, refuse, wire_of, wires_of
+from .._construct import MISSING, Attribute, Issue, refuse, wire_of, wires_of
+from .._event import Event, EventObject
 from .._types import each, epoch_ms_value, epoch_ms_wire, number_wire
-from .._validate import Issue
 from .._validators.order_completed import check
 
 __all__ = ["OrderCompleted"]

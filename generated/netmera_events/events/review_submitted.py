@@ -7,9 +7,9 @@ from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING, ClassVar
 
-from .._event import MISSING, Attribute, Event, refuse
+from .._construct import MISSING, Attribute, Issue, refuse
+from .._event import Event
 from .._types import datetime_value, datetime_wire, each, epoch_ms_value, epoch_ms_wire
-from .._validate import Issue
 from .._validators.review_submitted import check
 
 __all__ = ["ReviewSubmitted"]

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-from .._event import MISSING, Attribute, Event, refuse
+from .._construct import MISSING, Attribute, Issue, refuse
+from .._event import Event
 from .._types import each, number_wire
-from .._validate import Issue
 from .._validators.search import check
 
 __all__ = ["Search"]

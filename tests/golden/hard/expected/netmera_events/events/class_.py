@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING, ClassVar
 
-from .._event import MISSING, Attribute, Event, refuse
+from .._construct import MISSING, Attribute, Issue, refuse
+from .._event import Event
 from .._types import date_value, date_wire, number_wire
-from .._validate import Issue
 from .._validators.class_ import check
 
 __all__ = ["Class"]

@@ -7,7 +7,8 @@ from datetime import date, datetime
 from functools import partial
 from typing import TYPE_CHECKING, ClassVar
 
-from .._event import MISSING, Attribute, Event, refuse
+from .._construct import MISSING, Attribute, Issue, refuse
+from .._event import Event
 from .._types import (
     date_value,
     date_wire,
@@ -18,7 +19,6 @@ from .._types import (
     epoch_ms_wire,
     number_wire,
 )
-from .._validate import Issue
 from .._validators.every_type import check
 
 __all__ = ["EveryType"]

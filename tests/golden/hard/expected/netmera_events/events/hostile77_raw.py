@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar, Literal
 
-from .._event import MISSING, Attribute, Event, refuse
-from .._validate import Issue
+from .._construct import MISSING, Attribute, Issue, refuse
+from .._event import Event
 from .._validators.hostile77_raw import check
 
 __all__ = ["Hostile77Raw"]

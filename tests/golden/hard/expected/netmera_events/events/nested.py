@@ -7,9 +7,9 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from .. import types
-from .._event import MISSING, Attribute, Event, EventObject, refuse, settle, wire_of, wires_of
+from .._construct import MISSING, Attribute, Issue, refuse, settle, wire_of, wires_of
+from .._event import Event, EventObject
 from .._types import each, each_value, json_wire, number_wire
-from .._validate import Issue
 from .._validators.nested import check
 
 __all__ = ["Point", "NestedMetaDepth", "NestedMeta", "Nested"]

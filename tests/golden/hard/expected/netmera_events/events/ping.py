@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-from .._event import MISSING, Event, refuse
-from .._validate import Issue
+from .._construct import MISSING, Issue, refuse
+from .._event import Event
 from .._validators.ping import check
 
 __all__ = ["Ping"]

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-from .._event import MISSING, Attribute, Event, refuse
-from .._validate import Issue
+from .._construct import MISSING, Attribute, Issue, refuse
+from .._event import Event
 from .._validators.share_event import check
 
 __all__ = ["ShareEvent"]
