@@ -15,13 +15,15 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import unquote
 
-from .findings import Finding, escape_pointer_token, join_pointer
-from .load import SchemaFile
+from .findings import Finding
+from .load import SchemaFile, load_schemas
+from .pointers import escape_token, join_pointer, resolve_pointer
 from .schema_tree import SchemaTree, read_tree
 
 EXT_ID = "extId"
@@ -59,26 +61,6 @@ def event_name_of(schema_file: SchemaFile) -> str:
     if isinstance(title, str) and title.strip():
         return title
     return schema_file.path.stem
-
-
-def resolve_pointer(document: Any, pointer: str) -> tuple[bool, Any]:
-    """Follow a JSON pointer (already percent-decoded) in a document; (found, value)."""
-    if pointer in ("", "/"):
-        return (True, document) if pointer == "" else _step(document, "")
-    node = document
-    for raw_token in pointer.split("/")[1:]:
-        found, node = _step(node, raw_token.replace("~1", "/").replace("~0", "~"))
-        if not found:
-            return False, None
-    return True, node
-
-
-def _step(node: Any, token: str) -> tuple[bool, Any]:
-    if isinstance(node, dict):
-        return (token in node), node.get(token)
-    if isinstance(node, list) and token.isdigit() and int(token) < len(node):
-        return True, node[int(token)]
-    return False, None
 
 
 @dataclass
@@ -150,7 +132,7 @@ class _Bundler:
                 copied.pop("$id", None)
                 copied.pop("$schema", None)
             self.bundled[key] = copied
-        return "#/" + BUNDLE_DEFS + "/" + escape_pointer_token(self.keys[target_id])
+        return "#/" + BUNDLE_DEFS + "/" + escape_token(self.keys[target_id])
 
     def _sibling(self, owner: SchemaFile, location: str, ref: str, at: str) -> SchemaFile | None:
         if location.startswith("/") or "\\" in location:
@@ -328,3 +310,25 @@ def bundle_events(files: list[SchemaFile], schemas_dir: Path) -> tuple[list[Even
             EventSchema(name, schema_file.display, schema_file, schema, read_tree(schema, schema_file.display), shared)
         )
     return events, findings
+
+
+def read_events(
+    schemas_dir: Path, screen: Callable[[SchemaFile], list[Finding]] | None = None
+) -> tuple[list[SchemaFile], list[EventSchema], list[Finding]]:
+    """Load a schemas folder, bundle its events and read each into its tree: what every command starts from.
+
+    Returns the files that were bundled, the events, and the findings of all three stages (each reported once).
+    `screen` (lint's metaschema check) looks at every loaded file first: a file it finds an error in is left out
+    of bundling, which would only add confusing follow-up findings.
+    """
+    files, findings = load_schemas(schemas_dir)
+    if screen is not None:
+        for schema_file in files:
+            findings += screen(schema_file)
+        broken = {finding.path for finding in findings if finding.severity == "error"}
+        files = [schema_file for schema_file in files if schema_file.display not in broken]
+    events, bundle_findings = bundle_events(files, schemas_dir)
+    findings += bundle_findings
+    for event in events:
+        findings += event.tree.findings
+    return files, events, findings

@@ -36,17 +36,14 @@ EXIT_UNREADABLE = 2
 
 def compile_schemas_dir(schemas_dir: Path) -> tuple[Any | None, list[Finding]]:
     """The in-memory runtime module (with `.validate`) for a schemas folder, or None and the error findings."""
-    from .bundle import bundle_events
-    from .load import load_schemas
+    from .bundle import read_events
 
     missing = errors_in(event_schema_findings(schemas_dir))
     if missing:
         return None, missing
-    files, findings = load_schemas(schemas_dir)
-    events, bundle_findings = bundle_events(files, schemas_dir)
-    findings += bundle_findings
-    validator_files, compile_findings = compile_trees([(event.name, event.tree) for event in events])
-    findings += compile_findings
+    _, events, findings = read_events(schemas_dir)
+    # The trees' own findings came with the events; compiling them reports nothing new.
+    validator_files, _ = compile_trees([(event.name, event.tree) for event in events])
     errors = errors_in(findings)
     if errors:
         return None, errors

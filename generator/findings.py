@@ -39,16 +39,6 @@ class Finding:
         return f"{self.location}: {self.severity}: {self.message}"
 
 
-def escape_pointer_token(token: str) -> str:
-    """Escape one reference token of a JSON pointer (RFC 6901)."""
-    return token.replace("~", "~0").replace("/", "~1")
-
-
-def join_pointer(pointer: str, *tokens: str | int) -> str:
-    """Extend a JSON pointer by raw (unescaped) tokens."""
-    return pointer + "".join("/" + escape_pointer_token(str(token)) for token in tokens)
-
-
 def errors_in(findings: list[Finding]) -> list[Finding]:
     return [finding for finding in findings if finding.severity == "error"]
 

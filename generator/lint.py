@@ -40,12 +40,13 @@ except ImportError:  # pragma: no cover - Python 3.10
 from jsonschema import Draft7Validator, Draft202012Validator  # type: ignore[import-untyped]
 from jsonschema.exceptions import SchemaError  # type: ignore[import-untyped]
 
-from .bundle import EXT_ID, NAME, EventSchema, bundle_events, event_name_of
-from .findings import Finding, join_pointer
-from .load import SchemaFile, load_schemas
+from .bundle import EXT_ID, NAME, EventSchema, event_name_of, read_events
+from .findings import Finding
+from .load import SchemaFile
 from .naming import attribute_name, attribute_names, class_name, class_names
 from .netmera import ANNOTATIONS
 from .parse import parse_events
+from .pointers import join_pointer
 from .schema_tree import Node
 
 DIALECTS: dict[str, type[Any]] = {
@@ -72,16 +73,7 @@ _SCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems", "items")
 
 def lint(schemas_dir: Path) -> list[Finding]:
     """All findings for a schemas folder, errors and warnings, sorted by file and pointer."""
-    files, findings = load_schemas(schemas_dir)
-    for schema_file in files:
-        findings += meta_validate(schema_file)
-    # A schema that breaks its metaschema would only produce confusing follow-up findings.
-    broken = {finding.path for finding in findings if finding.severity == "error"}
-    usable = [schema_file for schema_file in files if schema_file.display not in broken]
-    events, bundle_findings = bundle_events(usable, schemas_dir)
-    findings += bundle_findings
-    for event in events:
-        findings += event.tree.findings
+    usable, events, findings = read_events(schemas_dir, screen=meta_validate)
     _, parse_findings = parse_events(events)
     findings += parse_findings
     for schema_file in usable:

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .findings import Finding, join_pointer
+from .findings import Finding
+from .pointers import join_pointer
 
 SCHEMA_SUFFIX = ".json"
 SHARED_PREFIX = "_"

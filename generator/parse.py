@@ -28,8 +28,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from .bundle import BUNDLE_DEFS, EXT_ID, NAME, EventSchema, resolve_pointer
-from .findings import Finding, join_pointer
+from .bundle import BUNDLE_DEFS, EXT_ID, NAME, EventSchema
+from .findings import Finding
 from .model import Attribute, EventClass, ModelClass
 from .naming import (
     IMPORT_SOURCES,
@@ -41,6 +41,7 @@ from .naming import (
     safe_class_name,
 )
 from .netmera import JSON_TYPES_OF, NETMERA_TYPES
+from .pointers import join_pointer, resolve_pointer
 from .pystyle import literal
 
 _IDENTIFIER = re.compile(r"[A-Za-z_]\w*")

@@ -24,10 +24,9 @@ from typing import Protocol
 import jinja2
 
 from . import __version__
-from .bundle import EventSchema, bundle_events
+from .bundle import EventSchema, read_events
 from .findings import Finding, errors_in
 from .format import DEFAULT_FORMATTER, UnformattableError, format_files, formatter_identity
-from .load import load_schemas
 from .manifest import Entry, Manifest, Reuse, sha256_text
 from .model import EventClass, Package
 from .parse import DEFAULT_EPOCH, parse_package
@@ -132,12 +131,8 @@ class _Planned:
 
 
 def bundle(options: Options) -> tuple[list[EventSchema], list[Finding]]:
-    """Load, bundle and read the schemas, with the findings of all three."""
-    files, findings = load_schemas(options.schemas)
-    events, bundle_findings = bundle_events(files, options.schemas)
-    findings += bundle_findings
-    for event in events:
-        findings += event.tree.findings
+    """The events of the schemas folder, read into their trees, with the findings of loading and bundling."""
+    _, events, findings = read_events(options.schemas)
     return events, findings
 
 
@@ -155,12 +150,17 @@ GENERATOR_ROOT = Path(__file__).parent
 
 
 def generator_sha256(root: Path = GENERATOR_ROOT) -> str:
-    """Hash of every file of the generator, sub-folders included: during development the version alone does not
-    name the code."""
+    """Hash of the generator's code, sub-folders included: during development the version alone does not name it.
+
+    Only what every installation of the generator holds counts (its Python files and the runtime's `py.typed`),
+    so a checkout, an editable install and a wheel hash alike and agree on a committed manifest; the templates
+    that an installed wheel carries inside the package are hashed on their own (`templates_sha256`).
+    """
     digest = hashlib.sha256()
     for path in sorted(root.rglob("*")):
-        if path.is_file() and "__pycache__" not in path.parts:
-            name = path.relative_to(root).as_posix()
+        name = path.relative_to(root).as_posix()
+        shipped = path.suffix == ".py" or path.name == "py.typed"
+        if shipped and path.is_file() and "__pycache__" not in path.parts and not name.startswith("templates/"):
             digest.update(f"{name}\0{hashlib.sha256(path.read_bytes()).hexdigest()}\n".encode())
     return digest.hexdigest()
 

@@ -32,8 +32,9 @@ from .dialects import (
     dialect_name,
     dialect_of,
 )
-from .findings import Finding, errors_in, join_pointer
+from .findings import Finding, errors_in
 from .netmera import INTEGER_RANGES, JSON_TYPES_OF, NETMERA_TYPES
+from .pointers import join_pointer, split_pointer
 
 MAX_NESTING = 64
 """Deeper schemas (counting subschemas and `$ref` hops) are refused rather than risking the recursion limit."""
@@ -180,14 +181,6 @@ def _declared_types(schema: dict[str, Any]) -> list[str]:
     if isinstance(declared, list):
         return [item for item in declared if isinstance(item, str)]
     return []
-
-
-def _decode_pointer(fragment: str) -> list[str] | None:
-    if fragment == "":
-        return []
-    if not fragment.startswith("/"):
-        return None
-    return [token.replace("~1", "/").replace("~0", "~") for token in fragment.split("/")[1:]]
 
 
 class _Parser:
@@ -512,7 +505,7 @@ class _Parser:
 
     def _in_id_scope(self, pointer: str) -> bool:
         """Whether a schema lies inside a subschema (not the root) that declares its own `$id`."""
-        tokens = _decode_pointer(pointer) or []
+        tokens = split_pointer(pointer) or []
         node: Any = self.root
         for position, token in enumerate(tokens):
             if isinstance(node, dict):
@@ -536,7 +529,7 @@ class _Parser:
         if self._in_id_scope(at.rsplit("/", 1)[0]):
             self.error(at, f"$ref {ref!r} inside a subschema with its own $id is not supported (the base URI changes)")
             return
-        tokens = _decode_pointer(unquote(ref[1:]))
+        tokens = split_pointer(unquote(ref[1:]))
         if tokens is None:
             self.error(at, f"$ref {ref!r}: anchors are not supported, only JSON pointers")
             return

@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, TextIO
 
+from ..pointers import join_pointer
 from .changes import LEVELS, Change, Level, suggested_bump
 
 
@@ -148,7 +149,7 @@ def _pointer_lines(text: str) -> dict[str, int]:
             position = skip(position + 1)
             while position < len(text) and text[position] != "}":
                 key, end = decoder.raw_decode(text, position)
-                member = pointer + "/" + str(key).replace("~", "~0").replace("/", "~1")
+                member = join_pointer(pointer, str(key))
                 found[member] = line(position)
                 position = skip(end)
                 position = value(position + 1, member)  # past the colon

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
+from ..pointers import resolve_pointer
 from .adapter import NETMERA_RANGES, checked_formats
 
 JSON_TYPES = frozenset({"null", "boolean", "object", "array", "number", "integer", "string"})
@@ -94,16 +95,7 @@ def resolve(root: dict[str, Any], ref: str) -> tuple[bool, Any]:
     if not ref.startswith("#"):
         return False, None
     fragment = ref[1:].replace("%23", "#").replace("%25", "%")
-    node: Any = root
-    for token in fragment.split("/")[1:] if fragment else []:
-        token = token.replace("~1", "/").replace("~0", "~")
-        if isinstance(node, dict) and token in node:
-            node = node[token]
-        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
-            node = node[int(token)]
-        else:
-            return False, None
-    return True, node
+    return resolve_pointer(root, fragment)
 
 
 def canonical(root: dict[str, Any], node: Any, depth: int = 0) -> str:

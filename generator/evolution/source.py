@@ -11,12 +11,9 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
+from ..pointers import join_pointer
 from .adapter import EventSnapshot, SourceAttribute, SourceClass, names_in, type_level
 from .changes import Change
-
-
-def _escape(token: str) -> str:
-    return token.replace("~", "~0").replace("/", "~1")
 
 
 def _location_of(annotation: str, class_name: str) -> str:
@@ -78,7 +75,7 @@ class SourceWalk:
                 self._attribute(before, after, pointer, parent)
 
     def _attribute(self, before: SourceAttribute, after: SourceAttribute, pointer: str, parent: str | None) -> None:
-        at = f"{pointer}/properties/{_escape(before.wire_name)}"
+        at = join_pointer(pointer, "properties", before.wire_name)
         path = f"{parent}.{before.wire_name}" if parent else before.wire_name
         if before.python_name != after.python_name:
             text = f"keyword {before.python_name}= is now {after.python_name}="

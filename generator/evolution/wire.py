@@ -14,16 +14,13 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
+from ..pointers import join_pointer
 from .adapter import RESERVED_WIRE_NAMES
 from .changes import Change, Verdict
 from .shape import MAX_DEPTH, Bound, Shape, canonical, read_shape, type_of_value, value_key
 
 _CATEGORIES = ("boolean", "object", "array", "integer", "fraction", "string")
 """Kinds of non-null value; `fraction` is a number that is not an integer (what `number` adds to `integer`)."""
-
-
-def _escape(token: str) -> str:
-    return token.replace("~", "~0").replace("/", "~1")
 
 
 def _base_categories(shape: Shape) -> set[str]:
@@ -370,7 +367,7 @@ class WireWalk:
     def _property(
         self, old: Shape, new: Shape, name: str, depth: int, pointer: str, parent: str | None, via: str | None
     ) -> None:
-        at = f"{pointer}/properties/{_escape(name)}"
+        at = join_pointer(pointer, "properties", name)
         attribute = f"{parent}.{name}" if parent else name
         was_required, is_required = name in old.required, name in new.required
         declared_old, declared_new = name in old.properties, name in new.properties

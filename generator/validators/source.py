@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..pointers import split_pointer
 from ..pystyle import matching
 from ..schema_tree import Node
 
@@ -61,8 +62,7 @@ def slug(text: str) -> str:
 def pointer_slug(pointer: str) -> str:
     """A name fragment for the subschema at a pointer (`/properties/items/items` -> `items_item`)."""
     words = []
-    for token in pointer.split("/")[1:] if pointer else []:
-        token = token.replace("~1", "/").replace("~0", "~")
+    for token in split_pointer(pointer) or []:
         word = _TOKEN_WORDS.get(token)
         words.append(slug(token) if word is None else word)
     return "_".join(word for word in words if word)

@@ -14,6 +14,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Literal
 
+from ..pointers import join_pointer
+
 Mode = Literal["check", "collect"]
 """`check`: a predicate `(value) -> bool` that returns at the first failure; `collect`: a function appending every
 issue of a value to `out`."""
@@ -28,7 +30,7 @@ class PointerSource:
     parts: tuple[tuple[bool, str], ...] = ()
 
     def child(self, token: str) -> PointerSource:
-        return PointerSource(self.parts + ((True, "/" + token.replace("~", "~0").replace("/", "~1")),))
+        return PointerSource(self.parts + ((True, join_pointer("", token)),))
 
     def child_source(self, source: str) -> PointerSource:
         return PointerSource(self.parts + ((False, source),))

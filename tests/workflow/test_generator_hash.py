@@ -41,3 +41,14 @@ def test_byte_code_caches_do_not_change_it(tmp_path: Path) -> None:
     (root / "runtime" / "__pycache__").mkdir()
     (root / "runtime" / "__pycache__" / "_client.cpython-311.pyc").write_bytes(b"\0")
     assert generator_sha256(root) == before
+
+
+def test_an_installed_copy_hashes_like_the_checkout(tmp_path: Path) -> None:
+    """A wheel holds the templates inside the package and none of the checkout's tool settings or type stubs."""
+    root = copy_of_the_generator(tmp_path)
+    before = generator_sha256(root)
+    (root / "templates" / "project").mkdir(parents=True)
+    (root / "templates" / "project" / "README.md.jinja").write_text("# {{ package }}\n", encoding="utf-8")
+    for left_out in [*root.rglob("*.pyi"), *root.rglob("pyproject.toml")]:
+        left_out.unlink()
+    assert generator_sha256(root) == before
