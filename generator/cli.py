@@ -27,7 +27,7 @@ from .findings import errors_in
 from .folders import UsageError, check_build_folders, check_schemas_folder, event_schema_findings
 from .format import DEFAULT_FORMATTER, FORMATTERS, FormatterError
 from .manifest import MANIFEST_NAME, Manifest
-from .parse import DEFAULT_EPOCH
+from .netmera import DEFAULT_EPOCH
 from .pipeline import (
     DEFAULT_OUT,
     DEFAULT_PACKAGE,

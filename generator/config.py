@@ -19,11 +19,11 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 from .format import FORMATTERS
+from .netmera import EPOCH_UNITS
 
 TABLE = "netmera-codegen"
 PATH_KEYS = ("schemas", "out", "templates")
 STRING_KEYS = ("package", "formatter", "version", "epoch")
-EPOCH_UNITS = ("milliseconds", "seconds")
 
 
 class ConfigError(Exception):

@@ -40,17 +40,16 @@ from .naming import (
     pascal_case,
     safe_class_name,
 )
-from .netmera import JSON_TYPES_OF, NETMERA_TYPES
-from .pointers import join_pointer, resolve_pointer
+from .netmera import DEFAULT_EPOCH
+from .pointers import join_pointer, split_pointer
 from .pystyle import literal
+from .schema_tree import Node
 
 _IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
-JSON_TYPES = ("string", "integer", "number", "boolean", "array", "object", "null")
 SHARED_MODULE = "types"
 """The package module holding classes shared between events."""
-EPOCH_UNITS = ("milliseconds", "seconds")
-DEFAULT_EPOCH = "milliseconds"
-"""Unit of an epoch integer (`x-netmera-type` Date or Timestamp) unless `x-netmera-epoch` or the project says."""
+_OBJECT_CLASS_USES = ("EventObject", "MISSING", "settle", "TYPE_CHECKING", "ClassVar")
+"""What a module defining a generated object class imports."""
 
 
 @dataclass(frozen=True)
@@ -68,6 +67,14 @@ class _Type:
 _ANY = _Type("Any", "any", "any JSON value", to_wire="json_wire({})")
 
 
+@dataclass(frozen=True)
+class _Inherited:
+    """What an array's `x-netmera-type` and `x-netmera-epoch` say about its items."""
+
+    netmera_type: str | None = None
+    epoch: str | None = None
+
+
 @dataclass
 class _Shared:
     """The package's shared classes, each parsed once, by the file and pointer it is defined at."""
@@ -79,11 +86,14 @@ class _Shared:
     """What their module imports."""
 
     def new_name(self, wanted: str) -> str:
-        taken = set(self.names.values()) | self.in_progress
-        name, counter = safe_class_name(wanted), 2
-        while name in taken:
-            name, counter = f"{safe_class_name(wanted)}{counter}", counter + 1
-        return name
+        return _numbered(safe_class_name(wanted), set(self.names.values()) | self.in_progress)
+
+
+def _numbered(wanted: str, taken: set[str]) -> str:
+    name, counter = wanted, 2
+    while name in taken:
+        name, counter = f"{wanted}{counter}", counter + 1
+    return name
 
 
 @dataclass
@@ -112,10 +122,7 @@ class _Context:
         if self.module is not None:
             return self.shared.new_name(wanted)
         taken = set(self.classes) | set(self.class_for_pointer.values()) | self.in_progress
-        name, counter = safe_class_name(wanted), 2
-        while name in taken:
-            name, counter = f"{safe_class_name(wanted)}{counter}", counter + 1
-        return name
+        return _numbered(safe_class_name(wanted), taken)
 
     def class_reference(self, name: str, module: str | None) -> str:
         """How this module spells a class: its plain name in its own module, `types.Name` elsewhere."""
@@ -124,43 +131,15 @@ class _Context:
         self.shared_used.add(name)
         return f"{module}.{name}"
 
-
-def _types_of(schema: dict[str, Any]) -> list[str]:
-    declared = schema.get("type")
-    if isinstance(declared, str):
-        return [declared]
-    if isinstance(declared, list):
-        return [item for item in declared if isinstance(item, str)]
-    return []
+    def any(self, nullable: bool = False) -> _Type:
+        self.use("Any")
+        return replace(_ANY, nullable=nullable)
 
 
-def _netmera_type(schema: dict[str, Any]) -> str | None:
-    """The schema's `x-netmera-type` when it is usable; an unknown or contradicting one is the schema tree's
-    finding (reported once, there), and is ignored here."""
-    netmera_type = schema.get("x-netmera-type")
-    if netmera_type not in NETMERA_TYPES:
-        return None
-    declared = _types_of(schema)
-    if "array" in declared and isinstance(schema.get("items"), dict):
-        declared = _types_of(schema["items"]) or declared
-    declared_values = {t for t in declared if t not in ("null", "array")}
-    if declared_values and not declared_values <= JSON_TYPES_OF[netmera_type]:
-        return None
-    return str(netmera_type)
-
-
-def _epoch_unit(ctx: _Context, schema: dict[str, Any], pointer: str) -> str:
-    unit = schema.get("x-netmera-epoch", ctx.epoch)
-    if unit not in EPOCH_UNITS:
-        ctx.refuse(join_pointer(pointer, "x-netmera-epoch"), f"x-netmera-epoch must be one of {', '.join(EPOCH_UNITS)}")
-        return ctx.epoch
-    return str(unit)
-
-
-def _scalar(ctx: _Context, json_type: str, schema: dict[str, Any], pointer: str, netmera_type: str | None) -> _Type:
+def _scalar(ctx: _Context, json_type: str, node: Node, netmera_type: str | None, epoch: str | None) -> _Type:
     if json_type == "integer":
         if netmera_type in ("Date", "Timestamp"):
-            unit = _epoch_unit(ctx, schema, pointer)
+            unit = node.netmera_epoch or epoch or ctx.epoch
             short = "ms" if unit == "milliseconds" else "s"
             ctx.use("datetime", f"epoch_{short}_wire", f"epoch_{short}_value")
             return _Type(
@@ -178,8 +157,7 @@ def _scalar(ctx: _Context, json_type: str, schema: dict[str, Any], pointer: str,
         ctx.use("number_wire")
         return _Type("float", "Double", "number", to_wire="number_wire({})")
     if json_type == "string":
-        string_format = schema.get("format")
-        if string_format == "date-time":
+        if node.format == "date-time":
             ctx.use("datetime", "datetime_wire", "datetime_value")
             return _Type(
                 "datetime",
@@ -188,11 +166,21 @@ def _scalar(ctx: _Context, json_type: str, schema: dict[str, Any], pointer: str,
                 to_wire="datetime_wire({})",
                 from_wire="datetime_value({})",
             )
-        if string_format == "date" or netmera_type == "Date":
+        if node.format == "date" or netmera_type == "Date":
             ctx.use("date", "date_wire", "date_value")
             return _Type("date", "Date", "YYYY-MM-DD string", to_wire="date_wire({})", from_wire="date_value({})")
         return _Type("str", netmera_type or "String", "string")
     return _Type("bool", "Boolean", "true/false")
+
+
+def _python_kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, (int, float)):
+        return "float"
+    if isinstance(value, str):
+        return "str"
+    return "list[Any]" if isinstance(value, list) else "dict[str, Any]"
 
 
 def _literal(ctx: _Context, values: list[Any]) -> _Type | None:
@@ -203,21 +191,7 @@ def _literal(ctx: _Context, values: list[Any]) -> _Type | None:
         return None
     label = " | ".join(literal(value) for value in plain)
     if any(isinstance(value, (float, list, dict)) for value in plain):
-        kinds = []
-        for value in plain:
-            kind = (
-                "bool"
-                if isinstance(value, bool)
-                else "float"
-                if isinstance(value, (int, float))
-                else "str"
-                if isinstance(value, str)
-                else "list[Any]"
-                if isinstance(value, list)
-                else "dict[str, Any]"
-            )
-            if kind not in kinds:
-                kinds.append(kind)
+        kinds = list(dict.fromkeys(_python_kind(value) for value in plain))
         if any("Any" in kind for kind in kinds):
             ctx.use("Any")
         return _Type(" | ".join(kinds), label, "the value", nullable=None in values)
@@ -226,61 +200,52 @@ def _literal(ctx: _Context, values: list[Any]) -> _Type | None:
     return _Type(f"Literal[{members}]", label, "the value", nullable=None in values)
 
 
-def _schema_type(ctx: _Context, schema: Any, pointer: str, hint: str) -> _Type:
-    """The Python type of a schema found at `pointer`; `hint` names a class it may need."""
-    if schema is True or schema == {}:
-        ctx.use("Any")
-        return replace(_ANY, nullable=True)
-    if not isinstance(schema, dict):
-        if schema is False:
-            ctx.refuse(pointer, "a false schema admits no value")
-        # anything else that is not a schema is the schema tree's finding
-        ctx.use("Any")
-        return _ANY
-    if isinstance(schema.get("$ref"), str):
-        return _ref_type(ctx, schema["$ref"], join_pointer(pointer, "$ref"), hint)
-    netmera_type = _netmera_type(schema)
-    if "const" in schema:
-        constant = _literal(ctx, [schema["const"]])
+def _schema_type(ctx: _Context, node: Node, hint: str, inherited: _Inherited = _Inherited()) -> _Type:
+    """The Python type of a schema node; `hint` names a class it may need."""
+    if node.always is False:
+        ctx.refuse(node.pointer, "a false schema admits no value")
+        return ctx.any()
+    if node.always is True or (not node.keywords and inherited.netmera_type is None):
+        return ctx.any(nullable=True)
+    if "$ref" in node.keywords:
+        return _ref_type(ctx, node, hint)
+    netmera_type = node.netmera_type if "x-netmera-type" in node.keywords else inherited.netmera_type
+    if node.has_const:
+        constant = _literal(ctx, [node.const])
         if constant is not None:
             return constant
-        if schema["const"] is None:
+        if node.const is None:
             return _Type("None", "null", "null", nullable=True)
-    if isinstance(schema.get("enum"), list):
-        members = _literal(ctx, schema["enum"])
+    if node.enum is not None:
+        members = _literal(ctx, node.enum)
         if members is not None:
             return members
-        if all(value is None for value in schema["enum"]):
+        if all(value is None for value in node.enum):
             return _Type("None", "null", "null", nullable=True)
-    declared = schema.get("type")
-    declared_list = declared if isinstance(declared, list) else [] if declared is None else [declared]
-    if any(json_type not in JSON_TYPES for json_type in declared_list):  # the schema tree's finding
-        ctx.use("Any")
-        return _ANY
-    types = _types_of(schema)
+    if "type" in node.keywords and node.types is None:  # an invalid type, reported by the tree
+        return ctx.any()
+    types = list(node.types or ())
     if not types and netmera_type is not None:
         types = [{"String": "string", "Double": "number", "Boolean": "boolean"}.get(netmera_type, "integer")]
-    branches = [key for key in ("anyOf", "oneOf") if isinstance(schema.get(key), list)]
-    if not types and branches:
-        return _union(ctx, schema[branches[0]], join_pointer(pointer, branches[0]), hint)
-    if not types and isinstance(schema.get("allOf"), list) and len(schema["allOf"]) == 1:
-        return _schema_type(ctx, schema["allOf"][0], join_pointer(pointer, "allOf", 0), hint)
-    if not types and isinstance(schema.get("properties"), dict):
+    for key, branches in (("anyOf", node.any_of), ("oneOf", node.one_of)):
+        if not types and key in node.keywords:
+            return _union(ctx, branches, hint)
+    if not types and "allOf" in node.keywords and len(node.all_of) == 1:
+        return _schema_type(ctx, node.all_of[0], hint)
+    if not types and node.properties:
         # Without `type` the schema also admits non-objects; the class is what its author meant, and only the
         # annotation says so: the check still accepts what the schema does.
         types = ["object"]
     if not types:
-        ctx.use("Any")
-        return replace(_ANY, nullable=True)
+        return ctx.any(nullable=True)
     nullable = "null" in types
     parts = [
-        _one_type(ctx, json_type, schema, pointer, hint, netmera_type) for json_type in types if json_type != "null"
+        _one_type(ctx, json_type, node, hint, netmera_type, inherited.epoch)
+        for json_type in types
+        if json_type != "null"
     ]
-    if not parts and nullable:
-        return _Type("None", "null", "null", nullable=True)
     if not parts:
-        ctx.use("Any")
-        return _ANY
+        return _Type("None", "null", "null", nullable=True)
     return _combine(ctx, parts, nullable)
 
 
@@ -292,8 +257,7 @@ def _combine(ctx: _Context, parts: list[_Type], nullable: bool) -> _Type:
     if not concrete:
         return _Type("None", "null", "null", nullable=True)
     if any(part.annotation == "Any" for part in concrete):
-        ctx.use("Any")
-        return replace(_ANY, nullable=nullable)
+        return ctx.any(nullable)
     if len(concrete) == 1:
         return replace(concrete[0], nullable=nullable)
     converting = [part for part in concrete if part.to_wire is not None]
@@ -309,15 +273,12 @@ def _combine(ctx: _Context, parts: list[_Type], nullable: bool) -> _Type:
     )
 
 
-def _union(ctx: _Context, branches: list[Any], pointer: str, hint: str) -> _Type:
-    parts = [
-        _schema_type(ctx, branch, join_pointer(pointer, index), f"{hint}{index + 1}")
-        for index, branch in enumerate(branches)
-    ]
-    if not parts:
-        ctx.use("Any")
-        return _ANY
-    return _combine(ctx, parts, False)
+def _union(ctx: _Context, branches: list[Node], hint: str) -> _Type:
+    if not branches:
+        return ctx.any()
+    return _combine(
+        ctx, [_schema_type(ctx, branch, f"{hint}{index + 1}") for index, branch in enumerate(branches)], False
+    )
 
 
 def _simple(expression: str | None) -> str | None:
@@ -327,199 +288,183 @@ def _simple(expression: str | None) -> str | None:
     return None
 
 
-def _one_type(
-    ctx: _Context, json_type: str, schema: dict[str, Any], pointer: str, hint: str, netmera_type: str | None
-) -> _Type:
-    if json_type == "array":
-        items = schema.get("items", {})
-        if not isinstance(items, (dict, bool)) or "prefixItems" in schema:
+def _optional(part: _Type) -> str:
+    """The annotation of an array item or a map value, with `| None` where it may be null."""
+    if part.nullable and part.annotation not in ("None", "Any"):
+        return f"{part.annotation} | None"
+    return part.annotation
+
+
+def _array_type(ctx: _Context, node: Node, hint: str, netmera_type: str | None, epoch: str | None) -> _Type:
+    if "prefixItems" in node.keywords or node.items_keyword == "additionalItems":
+        ctx.use("Any")
+        return _Type("list[Any]", "any[]", "array", to_wire="json_wire({})")
+    items = node.items if node.items is not None else Node(join_pointer(node.pointer, "items"), node.dialect)
+    passed_on = _Inherited()
+    if items.always is None and "x-netmera-type" not in items.keywords:
+        passed_on = _Inherited(netmera_type, node.netmera_epoch or epoch)
+    item = _schema_type(ctx, items, hint + "Item", passed_on)
+    untyped = _Type("list[Any]", f"{item.label}[]", "array", to_wire="json_wire({})")
+    to_wire = from_wire = None
+    if item.to_wire == "wire_of({})":
+        to_wire = "wires_of({})"
+        ctx.use("wires_of")
+    elif item.to_wire is not None:
+        if _simple(item.to_wire) is None:
             ctx.use("Any")
-            return _Type("list[Any]", "any[]", "array", to_wire="json_wire({})")
-        item_schema = items
-        if netmera_type is not None and isinstance(items, dict) and "x-netmera-type" not in items:
-            item_schema = {**items, "x-netmera-type": netmera_type}
-        item = _schema_type(ctx, item_schema, join_pointer(pointer, "items"), hint + "Item")
-        item_annotation = (
-            f"{item.annotation} | None" if item.nullable and item.annotation not in ("None", "Any") else item.annotation
-        )
-        to_wire = from_wire = None
-        if item.to_wire is not None:
-            if item.to_wire == "wire_of({})":
-                to_wire = "wires_of({})"
-                ctx.use("wires_of")
-            elif _simple(item.to_wire) is not None:
-                to_wire = f"each({_simple(item.to_wire)}, {{}})"
-                ctx.use("each")
-            else:
-                ctx.use("Any")
-                return _Type("list[Any]", f"{item.label}[]", "array", to_wire="json_wire({})")
-        if item.from_wire is not None:
-            if _simple(item.from_wire) is None:
-                ctx.use("Any")
-                return _Type("list[Any]", f"{item.label}[]", "array", to_wire="json_wire({})")
-            from_wire = f"each({_simple(item.from_wire)}, {{}})"
-            ctx.use("each")
-        return _Type(
-            f"list[{item_annotation}]",
-            f"{item.label}[]",
-            f"array of {item.wire}",
-            to_wire=to_wire,
-            from_wire=from_wire,
-            nested=item.nested,
-        )
-    if json_type == "object":
-        properties = schema.get("properties")
-        if isinstance(properties, dict) and properties:
-            name, module = _nested_class(ctx, schema, pointer, hint)
-            ctx.use("wire_of")
-            reference = ctx.class_reference(name, module)
-            return _Type(
-                reference, name, "object", to_wire="wire_of({})", from_wire=f"{reference}._of({{}})", nested=reference
-            )
-        additional = schema.get("additionalProperties")
-        ctx.use("Any")
-        if isinstance(additional, dict) and additional and not schema.get("patternProperties"):
-            value = _schema_type(ctx, additional, join_pointer(pointer, "additionalProperties"), hint + "Value")
-            if (value.to_wire is not None and _simple(value.to_wire) is None) or (
-                value.from_wire is not None and _simple(value.from_wire) is None
-            ):
-                return _Type("dict[str, Any]", "Object", "object", to_wire="json_wire({})")
-            value_annotation = (
-                f"{value.annotation} | None"
-                if value.nullable and value.annotation not in ("None", "Any")
-                else value.annotation
-            )
-            to_wire = f"each_value({_simple(value.to_wire)}, {{}})" if value.to_wire else None
-            from_wire = f"each_value({_simple(value.from_wire)}, {{}})" if value.from_wire else None
-            if to_wire or from_wire:
-                ctx.use("each_value")
-            return _Type(f"dict[str, {value_annotation}]", "Object", "object", to_wire=to_wire, from_wire=from_wire)
-        return _Type("dict[str, Any]", "Object", "object", to_wire="json_wire({})")
-    return _scalar(ctx, json_type, schema, pointer, netmera_type)
-
-
-def _ref_type(ctx: _Context, ref: str, pointer: str, hint: str) -> _Type:
-    fragment = ref.removeprefix("#")
-    found, target = resolve_pointer(ctx.event.schema, fragment.replace("%23", "#").replace("%25", "%"))
-    if not found:  # the schema tree's finding
-        ctx.use("Any")
-        return _ANY
-    name_hint = pascal_case(fragment.rsplit("/", 1)[-1].split(".")[-1]) if fragment else hint
-    origin = _shared_origin(ctx, fragment)
-    if origin is not None and _is_class(target):
-        return _shared_type(ctx, origin, fragment, target, name_hint)
-    return _schema_type(ctx, target, fragment or "", name_hint)
-
-
-def _is_class(schema: Any) -> bool:
-    return (
-        isinstance(schema, dict)
-        and isinstance(schema.get("properties"), dict)
-        and bool(schema["properties"])
-        and _types_of(schema) in ([], ["object"])
-        and "$ref" not in schema
+            return untyped
+        to_wire = f"each({_simple(item.to_wire)}, {{}})"
+        ctx.use("each")
+    if item.from_wire is not None:
+        if _simple(item.from_wire) is None:
+            ctx.use("Any")
+            return untyped
+        from_wire = f"each({_simple(item.from_wire)}, {{}})"
+        ctx.use("each")
+    return _Type(
+        f"list[{_optional(item)}]",
+        f"{item.label}[]",
+        f"array of {item.wire}",
+        to_wire=to_wire,
+        from_wire=from_wire,
+        nested=item.nested,
     )
 
 
-def _shared_origin(ctx: _Context, fragment: str) -> tuple[str, str] | None:
+def _object_type(ctx: _Context, node: Node, hint: str) -> _Type:
+    if node.properties:
+        name, module = _nested_class(ctx, node, hint)
+        return _class_type(ctx, name, module)
+    additional = node.additional
+    ctx.use("Any")
+    untyped = _Type("dict[str, Any]", "Object", "object", to_wire="json_wire({})")
+    if additional is None or additional.always is not None or not additional.keywords or node.pattern_properties:
+        return untyped
+    value = _schema_type(ctx, additional, hint + "Value")
+    if (value.to_wire is not None and _simple(value.to_wire) is None) or (
+        value.from_wire is not None and _simple(value.from_wire) is None
+    ):
+        return untyped
+    to_wire = f"each_value({_simple(value.to_wire)}, {{}})" if value.to_wire else None
+    from_wire = f"each_value({_simple(value.from_wire)}, {{}})" if value.from_wire else None
+    if to_wire or from_wire:
+        ctx.use("each_value")
+    return _Type(f"dict[str, {_optional(value)}]", "Object", "object", to_wire=to_wire, from_wire=from_wire)
+
+
+def _class_type(ctx: _Context, name: str, module: str | None) -> _Type:
+    reference = ctx.class_reference(name, module)
+    return _Type(reference, name, "object", to_wire="wire_of({})", from_wire=f"{reference}._of({{}})", nested=reference)
+
+
+def _one_type(
+    ctx: _Context, json_type: str, node: Node, hint: str, netmera_type: str | None, epoch: str | None
+) -> _Type:
+    if json_type == "array":
+        return _array_type(ctx, node, hint, netmera_type, epoch)
+    if json_type == "object":
+        return _object_type(ctx, node, hint)
+    return _scalar(ctx, json_type, node, netmera_type, epoch)
+
+
+def _ref_type(ctx: _Context, node: Node, hint: str) -> _Type:
+    target = node.ref
+    if target is None:  # a reference the tree refused (not found, circular, not local)
+        return ctx.any()
+    fragment = (node.ref_text or "").removeprefix("#")
+    name_hint = pascal_case(fragment.rsplit("/", 1)[-1].split(".")[-1]) if fragment else hint
+    origin = _shared_origin(ctx, target)
+    if origin is not None and _is_class(target):
+        return _shared_type(ctx, origin, target, name_hint)
+    return _schema_type(ctx, target, name_hint)
+
+
+def _is_class(node: Node) -> bool:
+    return bool(node.properties) and node.types in (None, ("object",)) and "$ref" not in node.keywords
+
+
+def _shared_origin(ctx: _Context, target: Node) -> tuple[str, str] | None:
     """The (file, pointer) a bundled `$defs` entry was copied from, when it came from another file."""
-    prefix = f"/{BUNDLE_DEFS}/"
-    if not fragment.startswith(prefix):
+    tokens = split_pointer(target.pointer)
+    if tokens is None or len(tokens) != 2 or tokens[0] != BUNDLE_DEFS:
         return None
-    key = fragment[len(prefix) :].replace("~1", "/").replace("~0", "~")
-    return ctx.event.shared.get(key)
+    return ctx.event.shared.get(tokens[1])
 
 
-def _shared_type(ctx: _Context, origin: tuple[str, str], fragment: str, target: dict[str, Any], hint: str) -> _Type:
+def _shared_type(ctx: _Context, origin: tuple[str, str], target: Node, hint: str) -> _Type:
     shared = ctx.shared
     if origin not in shared.names:
         name = shared.new_name(hint)
         shared.in_progress.add(name)
         sub = _Context(ctx.event, ctx.findings, shared, ctx.epoch, module=SHARED_MODULE)
-        attributes = _attributes(sub, target, fragment, name, reserved=())
+        attributes = _attributes(sub, target, name, reserved=())
         shared.in_progress.discard(name)
         shared.names[origin] = name
         shared.classes[origin] = ModelClass(name, _description(target), attributes, module=SHARED_MODULE)
         shared.uses |= sub.uses
-    name = shared.names[origin]
-    ctx.use("wire_of")
-    reference = ctx.class_reference(name, SHARED_MODULE)
-    return _Type(reference, name, "object", to_wire="wire_of({})", from_wire=f"{reference}._of({{}})", nested=reference)
+    return _class_type(ctx, shared.names[origin], SHARED_MODULE)
 
 
-def _nested_class(ctx: _Context, schema: dict[str, Any], pointer: str, hint: str) -> tuple[str, str | None]:
-    if pointer in ctx.class_for_pointer:
-        return ctx.class_for_pointer[pointer], ctx.module
+def _nested_class(ctx: _Context, node: Node, hint: str) -> tuple[str, str | None]:
+    if node.pointer in ctx.class_for_pointer:
+        return ctx.class_for_pointer[node.pointer], ctx.module
     name = ctx.new_class_name(hint)
-    ctx.class_for_pointer[pointer] = name
+    ctx.class_for_pointer[node.pointer] = name
     if ctx.module is not None:
         ctx.shared.in_progress.add(name)
-    ctx.use("EventObject", "MISSING", "settle", "TYPE_CHECKING", "ClassVar")
-    attributes = _attributes(ctx, schema, pointer, name, reserved=())
-    model = ModelClass(name, _description(schema), attributes, module=ctx.module)
+    ctx.use(*_OBJECT_CLASS_USES)
+    model = ModelClass(name, _description(node), _attributes(ctx, node, name, reserved=()), module=ctx.module)
     if ctx.module is None:
         ctx.classes[name] = model
     else:
+        key = (f"#nested:{ctx.event.path}", node.pointer)
         ctx.shared.in_progress.discard(name)
-        ctx.shared.names[(f"#nested:{ctx.event.path}", pointer)] = name
-        ctx.shared.classes[(f"#nested:{ctx.event.path}", pointer)] = model
+        ctx.shared.names[key] = name
+        ctx.shared.classes[key] = model
     return name, ctx.module
 
 
-def _description(schema: dict[str, Any]) -> str | None:
-    for key in ("description", "title"):
-        value = schema.get(key)
-        if isinstance(value, str) and value.strip():
+def _description(node: Node) -> str | None:
+    for value in (node.description, node.title):
+        if value is not None and value.strip():
             return value.strip()
     return None
 
 
-def _attributes(
-    ctx: _Context, schema: dict[str, Any], pointer: str, owner: str, reserved: tuple[str, ...]
-) -> tuple[Attribute, ...]:
-    properties = schema.get("properties") or {}
-    if not isinstance(properties, dict):  # the schema tree's finding, as for `required` below
-        return ()
-    required = schema.get("required", [])
-    if not isinstance(required, list) or not all(isinstance(key, str) for key in required):
-        required = []
-    for index, key in enumerate(required):
+def _attributes(ctx: _Context, node: Node, owner: str, reserved: tuple[str, ...]) -> tuple[Attribute, ...]:
+    properties = dict(node.properties)
+    for index, key in enumerate(node.required):
         if key not in properties and key not in reserved:
             ctx.refuse(
-                join_pointer(pointer, "required", index), f"required attribute {key!r} is not declared in properties"
+                join_pointer(node.pointer, "required", index),
+                f"required attribute {key!r} is not declared in properties",
             )
     wire_names = [key for key in properties if key not in reserved]
     python_names = attribute_names(wire_names)
     attributes = []
     for wire_name in wire_names:
-        at = join_pointer(pointer, "properties", wire_name)
-        python_type = _schema_type(ctx, properties[wire_name], at, owner + pascal_case(wire_name))
+        property_node = properties[wire_name]
+        python_type = _schema_type(ctx, property_node, owner + pascal_case(wire_name))
         for expression in (python_type.to_wire, python_type.from_wire):
             ctx.use(*(name for name in _IDENTIFIER.findall(expression or "") if name in MODULE_IMPORTS))
         ctx.use("Attribute")
         if python_type.from_wire is not None and not python_type.from_wire.endswith("({})"):
             ctx.use("partial")
-        property_schema = properties[wire_name] if isinstance(properties[wire_name], dict) else {}
-        code = property_schema.get("x-netmera-code")
-        private = property_schema.get("x-netmera-private", False)
-        if not isinstance(private, bool):
-            ctx.refuse(join_pointer(at, "x-netmera-private"), "x-netmera-private must be true or false")
-            private = False
         attributes.append(
             Attribute(
                 wire_name=wire_name,
                 python_name=python_names[wire_name],
                 annotation=python_type.annotation,
-                required=wire_name in required,
+                required=wire_name in node.required,
                 nullable=python_type.nullable,
-                description=_description(property_schema),
+                description=_description(property_node),
                 type_label=python_type.label,
                 wire_label=python_type.wire,
                 to_wire=python_type.to_wire,
                 from_wire=python_type.from_wire,
                 nested=python_type.nested,
-                netmera_code=code if isinstance(code, str) else None,
-                private=private,
+                netmera_code=property_node.netmera_code,
+                private=property_node.netmera_private,
             )
         )
     return tuple(attributes)
@@ -535,17 +480,17 @@ def parse_event(
 ) -> EventClass:
     ctx = _Context(event, findings, shared if shared is not None else _Shared(), epoch)
     ctx.in_progress.add(class_name)
-    attributes = _attributes(ctx, event.schema, "", class_name, reserved=(EXT_ID, NAME))
-    ctx.use("TYPE_CHECKING", "ClassVar", "Event", "MISSING", "Issue", "refuse")
+    root = event.tree.root if event.tree.root is not None else Node("", always=True)
+    attributes = _attributes(ctx, root, class_name, reserved=(EXT_ID, NAME))
+    ctx.use("TYPE_CHECKING", "ClassVar", "Event", "MISSING", "refuse")
     if any(attribute.nested for attribute in attributes):
         ctx.use("EventObject")
-    code = event.schema.get("x-netmera-code")
     return EventClass(
         wire_name=event.name,
         class_name=class_name,
         module_name=module_name,
-        description=_description(event.schema) if event.schema.get("description") else None,
-        netmera_code=code if isinstance(code, str) else None,
+        description=_description(root) if root.description else None,
+        netmera_code=root.netmera_code,
         source=event.source.relative,
         source_sha256=event.source.sha256,
         attributes=attributes,
@@ -588,7 +533,5 @@ def parse_package(
         parse_event(event, classes[event.name], modules[classes[event.name]], findings, shared, epoch)
         for event in ordered
     ]
-    uses = shared.uses | (
-        {"EventObject", "MISSING", "settle", "TYPE_CHECKING", "ClassVar"} if shared.classes else set()
-    )
+    uses = shared.uses | (set(_OBJECT_CLASS_USES) if shared.classes else set())
     return parsed, findings, list(shared.classes.values()), imports_for(uses)

@@ -29,7 +29,8 @@ from .findings import Finding, errors_in
 from .format import DEFAULT_FORMATTER, UnformattableError, format_files, formatter_identity
 from .manifest import Entry, Manifest, Reuse, sha256_text
 from .model import EventClass, Package
-from .parse import DEFAULT_EPOCH, parse_package
+from .netmera import DEFAULT_EPOCH
+from .parse import parse_package
 from .pystyle import LINE_LENGTH, fits
 from .render import (
     EVENT_TEMPLATE,

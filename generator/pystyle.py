@@ -17,6 +17,9 @@ from typing import Any
 
 LINE_LENGTH = 100
 """The line length of every generated Python file (the formatters are run with it too)."""
+IMPORT_LINE_LENGTH = 88
+"""isort's and ruff's default: longer `from ... import` lines are wrapped, so a user's import sorter with its
+defaults agrees with the generated modules (black keeps the wrapped form, for its trailing comma)."""
 
 
 def literal(value: Any) -> str:
@@ -87,6 +90,14 @@ def assigned_call(start: int, callee: str, arguments: Sequence[tuple[str, str]],
         return f" = {callee}(\n{inner}{joined}\n{outer})"
     exploded = "".join(f"{inner}{key}={value},\n" for key, value in arguments)
     return f" = {callee}(\n{exploded}{outer})"
+
+
+def from_import(module: str, names: Sequence[str]) -> str:
+    """`from module import names`, one line if it fits `IMPORT_LINE_LENGTH`, else one name a line."""
+    line = f"from {module} import {', '.join(names)}"
+    if len(line) <= IMPORT_LINE_LENGTH:
+        return line
+    return f"from {module} import (\n" + "".join(f"    {name},\n" for name in names) + ")"
 
 
 def black_literals(code: str) -> str:

@@ -33,7 +33,7 @@ import jinja2
 from jinja2 import meta
 
 from .model import Attribute, EventClass
-from .pystyle import LINE_LENGTH, literal
+from .pystyle import LINE_LENGTH, from_import, literal
 from .report import printable
 
 TEMPLATE_SUFFIX = ".jinja"
@@ -63,6 +63,7 @@ def environment(user_templates: Path | None) -> jinja2.Environment:
         read_callable=_read_callable,
         missing_tests=_missing_tests,
         condition=_condition,
+        from_import=from_import,
     )
     return env
 

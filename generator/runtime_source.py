@@ -9,7 +9,7 @@ templates. Tooling files beside the source (its formatter settings, the type stu
 A module's names are its `__all__`, read with `ast` from the text that ships (the runtime is never imported
 here: it needs httpx and orjson, and an override may not import at all). The package's `__init__` re-exports
 the `__all__` of each of its private modules except the runtime's internals (`runtime.INTERNAL_MODULES`), and
-event modules import the names of `_types` and `_event` from theirs.
+event modules import the names of `runtime.EVENT_MODULE_SOURCES` from theirs.
 """
 
 from __future__ import annotations

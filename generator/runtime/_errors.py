@@ -146,7 +146,9 @@ class EventValidationError(NetmeraError, ValueError):
                 f"#{v.index} {v.event or '?'} {v.pointer or '/'}: {v.message}"
                 for v in self.violations
             ]
-            message = f"{len(lines)} schema violation(s), nothing was sent:\n  " + "\n  ".join(lines)
+            message = f"{len(lines)} schema violation(s), nothing was sent:\n  " + "\n  ".join(
+                lines
+            )
         super().__init__(message)
 
 

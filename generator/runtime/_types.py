@@ -20,6 +20,7 @@ from numbers import Number
 from typing import Any
 
 __all__ = [
+    "carried",
     "date_value",
     "date_wire",
     "datetime_value",
@@ -41,7 +42,8 @@ SECONDS = 1
 
 _DAY_SECONDS = 86_400
 _RFC3339 = re.compile(
-    r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:([Zz])|([+-])(\d{2}):(\d{2}))\n?", re.ASCII
+    r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:([Zz])|([+-])(\d{2}):(\d{2}))\n?",
+    re.ASCII,
 )
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 
@@ -61,7 +63,9 @@ class Invalid:
 
 def _naive(value: datetime) -> Invalid:
     # A naive datetime names no instant: sending it would silently shift by the sender's UTC offset.
-    return Invalid(value, "a datetime must be timezone-aware (for example datetime.now(timezone.utc))")
+    return Invalid(
+        value, "a datetime must be timezone-aware (for example datetime.now(timezone.utc))"
+    )
 
 
 def datetime_wire(value: Any) -> Any:
@@ -134,7 +138,11 @@ def epoch_value(value: Any, unit: int) -> Any:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return value
     try:
-        return EPOCH + timedelta(milliseconds=value) if unit == MILLISECONDS else EPOCH + timedelta(seconds=value)
+        return (
+            EPOCH + timedelta(milliseconds=value)
+            if unit == MILLISECONDS
+            else EPOCH + timedelta(seconds=value)
+        )
     except OverflowError:
         raise ValueError(f"epoch value {value!r} is outside the years 1 to 9999") from None
 
@@ -151,7 +159,9 @@ def number_wire(value: Any) -> Any:
     if kind is float or kind is int:
         if -DOUBLE_MAX <= value <= DOUBLE_MAX:
             return value
-        return Invalid(value, "a number JSON cannot carry (NaN, Infinity, or beyond a Double's range)")
+        return Invalid(
+            value, "a number JSON cannot carry (NaN, Infinity, or beyond a Double's range)"
+        )
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return number_wire(float(value) if isinstance(value, float) else int(value))
     if isinstance(value, Number) and not isinstance(value, bool):
@@ -159,10 +169,32 @@ def number_wire(value: Any) -> Any:
     return value
 
 
+def carried(value: Any) -> bool:
+    """Whether every number in a checked wire value is one JSON and Netmera carry: finite, within a Double's
+    range. Constructors check each number as they convert it (`number_wire`); this walk is for payloads read
+    with `parse_event` and for attributes the schema leaves open."""
+    kind = type(value)
+    if kind is dict:
+        return all(map(carried, value.values()))
+    if kind is list:
+        return all(map(carried, value))
+    if kind is float:
+        return bool(-DOUBLE_MAX <= value <= DOUBLE_MAX)
+    if kind is int:
+        return bool(-DOUBLE_MAX <= value <= DOUBLE_MAX)
+    if kind is str or kind is bool or value is None:
+        return True
+    # Anything else passed the schema as a number, string, object or array (a Decimal, an int subclass, a
+    # tuple...): sent only if it is one of those JSON types as the encoder sees it.
+    if isinstance(value, (bool, str)):
+        return True
+    if isinstance(value, (int, float)):
+        return bool(-DOUBLE_MAX <= value <= DOUBLE_MAX)
+    return False
+
+
 def json_wire(value: Any) -> Any:
     """A value of an attribute the schema leaves open, refused when JSON cannot carry it as it is."""
-    from ._event import carried
-
     return value if carried(value) else Invalid(value, "a value JSON cannot carry as it is")
 
 

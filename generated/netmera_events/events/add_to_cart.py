@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-from .._construct import MISSING, Attribute, Issue, refuse
+from .._construct import Attribute
 from .._event import Event
+from .._refusal import MISSING, refuse
 from .._types import number_wire
 from .._validators.add_to_cart import check
 
@@ -62,7 +63,7 @@ class AddToCart(Event):
                 wire["price"] = number_wire(price)
             if variant is not None:
                 wire["variant"] = variant
-            issues: list[Issue] = []
+            issues = []
             check(wire, issues)
             if (
                 issues

@@ -7,8 +7,9 @@ from functools import partial
 from typing import TYPE_CHECKING, ClassVar
 
 from .. import types
-from .._construct import MISSING, Attribute, Issue, refuse, wire_of, wires_of
+from .._construct import Attribute, wires_of
 from .._event import Event, EventObject
+from .._refusal import MISSING, refuse
 from .._types import each, number_wire
 from .._validators.checkout_started import check
 
@@ -71,7 +72,7 @@ class CheckoutStarted(Event):
                 wire["coupon"] = coupon
             if line_items is not None:
                 wire["lineItems"] = wires_of(line_items)
-            issues: list[Issue] = []
+            issues = []
             check(wire, issues)
             if (
                 issues

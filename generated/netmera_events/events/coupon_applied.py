@@ -6,8 +6,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
 
-from .._construct import MISSING, Attribute, Issue, refuse
+from .._construct import Attribute
 from .._event import Event
+from .._refusal import MISSING, refuse
 from .._types import datetime_value, datetime_wire, number_wire
 from .._validators.coupon_applied import check
 
@@ -73,7 +74,7 @@ class CouponApplied(Event):
                 wire["utmMedium"] = utm_medium
             if utm_campaign is not None:
                 wire["utmCampaign"] = utm_campaign
-            issues: list[Issue] = []
+            issues = []
             check(wire, issues)
             if issues or unknown or ext_id is MISSING or coupon is MISSING or discount is MISSING:
                 refuse(self, wire, issues, unknown, check)

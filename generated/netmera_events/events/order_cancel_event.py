@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-from .._construct import MISSING, Attribute, Issue, refuse
+from .._construct import Attribute
 from .._event import Event
+from .._refusal import MISSING, refuse
 from .._types import number_wire
 from .._validators.order_cancel_event import check
 
@@ -60,7 +61,7 @@ class OrderCancelEvent(Event):
                 "itemCount": item_count,
                 "grandTotal": number_wire(grand_total),
             }
-            issues: list[Issue] = []
+            issues = []
             check(wire, issues)
             if (
                 issues

@@ -8,8 +8,9 @@ from functools import partial
 from typing import TYPE_CHECKING, ClassVar, Literal
 
 from .. import types
-from .._construct import MISSING, Attribute, Issue, refuse, wire_of, wires_of
+from .._construct import Attribute, wire_of, wires_of
 from .._event import Event, EventObject
+from .._refusal import MISSING, refuse
 from .._types import each, epoch_ms_value, epoch_ms_wire, number_wire
 from .._validators.order_completed import check
 
@@ -101,7 +102,7 @@ class OrderCompleted(Event):
                 wire["loyaltyPoints"] = loyalty_points
             if gift_wrap is not None:
                 wire["giftWrap"] = gift_wrap
-            issues: list[Issue] = []
+            issues = []
             check(wire, issues)
             if (
                 issues

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar, Literal
 
-from .._construct import MISSING, Attribute, Issue, refuse
+from .._construct import Attribute
 from .._event import Event
+from .._refusal import MISSING, refuse
 from .._types import number_wire
 from .._validators.product_viewed import check
 
@@ -72,7 +73,7 @@ class ProductViewed(Event):
                 wire["categoryIds"] = category_ids
             if in_stock is not None:
                 wire["inStock"] = in_stock
-            issues: list[Issue] = []
+            issues = []
             check(wire, issues)
             if issues or unknown or ext_id is MISSING or product_id is MISSING or price is MISSING:
                 refuse(self, wire, issues, unknown, check)

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-from .._construct import MISSING, Attribute, Issue, refuse
+from .._construct import Attribute
 from .._event import Event
+from .._refusal import MISSING, refuse
 from .._validators.remove_from_cart import check
 
 __all__ = ["RemoveFromCart"]
@@ -52,7 +53,7 @@ class RemoveFromCart(Event):
             }
             if quantity is not None:
                 wire["quantity"] = quantity
-            issues: list[Issue] = []
+            issues = []
             check(wire, issues)
             if issues or unknown or ext_id is MISSING or product_id is MISSING:
                 refuse(self, wire, issues, unknown, check)

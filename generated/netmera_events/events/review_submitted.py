@@ -7,8 +7,9 @@ from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING, ClassVar
 
-from .._construct import MISSING, Attribute, Issue, refuse
+from .._construct import Attribute
 from .._event import Event
+from .._refusal import MISSING, refuse
 from .._types import datetime_value, datetime_wire, each, epoch_ms_value, epoch_ms_wire
 from .._validators.review_submitted import check
 
@@ -69,7 +70,7 @@ class ReviewSubmitted(Event):
                 wire["submittedAt"] = datetime_wire(submitted_at)
             if photo_view_times is not None:
                 wire["photoViewTimes"] = each(epoch_ms_wire, photo_view_times)
-            issues: list[Issue] = []
+            issues = []
             check(wire, issues)
             if issues or unknown or ext_id is MISSING or product_id is MISSING or rating is MISSING:
                 refuse(self, wire, issues, unknown, check)

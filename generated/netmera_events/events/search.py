@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-from .._construct import MISSING, Attribute, Issue, refuse
+from .._construct import Attribute
 from .._event import Event
+from .._refusal import MISSING, refuse
 from .._types import each, number_wire
 from .._validators.search import check
 
@@ -63,7 +64,7 @@ class Search(Event):
                 wire["filters"] = filters
             if price_range is not None:
                 wire["priceRange"] = each(number_wire, price_range)
-            issues: list[Issue] = []
+            issues = []
             check(wire, issues)
             if issues or unknown or ext_id is MISSING or query is MISSING:
                 refuse(self, wire, issues, unknown, check)

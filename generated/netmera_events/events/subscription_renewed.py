@@ -7,9 +7,17 @@ from datetime import date, datetime
 from functools import partial
 from typing import TYPE_CHECKING, ClassVar
 
-from .._construct import MISSING, Attribute, Issue, refuse
+from .._construct import Attribute
 from .._event import Event
-from .._types import date_value, date_wire, each, epoch_ms_value, epoch_ms_wire, number_wire
+from .._refusal import MISSING, refuse
+from .._types import (
+    date_value,
+    date_wire,
+    each,
+    epoch_ms_value,
+    epoch_ms_wire,
+    number_wire,
+)
 from .._validators.subscription_renewed import check
 
 __all__ = ["SubscriptionRenewed"]
@@ -83,7 +91,7 @@ class SubscriptionRenewed(Event):
                 wire["usageBytes"] = usage_bytes
             if trial_ends_on is not None:
                 wire["trialEndsOn"] = date_wire(trial_ends_on)
-            issues: list[Issue] = []
+            issues = []
             check(wire, issues)
             if (
                 issues

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-from .._construct import MISSING, Attribute, Issue, refuse
+from .._construct import Attribute
 from .._event import Event
+from .._refusal import MISSING, refuse
 from .._validators.wishlist_add import check
 
 __all__ = ["WishlistAdd"]
@@ -57,7 +58,7 @@ class WishlistAdd(Event):
                 wire["priceAlert"] = price_alert
             if answers is not None:
                 wire["answers"] = answers
-            issues: list[Issue] = []
+            issues = []
             check(wire, issues)
             if issues or unknown or ext_id is MISSING or product_id is MISSING:
                 refuse(self, wire, issues, unknown, check)

@@ -6,8 +6,9 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING, ClassVar
 
-from .._construct import MISSING, Attribute, Issue, refuse
+from .._construct import Attribute
 from .._event import Event
+from .._refusal import MISSING, refuse
 from .._types import date_value, date_wire, number_wire
 from .._validators.class_ import check
 
@@ -138,7 +139,7 @@ class Class(Event):
                 wire["$price"] = number_wire(price)
             if field is not None:
                 wire[""] = field
-            issues: list[Issue] = []
+            issues = []
             check(wire, issues)
             if issues or unknown or ext_id is MISSING or class_ is MISSING or from_ is MISSING:
                 refuse(self, wire, issues, unknown, check)

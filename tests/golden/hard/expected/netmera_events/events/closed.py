@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-from .._construct import MISSING, Attribute, Issue, refuse
+from .._construct import Attribute
 from .._event import Event
+from .._refusal import MISSING, refuse
 from .._types import number_wire
 from .._validators.closed import check
 
@@ -54,7 +55,7 @@ class Closed(Event):
                 wire["k"] = k
             if n is not None:
                 wire["n"] = number_wire(n)
-            issues: list[Issue] = []
+            issues = []
             check(wire, issues)
             if issues or unknown or ext_id is MISSING:
                 refuse(self, wire, issues, unknown, check)

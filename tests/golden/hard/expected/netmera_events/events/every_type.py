@@ -7,8 +7,9 @@ from datetime import date, datetime
 from functools import partial
 from typing import TYPE_CHECKING, ClassVar
 
-from .._construct import MISSING, Attribute, Issue, refuse
+from .._construct import Attribute
 from .._event import Event
+from .._refusal import MISSING, refuse
 from .._types import (
     date_value,
     date_wire,
@@ -128,7 +129,7 @@ class EveryType(Event):
                 wire["dta"] = each(epoch_ms_wire, dta)
             if tsa is not None:
                 wire["tsa"] = each(epoch_ms_wire, tsa)
-            issues: list[Issue] = []
+            issues = []
             check(wire, issues)
             if (
                 issues

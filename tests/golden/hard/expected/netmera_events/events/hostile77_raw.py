@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar, Literal
 
-from .._construct import MISSING, Attribute, Issue, refuse
+from .._construct import Attribute
 from .._event import Event
+from .._refusal import MISSING, refuse
 from .._validators.hostile77_raw import check
 
 __all__ = ["Hostile77Raw"]
@@ -62,7 +63,7 @@ class Hostile77Raw(Event):
                 wire["{{ self }}"] = self_
             if x is not None:
                 wire["x\\"] = x
-            issues: list[Issue] = []
+            issues = []
             check(wire, issues)
             if issues or unknown or ext_id is MISSING:
                 refuse(self, wire, issues, unknown, check)

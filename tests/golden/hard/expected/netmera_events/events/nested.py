@@ -7,8 +7,9 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from .. import types
-from .._construct import MISSING, Attribute, Issue, refuse, settle, wire_of, wires_of
+from .._construct import Attribute, wire_of, wires_of
 from .._event import Event, EventObject
+from .._refusal import MISSING, refuse, settle
 from .._types import each, each_value, json_wire, number_wire
 from .._validators.nested import check
 
@@ -203,7 +204,7 @@ class Nested(Event):
                 wire["free"] = json_wire(free)
             if counts is not None:
                 wire["counts"] = each_value(number_wire, counts)
-            issues: list[Issue] = []
+            issues = []
             check(wire, issues)
             if issues or unknown or ext_id is MISSING or origin is MISSING:
                 refuse(self, wire, issues, unknown, check)

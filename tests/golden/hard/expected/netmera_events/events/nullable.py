@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar, Literal
 
-from .._construct import MISSING, Attribute, Issue, refuse
+from .._construct import Attribute
 from .._event import Event
+from .._refusal import MISSING, refuse
 from .._types import number_wire
 from .._validators.nullable import check
 
@@ -72,7 +73,7 @@ class Nullable(Event):
                 wire["d"] = d
             if f is not None:
                 wire["f"] = f
-            issues: list[Issue] = []
+            issues = []
             check(wire, issues)
             if issues or unknown or ext_id is MISSING or a is MISSING or e is MISSING:
                 refuse(self, wire, issues, unknown, check)

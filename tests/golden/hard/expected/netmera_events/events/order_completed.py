@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-from .._construct import MISSING, Attribute, Issue, refuse
+from .._construct import Attribute
 from .._event import Event
+from .._refusal import MISSING, refuse
 from .._types import number_wire
 from .._validators.order_completed import check
 
@@ -63,7 +64,7 @@ class OrderCompleted(Event):
                 wire["item_count"] = number_wire(item_count)
             if item_count_4 is not None:
                 wire["ItemCount"] = item_count_4
-            issues: list[Issue] = []
+            issues = []
             check(wire, issues)
             if issues or unknown or ext_id is MISSING or item_count_3 is MISSING:
                 refuse(self, wire, issues, unknown, check)

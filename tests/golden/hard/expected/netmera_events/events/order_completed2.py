@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-from .._construct import MISSING, Attribute, Issue, refuse
+from .._construct import Attribute
 from .._event import Event
+from .._refusal import MISSING, refuse
 from .._types import number_wire
 from .._validators.order_completed2 import check
 
@@ -49,7 +50,7 @@ class OrderCompleted2(Event):
             }
             if total is not None:
                 wire["total"] = number_wire(total)
-            issues: list[Issue] = []
+            issues = []
             check(wire, issues)
             if issues or unknown or ext_id is MISSING:
                 refuse(self, wire, issues, unknown, check)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-from .._construct import MISSING, Issue, refuse
 from .._event import Event
+from .._refusal import MISSING, refuse
 from .._validators.ping import check
 
 __all__ = ["Ping"]
@@ -41,7 +41,7 @@ class Ping(Event):
                 "extId": ext_id,
                 "name": "Ping",
             }
-            issues: list[Issue] = []
+            issues = []
             check(wire, issues)
             if issues or unknown or ext_id is MISSING:
                 refuse(self, wire, issues, unknown, check)

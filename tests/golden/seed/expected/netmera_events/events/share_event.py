@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-from .._construct import MISSING, Attribute, Issue, refuse
+from .._construct import Attribute
 from .._event import Event
+from .._refusal import MISSING, refuse
 from .._validators.share_event import check
 
 __all__ = ["ShareEvent"]
@@ -51,7 +52,7 @@ class ShareEvent(Event):
                 "itemId": item_id,
                 "channel": channel,
             }
-            issues: list[Issue] = []
+            issues = []
             check(wire, issues)
             if issues or unknown or ext_id is MISSING or item_id is MISSING or channel is MISSING:
                 refuse(self, wire, issues, unknown, check)
