@@ -50,6 +50,9 @@ SHARED_MODULE = "types"
 """The package module holding classes shared between events."""
 _OBJECT_CLASS_USES = ("EventObject", "MISSING", "settle", "TYPE_CHECKING", "ClassVar")
 """What a module defining a generated object class imports."""
+MAX_LITERAL_MEMBERS = 256
+"""Larger enums are annotated with their values' types rather than a `Literal` of every value: an annotation of
+thousands of members helps no editor, and formatting it would make generation time grow with its square."""
 
 
 @dataclass(frozen=True)
@@ -176,7 +179,9 @@ def _scalar(ctx: _Context, json_type: str, node: Node, netmera_type: str | None,
 def _python_kind(value: Any) -> str:
     if isinstance(value, bool):
         return "bool"
-    if isinstance(value, (int, float)):
+    if isinstance(value, int):
+        return "int"
+    if isinstance(value, float):
         return "float"
     if isinstance(value, str):
         return "str"
@@ -189,9 +194,12 @@ def _literal(ctx: _Context, values: list[Any]) -> _Type | None:
     plain = [value for value in values if value is not None]
     if not plain:
         return None
-    label = " | ".join(literal(value) for value in plain)
-    if any(isinstance(value, (float, list, dict)) for value in plain):
+    large = len(plain) > MAX_LITERAL_MEMBERS
+    label = f"one of {len(plain)} values" if large else " | ".join(literal(value) for value in plain)
+    if large or any(isinstance(value, (float, list, dict)) for value in plain):
         kinds = list(dict.fromkeys(_python_kind(value) for value in plain))
+        if "int" in kinds and "float" in kinds:
+            kinds.remove("int")  # a float annotation admits ints
         if any("Any" in kind for kind in kinds):
             ctx.use("Any")
         return _Type(" | ".join(kinds), label, "the value", nullable=None in values)

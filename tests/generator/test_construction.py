@@ -41,6 +41,7 @@ EDGE: dict[str, Any] = {
         "none": {"$ref": "#/$defs/None"},
         "truth": {"$ref": "#/$defs/True"},
         "falsehood": {"$ref": "#/$defs/False"},
+        "sku": {"enum": [f"sku-{index}" for index in range(1000)]},
     },
     "required": ["stamp"],
     "$defs": {
@@ -377,6 +378,26 @@ def test_the_project_default_epoch_unit(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text('[tool.netmera-codegen]\nepoch = "minutes"\n')
     refused = run_cli("generate", cwd=tmp_path)
     assert refused.returncode == 2 and "epoch must be one of milliseconds, seconds" in refused.stderr
+
+
+def test_a_large_enum_is_annotated_by_its_type_and_checked_value_by_value(package: Path) -> None:
+    module = (package / "netmera_events" / "events" / "edge_event.py").read_text()
+    assert "sku: str | None = None," in module and '"sku-999"' not in module
+    out = _run(
+        package,
+        """
+        import json
+        from datetime import datetime, timezone
+        from netmera_events import EdgeEvent, EventValidationError
+        stamp = datetime(2024, 1, 1, tzinfo=timezone.utc)
+        kept = EdgeEvent(ext_id="u", stamp=stamp, sku="sku-999").to_payload()["sku"]
+        try:
+            EdgeEvent(ext_id="u", stamp=stamp, sku="sku-1000")
+        except EventValidationError as error:
+            print(json.dumps([kept, [violation.pointer for violation in error.violations]]))
+        """,
+    )
+    assert out == ["sku-999", ["/sku"]]
 
 
 # -- shared definitions -------------------------------------------------------------------------------------------------
