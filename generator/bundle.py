@@ -46,6 +46,9 @@ class EventSchema:
     schema: dict[str, Any]
     tree: SchemaTree
     """The bundled schema, read once (`schema_tree`): what every code generator works from."""
+    shared: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """Bundled `$defs` key -> (file relative to the schemas folder, JSON pointer) of what was copied there from
+    another file: the same definition reached from several events is one shared class."""
 
 
 def event_name_of(schema_file: SchemaFile) -> str:
@@ -307,8 +310,8 @@ def bundle_events(
         key = "" if cache is None else cache.key([root, schema_file.relative, schema_file.display, schema_file.sha256])
         kept: Any = None if cache is None else cache.get(_CACHE_KIND, key)
         if _still_valid(kept, sha256_of, name):
-            schema, _, tree = kept
-            events.append(EventSchema(name, schema_file.display, schema_file, schema, tree))
+            schema, recorded, tree = kept
+            events.append(EventSchema(name, schema_file.display, schema_file, schema, tree, recorded["shared"]))
             continue
         reserved = _check_reserved(schema_file, name)
         bundler = _Bundler(schema_file, files_by_path, schemas_dir)
@@ -317,11 +320,12 @@ def bundle_events(
         if reserved or bundler.findings:
             continue
         schema = _with_reserved_keys(schema, name)
-        event = EventSchema(name, schema_file.display, schema_file, schema, read_tree(schema, schema_file.display))
-        events.append(event)
+        shared = {key: target for target, key in bundler.keys.items()}
+        tree = read_tree(schema, schema_file.display)
+        events.append(EventSchema(name, schema_file.display, schema_file, schema, tree, shared))
         if cache is not None:
             copied_from = {relative: sha256_of[relative] for relative, _ in bundler.keys}
-            cache.put(_CACHE_KIND, key, (schema, {"name": name, "files": copied_from}, event.tree))
+            cache.put(_CACHE_KIND, key, (schema, {"name": name, "files": copied_from, "shared": shared}, tree))
     return events, findings
 
 
@@ -331,7 +335,16 @@ _CACHE_KIND = "bundle"
 def content_of(events: list[EventSchema]) -> list[str]:
     """Everything about bundled events a later stage can read, as text (the cache key of such a stage's result)."""
     return [
-        "\0".join((event.name, event.path, event.source.relative, event.source.sha256, json.dumps(event.schema)))
+        "\0".join(
+            (
+                event.name,
+                event.path,
+                event.source.relative,
+                event.source.sha256,
+                json.dumps(event.schema),
+                json.dumps(sorted(event.shared.items())),
+            )
+        )
         for event in events
     ]
 
@@ -344,7 +357,11 @@ def _still_valid(kept: Any, sha256_of: dict[str, str], name: str) -> bool:
     if not (isinstance(recorded, dict) and recorded.get("name") == name and isinstance(tree, SchemaTree)):
         return False
     copied_from = recorded.get("files")
-    return isinstance(copied_from, dict) and all(sha256_of.get(file) == sha for file, sha in copied_from.items())
+    return (
+        isinstance(copied_from, dict)
+        and isinstance(recorded.get("shared"), dict)
+        and all(sha256_of.get(file) == sha for file, sha in copied_from.items())
+    )
 
 
 def read_events(
