@@ -279,8 +279,8 @@ def bundle_events(
 ) -> tuple[list[EventSchema], list[Finding]]:
     """Bundle every event file (shared `_*.json` files are only reference targets).
 
-    With a `cache`, an event bundled cleanly before, whose file and every file its `$ref`s copied from still hash
-    the same, is taken from it with its tree (a file with findings is always bundled again)."""
+    With a `cache`, the bundle of an event bundled cleanly before, whose file and every file its `$ref`s copied
+    from still hash the same, is taken from it (a file with findings is always bundled again)."""
     files_by_path = {schema_file.path: schema_file for schema_file in files}
     sha256_of = {schema_file.relative: schema_file.sha256 for schema_file in files}
     root = str(schemas_dir.resolve())
@@ -310,7 +310,8 @@ def bundle_events(
         key = "" if cache is None else cache.key([root, schema_file.relative, schema_file.display, schema_file.sha256])
         kept: Any = None if cache is None else cache.get(_CACHE_KIND, key)
         if _still_valid(kept, sha256_of, name):
-            schema, recorded, tree = kept
+            schema, recorded = kept
+            tree = read_tree(schema, schema_file.display)  # as fast as unpickling it would be
             events.append(EventSchema(name, schema_file.display, schema_file, schema, tree, recorded["shared"]))
             continue
         reserved = _check_reserved(schema_file, name)
@@ -325,7 +326,7 @@ def bundle_events(
         events.append(EventSchema(name, schema_file.display, schema_file, schema, tree, shared))
         if cache is not None:
             copied_from = {relative: sha256_of[relative] for relative, _ in bundler.keys}
-            cache.put(_CACHE_KIND, key, (schema, {"name": name, "files": copied_from, "shared": shared}, tree))
+            cache.put(_CACHE_KIND, key, (schema, {"name": name, "files": copied_from, "shared": shared}))
     return events, findings
 
 
@@ -351,10 +352,10 @@ def content_of(events: list[EventSchema]) -> list[str]:
 
 def _still_valid(kept: Any, sha256_of: dict[str, str], name: str) -> bool:
     """Whether a cache entry is a bundle of this event whose `$ref` targets are all unchanged."""
-    if not (isinstance(kept, tuple) and len(kept) == 3 and isinstance(kept[0], dict)):
+    if not (isinstance(kept, tuple) and len(kept) == 2 and isinstance(kept[0], dict)):
         return False
-    _, recorded, tree = kept
-    if not (isinstance(recorded, dict) and recorded.get("name") == name and isinstance(tree, SchemaTree)):
+    recorded = kept[1]
+    if not (isinstance(recorded, dict) and recorded.get("name") == name):
         return False
     copied_from = recorded.get("files")
     return (

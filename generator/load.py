@@ -46,9 +46,10 @@ class SchemaFile:
         return self.path.name.startswith(SHARED_PREFIX)
 
 
-def display_path(path: Path) -> str:
+def display_path(path: Path, cwd: Path | None = None) -> str:
+    """The path relative to the working directory (`cwd`, already resolved, when the caller has it) if inside it."""
     try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+        return path.resolve().relative_to(cwd if cwd is not None else Path.cwd().resolve()).as_posix()
     except ValueError:
         return path.as_posix()
 
@@ -62,11 +63,11 @@ def find_schema_files(schemas_dir: Path) -> list[Path]:
 
 
 def decode_schema(
-    path: Path, raw: bytes, schemas_dir: Path, cache: BuildCache | None = None
+    path: Path, raw: bytes, schemas_dir: Path, cache: BuildCache | None = None, cwd: Path | None = None
 ) -> tuple[SchemaFile | None, Finding | None]:
     """Decode one file's bytes; return the file or the finding that says why it cannot be used. With a `cache`,
     the structure of bytes already found sound is not walked again."""
-    shown = display_path(path)
+    shown = display_path(path, cwd)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -112,6 +113,7 @@ def load_schemas(schemas_dir: Path, cache: BuildCache | None = None) -> tuple[li
     findings: list[Finding] = []
     if not schemas_dir.is_dir():
         return files, [Finding(display_path(schemas_dir), "", "schemas folder not found")]
+    cwd = Path.cwd().resolve()
     for path in find_schema_files(schemas_dir):
         undecodable = _lone_surrogate(path.relative_to(schemas_dir).as_posix())
         if undecodable is not None:  # the file system's bytes were not UTF-8: no output file could name it
@@ -128,7 +130,7 @@ def load_schemas(schemas_dir: Path, cache: BuildCache | None = None) -> tuple[li
             message = f"too large to be a schema: more than {MAX_SCHEMA_BYTES // (1024 * 1024)} MiB"
             findings.append(Finding(display_path(path), "", message))
             continue
-        schema_file, finding = decode_schema(path, raw, schemas_dir, cache)
+        schema_file, finding = decode_schema(path, raw, schemas_dir, cache, cwd)
         if schema_file is not None:
             files.append(schema_file)
         if finding is not None:

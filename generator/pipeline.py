@@ -368,8 +368,9 @@ def build(options: Options, previous: Manifest | None = None, reporter: Reporter
     events, findings = bundle(options)
     if errors_in(findings):
         return BuildResult(findings=sorted(set(findings)))
-    try:
-        reserved = reserved_names(options, env)
+    try:  # the package-level files without events, rendered only for their names: a function of the settings
+        keyed = [json.dumps(settings, sort_keys=True)]
+        reserved = default_cache().remember("reserved", keyed, lambda: reserved_names(options, env))
     except Exception as error:  # a user's template failed to load or render: a finding, if a template caused it
         finding = rendering_finding(error)
         if finding is None:
