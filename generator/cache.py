@@ -9,7 +9,8 @@ generator version or an edit changes the key. What is kept:
 - `structure/`: files whose structure `load` already checked (nesting depth, lone surrogates), by content hash;
 - `bundle/`: an event file's bundled schema, with the hashes of the files its `$ref`s copied from;
 - `parse/`: the result of one parse of the event set, keyed by everything that call is given;
-- `reserved/`: the names the package exports besides its events, keyed by the build's settings.
+- `reserved/`: the names the package exports besides its events, keyed by the build's settings;
+- `lint/`: the findings of lint's rules that read one file only, by its name and bytes.
 
 The folder is `$NETMERA_CODEGEN_CACHE`, else `$XDG_CACHE_HOME/netmera-codegen`, else `~/.cache/netmera-codegen`;
 `NETMERA_CODEGEN_CACHE=off` turns it off. Every entry carries the sha256 of its own payload: an entry that cannot be

@@ -26,6 +26,7 @@ Notes (never fail, not even with `--strict`):
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -68,11 +69,13 @@ _SCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems", "items")
 
 def lint(schemas_dir: Path) -> list[Finding]:
     """All findings for a schemas folder, errors and warnings, sorted by file and pointer."""
+    cache = default_cache()
     usable, events, findings = read_events(schemas_dir, screen=meta_validate)
-    _, parse_findings = default_cache().remember("parse", ["events", *content_of(events)], lambda: parse_events(events))
+    _, parse_findings = cache.remember("parse", ["events", *content_of(events)], lambda: parse_events(events))
     findings += parse_findings
-    for schema_file in usable:
-        findings += netmera_rules(schema_file)
+    for schema_file in usable:  # a file's own rules read nothing but the file (and its name, for findings)
+        keyed = ["netmera rules", schema_file.display, schema_file.path.name, schema_file.sha256]
+        findings += cache.remember("lint", keyed, functools.partial(netmera_rules, schema_file))
     for event in events:
         findings += nested_attributes(event)
     findings += event_name_collisions([f for f in usable if not f.is_shared])
