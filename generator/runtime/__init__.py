@@ -10,13 +10,16 @@ __all__ = ["EVENT_MODULE_SOURCES", "INTERNAL_MODULES"]
 
 INTERNAL_MODULES = frozenset(
     {
+        "_background_reports",
         "_batching",
         "_config",
         "_constants",
         "_delivery",
         "_encoding",
+        "_fake_answers",
         "_http",
         "_lifecycle",
+        "_outbox_commit",
         "_private",
         "_reporting",
         "_types",
