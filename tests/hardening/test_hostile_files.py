@@ -3,46 +3,38 @@ payloads nested absurdly deep or holding lone surrogates. Each gives a clear fin
 
 from __future__ import annotations
 
+import builtins
+import io
 import json
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
-from support import GOLDEN, ROOT, run_cli_inline, tree
+from support import GOLDEN, run_cli_inline, tree
 
 SEED = GOLDEN / "seed" / "schemas"
 GOOD = {"extId": "u1", "name": "ShareEvent", "itemId": "4234", "channel": "Facebook"}
 
 # Tests run as root, which reads a mode-000 file anyway: unreadability is simulated by making `open` refuse
-# the files whose names end with these, in the command's own process.
-UNREADABLE = """
-import builtins, io, sys
-real_open = io.open
-
-def refusing_open(file, *args, **kwargs):
-    if str(file).endswith((".swp", "locked.json")):
-        raise PermissionError(13, "Permission denied", str(file))
-    return real_open(file, *args, **kwargs)
-
-builtins.open = io.open = refusing_open
-from netmera_codegen.cli import main
-raise SystemExit(main(sys.argv[1:]))
-"""
+# the files whose names end with these, while the command runs (in this process).
+UNREADABLE = (".swp", "locked.json")
 
 
 def _unreadable_cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-c", UNREADABLE, *map(str, args)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        check=False,
-    )
+    real_open = io.open
+
+    def refusing_open(file: Any, *rest: Any, **options: Any) -> Any:
+        if str(file).endswith(UNREADABLE):
+            raise PermissionError(13, "Permission denied", str(file))
+        return real_open(file, *rest, **options)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(builtins, "open", refusing_open)
+        patch.setattr(io, "open", refusing_open)
+        return run_cli_inline(*args)
 
 
 def _no_traceback(result: subprocess.CompletedProcess[str]) -> None:
