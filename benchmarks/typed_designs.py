@@ -42,7 +42,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "generated"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from netmera_events import OrderCancelEvent, OrderCompleted
 from netmera_events._validators import load_validator
+from netmera_events.types import Address, LineItem
 
 ORDER_CANCEL_CHECK = load_validator("OrderCancelEvent")
 ORDER_COMPLETED_CHECK = load_validator("OrderCompleted")
@@ -491,6 +493,35 @@ def plain_completed(cls: Any = None) -> bytes:
     ).to_json()
 
 
+# --- the classes this package generates (the chosen design, from generated/) -------------------------------------
+
+
+def generated_cancel() -> bytes:
+    return OrderCancelEvent(
+        ext_id="user-1", payment_method="Credit Card", sub_total=20.0, item_count=4, grand_total=35.5
+    ).to_json()
+
+
+def generated_completed() -> bytes:
+    return OrderCompleted(
+        ext_id="user-1",
+        order_id="o-1",
+        grand_total=47.25,
+        shipping_cost=4.0,
+        currency="TRY",
+        payment_method="Wallet",
+        ordered_at=ORDERED_AT,
+        shipping_address=Address(street="Main St 1", city="Istanbul", postal_code="34000", country_code="TR"),
+        line_items=[
+            LineItem(id="sku-1", name="Mug", price=9.5, count=2, brand_name="Acme", category_ids=["kitchen", "gift"]),
+            LineItem(id="sku-2", price=14.0, count=1),
+            LineItem(id="sku-3", name="Tea", price=4.25, count=3, category_ids=["food"]),
+        ],
+        loyalty_points=12,
+        gift_wrap=False,
+    ).to_json()
+
+
 # --- baselines ------------------------------------------------------------------------------------------------
 
 _compact = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
@@ -804,13 +835,55 @@ def _sample_kwargs(schema: dict[str, Any]) -> dict[str, Any]:
     return kwargs
 
 
+_FIRST_USE_GENERATED = """
+import json, sys, time
+sys.path[:0] = [{out!r}]
+def rss():
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * 4096
+import netmera_events
+from netmera_events import EVENTS
+samples = json.load(open({samples!r}))
+names = json.load(open({names!r}))
+before, started = rss(), time.perf_counter()
+for name, kwargs in zip(names, samples):
+    EVENTS[name](**kwargs)
+print(json.dumps([time.perf_counter() - started, (rss() - before) / 2**20]))
+"""
+
+
+def first_use_generated(work: Path, samples: Path, schemas: list[dict[str, Any]]) -> tuple[float, float]:
+    """The same measurement on the package `netmera-codegen generate` writes for the synthetic schemas."""
+    out = work / "generated-out"
+    command = [
+        sys.executable,
+        "-m",
+        "netmera_codegen",
+        "generate",
+        "--schemas",
+        str(work / "schemas"),
+        "--out",
+        str(out),
+    ]
+    subprocess.run(command, check=True, capture_output=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(out)], check=True)
+    names = work / "names.json"
+    names.write_text(json.dumps([schema["title"] for schema in schemas]))
+    script = _FIRST_USE_GENERATED.format(out=str(out), samples=str(samples), names=str(names))
+    ran = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False)
+    if ran.returncode != 0:
+        raise SystemExit(f"generated package: {ran.stderr[-3000:]}")
+    seconds, mib = json.loads(ran.stdout)
+    return seconds, mib
+
+
 def first_use(events: int, seed: int) -> dict[str, tuple[float, float]]:
     """Seconds and MiB to import and build one event of each of `events` classes, per design, fresh interpreters."""
     from generate import synthesise
 
     from netmera_codegen.bundle import bundle_events
     from netmera_codegen.load import load_schemas
-    from netmera_codegen.validators import compile_validator_package
+    from netmera_codegen.validator_compile import compile_validator_package
 
     results: dict[str, tuple[float, float]] = {}
     with tempfile.TemporaryDirectory(prefix="netmera-designs-") as folder:
@@ -849,6 +922,7 @@ def first_use(events: int, seed: int) -> dict[str, tuple[float, float]]:
                 raise SystemExit(f"{label}: {ran.stderr[-3000:]}")
             seconds, mib = json.loads(ran.stdout)
             results[label] = (seconds, mib)
+        results["generated package (chosen design)"] = first_use_generated(work, samples, schemas)
     return results
 
 
@@ -858,8 +932,8 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--loops", type=int, default=20_000)
     args = parser.parse_args()
-    same_json(dict_json_cancel, pydantic_cancel, msgspec_cancel, plain_cancel, msgspec_convert_cancel)
-    same_json(dict_json_completed, pydantic_completed, plain_completed, msgspec_convert_completed)
+    same_json(dict_json_cancel, pydantic_cancel, msgspec_cancel, plain_cancel, msgspec_convert_cancel, generated_cancel)
+    same_json(dict_json_completed, pydantic_completed, plain_completed, msgspec_convert_completed, generated_completed)
     print(f"{os.cpu_count()} CPU(s); microseconds a call, best of 5 x {args.loops}; ratio to msgspec convert + encode")
     rows = [
         (
@@ -872,6 +946,7 @@ def main() -> int:
                 ("msgspec Struct + compiled check", msgspec_cancel),
                 ("plain classes + compiled check, json", plain_cancel),
                 ("plain classes + compiled check, orjson", lambda: plain_cancel(PlainOrderCancelOrjson)),
+                ("generated package (chosen design)", generated_cancel),
             ],
         ),
         (
@@ -884,6 +959,7 @@ def main() -> int:
                 ("msgspec Struct + compiled check", msgspec_completed),
                 ("plain classes + compiled check, json", plain_completed),
                 ("plain classes + compiled check, orjson", lambda: plain_completed(PlainOrderCompletedOrjson)),
+                ("generated package (chosen design)", generated_completed),
             ],
         ),
     ]

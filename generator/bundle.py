@@ -44,6 +44,9 @@ class EventSchema:
     schema: dict[str, Any]
     tree: SchemaTree
     """The bundled schema, read once (`schema_tree`): what every code generator works from."""
+    shared: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """Bundled `$defs` key -> (file relative to the schemas folder, JSON pointer) of what was copied there from
+    another file: the same definition reached from several events is one shared class."""
 
 
 def event_name_of(schema_file: SchemaFile) -> str:
@@ -302,8 +305,9 @@ def bundle_events(files: list[SchemaFile], schemas_dir: Path) -> tuple[list[Even
         if reserved or bundler.findings:
             continue
         schema = _with_reserved_keys(schema, name)
+        shared = {key: target for target, key in bundler.keys.items()}
         events.append(
-            EventSchema(name, schema_file.display, schema_file, schema, read_tree(schema, schema_file.display))
+            EventSchema(name, schema_file.display, schema_file, schema, read_tree(schema, schema_file.display), shared)
         )
     return events, findings
 

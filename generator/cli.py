@@ -27,6 +27,7 @@ from .findings import errors_in
 from .folders import UsageError, check_build_folders, check_schemas_folder, event_schema_findings
 from .format import DEFAULT_FORMATTER, FORMATTERS, FormatterError
 from .manifest import MANIFEST_NAME, Manifest
+from .netmera import DEFAULT_EPOCH
 from .pipeline import (
     DEFAULT_OUT,
     DEFAULT_PACKAGE,
@@ -172,6 +173,7 @@ def _options(args: argparse.Namespace, config: FileConfig) -> Options:
         templates=_setting(args, config, "templates", None),
         formatter=_setting(args, config, "formatter", DEFAULT_FORMATTER),
         version=_setting(args, config, "version", DEFAULT_PACKAGE_VERSION),
+        epoch=config.values.get("epoch", DEFAULT_EPOCH),
     )
     if not options.package.isidentifier() or keyword.iskeyword(options.package):
         raise UsageError(f"package {options.package!r} is not a Python identifier")

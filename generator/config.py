@@ -3,7 +3,7 @@
 The nearest pyproject.toml is found by walking up from the current directory; the first one that exists is used,
 whether or not it has the table (a project's own pyproject.toml ends the search, as with black or ruff). Paths in
 the table are relative to the folder holding that pyproject.toml. Keys: `schemas`, `out`, `package`, `templates`,
-`formatter`, `version` (the generated distribution's version). Unknown keys and values of the wrong type are usage errors, so a typo does not pass silently.
+`formatter`, `version` (the generated distribution's version), `epoch` (the unit of epoch-integer dates: `milliseconds`, the default, or `seconds`). Unknown keys and values of the wrong type are usage errors, so a typo does not pass silently.
 """
 
 from __future__ import annotations
@@ -19,10 +19,11 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 from .format import FORMATTERS
+from .netmera import EPOCH_UNITS
 
 TABLE = "netmera-codegen"
 PATH_KEYS = ("schemas", "out", "templates")
-STRING_KEYS = ("package", "formatter", "version")
+STRING_KEYS = ("package", "formatter", "version", "epoch")
 
 
 class ConfigError(Exception):
@@ -85,6 +86,8 @@ def load_config(start: Path | None = None) -> FileConfig:
                 raise ConfigError(f"{pyproject}: [tool.{TABLE}] formatter must be one of {', '.join(FORMATTERS)}")
             if key == "version" and version_problem(value):
                 raise ConfigError(f"{pyproject}: [tool.{TABLE}] version {version_problem(value)}")
+            if key == "epoch" and value not in EPOCH_UNITS:
+                raise ConfigError(f"{pyproject}: [tool.{TABLE}] epoch must be one of {', '.join(EPOCH_UNITS)}")
             values[key] = value
         else:
             known = ", ".join(PATH_KEYS + STRING_KEYS)

@@ -3,8 +3,9 @@
 Attribute names (`snake_name`): the wire name is transliterated to ASCII (accents dropped, a few letters spelled
 out), camelCase is split at case changes, every run of other characters becomes `_`, and the result is lowercased.
 A result that starts with a digit gets the prefix `field_`; an empty one becomes `field`. A name that is a Python
-keyword, shadows a member of the generated classes (`to_payload`, `ext_id`, pydantic's `model_config`, `schema`,
-`json`, ...) or a type the generated modules use in annotations (`str`, `int`, `date`, ...) gets a trailing `_`.
+keyword, shadows a member of the generated classes (`to_payload`, `to_json`, `ext_id`, ...), a type the generated
+modules use in annotations (`str`, `int`, `date`, ...), a name they import (`check`, `refuse`, ...) or a local of
+the generated constructors (`wire`, `issues`, ...) gets a trailing `_`.
 When two wire names of one class end up with the same Python name, the wire name that already *is* that Python
 name keeps it, the others follow in schema order and get `_2`, `_3`, ...
 
@@ -21,8 +22,6 @@ import keyword
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
-
-from pydantic import BaseModel
 
 from .runtime_source import event_module_imports
 
@@ -45,28 +44,48 @@ _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _NOT_WORD = re.compile(r"[^A-Za-z0-9]+")
 
 ANNOTATION_NAMES = frozenset(
-    {"str", "int", "float", "bool", "list", "dict", "date", "datetime", "time", "none", "any", "object", "type"}
+    {
+        "str",
+        "int",
+        "float",
+        "bool",
+        "list",
+        "dict",
+        "date",
+        "datetime",
+        "time",
+        "none",
+        "any",
+        "object",
+        "type",
+        "types",
+    }
 )
-"""Names that would shadow a type inside a class body that uses it in an annotation."""
+"""Names that would shadow a type (or the shared `types` module) inside a class body that uses it in an annotation."""
 
-CLASS_MEMBERS = frozenset({"ext_id", "to_payload", "event_name", "self", "cls"}) | frozenset(
-    name for name in dir(BaseModel) if not name.startswith("_")
+CLASS_MEMBERS = frozenset(
+    {"ext_id", "to_payload", "to_json", "from_payload", "replace", "event_name", "self", "cls"}
 )
+"""Public members of the generated classes (`Event`, `EventObject`): an attribute must not replace one."""
 
 MAX_MODULE_NAME = 100
 """Longest module name (without `.py` and a collision number): well below the 255 bytes a file name may have."""
 
 IMPORT_SOURCES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("typing", ("Annotated", "Any", "ClassVar", "Literal")),
-    ("pydantic", ("Field", "StrictBool", "StrictStr")),
+    ("datetime", ("date", "datetime")),
+    ("functools", ("partial",)),
+    ("typing", ("TYPE_CHECKING", "Any", "ClassVar", "Literal")),
     *event_module_imports(),
 )
 """What a generated event module may import, by module in isort's order (the package's own modules without their
 dot, with the names of their `__all__`)."""
 
-MODULE_IMPORTS = frozenset(name for _, names in IMPORT_SOURCES for name in names)
-"""Names a generated event module imports; a class of the same name would hide them."""
+MODULE_IMPORTS = frozenset(name for _, names in IMPORT_SOURCES for name in names) | {"check", "types"}
+"""Names a generated module imports (its check and the shared `types` module too); nothing generated may take
+one of them."""
 
+CONSTRUCTOR_LOCALS = frozenset({"wire", "issues", "unknown", "value"})
+"""Local names of the generated constructors and properties: a keyword of the same name would replace one."""
 
 def words(wire_name: str) -> list[str]:
     """The words of a wire name, ASCII only, in their original case."""
@@ -94,7 +113,14 @@ def pascal_case(wire_name: str) -> str:
 
 
 def _reserved_attribute(name: str) -> bool:
-    return keyword.iskeyword(name) or keyword.issoftkeyword(name) or name in CLASS_MEMBERS or name in ANNOTATION_NAMES
+    return (
+        keyword.iskeyword(name)
+        or keyword.issoftkeyword(name)
+        or name in CLASS_MEMBERS
+        or name in ANNOTATION_NAMES
+        or name in MODULE_IMPORTS
+        or name in CONSTRUCTOR_LOCALS
+    )
 
 
 def attribute_name(wire_name: str) -> str:
@@ -111,7 +137,11 @@ def attribute_names(wire_names: Sequence[str], taken: Iterable[str] = ()) -> dic
 
 def class_name(wire_name: str) -> str:
     """The class name an event gets when no other event collides with it."""
-    name = pascal_case(wire_name)
+    return safe_class_name(pascal_case(wire_name))
+
+
+def safe_class_name(name: str) -> str:
+    """A class name that is no keyword (`None`, `True`, `False`) and hides nothing a generated module imports."""
     return name + "_" if name in MODULE_IMPORTS or keyword.iskeyword(name) else name
 
 

@@ -29,7 +29,8 @@ from .findings import Finding, errors_in
 from .format import DEFAULT_FORMATTER, UnformattableError, format_files, formatter_identity
 from .manifest import Entry, Manifest, Reuse, sha256_text
 from .model import EventClass, Package
-from .parse import parse_events
+from .netmera import DEFAULT_EPOCH
+from .parse import parse_package
 from .pystyle import LINE_LENGTH, fits
 from .render import (
     EVENT_TEMPLATE,
@@ -42,7 +43,7 @@ from .render import (
     uses_schemas,
 )
 from .report import printable
-from .runtime_source import package_exports, runtime_files, shipped_sources
+from .runtime_source import modules_needing_http, package_exports, runtime_files, shipped_sources
 from .template_checks import python_finding, rendering_finding, template_file, templates_folder_findings
 from .validators import compile_validator_module, validators_index
 
@@ -66,6 +67,8 @@ class Options:
     templates: Path | None = None
     formatter: str = DEFAULT_FORMATTER
     version: str = DEFAULT_PACKAGE_VERSION
+    epoch: str = DEFAULT_EPOCH
+    """Unit of epoch-integer dates without `x-netmera-epoch`: `milliseconds` or `seconds`."""
 
 
 class Reporter(Protocol):
@@ -215,6 +218,7 @@ def settings_of(options: Options, env: jinja2.Environment) -> dict[str, str]:
         "formatter": formatter_identity(options.formatter),
         "templates_sha256": templates_sha256(env),
         "schemas_folder": options.schemas.resolve().name,
+        "epoch": options.epoch,
     }
 
 
@@ -242,13 +246,14 @@ def unchanged(
 
 
 def _package_files(
-    options: Options, env: jinja2.Environment, package_name: str, events: tuple[EventClass, ...]
+    options: Options, env: jinja2.Environment, package: Package
 ) -> tuple[dict[str, str], dict[str, str], dict[str, tuple[str, str]]]:
     """The package-level files: template targets (path -> template), the rendered texts and the runtime copies.
 
     The package's `__init__` re-exports what the other modules declare in `__all__`, so it is rendered last, from
-    the texts that ship.
+    the texts that ship; the modules that load httpx are imported only when one of their names is first used.
     """
+    package_name, events = package.name, package.events
     folder = options.schemas.resolve().name
     targets = package_templates(env, package_name)
     runtime = runtime_files(options.templates, package_name, targets)
@@ -257,12 +262,17 @@ def _package_files(
         "distribution": package_name.replace("_", "-"),
         "version": options.version,
         "events": events,
+        "shared": package.shared,
+        "shared_imports": package.shared_imports,
         "package_sources": printable(f"{folder}/"),  # a folder name may hold line breaks or undecodable bytes
     }
     init = f"{package_name}/__init__.py"
     rendered = render_package({path: name for path, name in targets.items() if path != init}, context, env)
     shipped = {path: text for path, (_, text) in runtime.items()} | rendered
-    context["runtime_exports"] = exports = package_exports(package_name, shipped)
+    exports = package_exports(package_name, shipped)
+    lazy = modules_needing_http(package_name, shipped)
+    context["runtime_exports"] = [(module, names) for module, names in exports if module not in lazy]
+    context["lazy_exports"] = [(module, names) for module, names in exports if module in lazy]
     context["public_names"] = sorted([name for _, names in exports for name in names] + [e.class_name for e in events])
     if init in targets:
         rendered |= render_package({init: targets[init]}, context, env)
@@ -271,7 +281,7 @@ def _package_files(
 
 def reserved_names(options: Options, env: jinja2.Environment) -> list[str]:
     """The names the package exports besides its event classes (an event class may not take one)."""
-    _, rendered, runtime = _package_files(options, env, options.package, ())
+    _, rendered, runtime = _package_files(options, env, Package(name=options.package, events=()))
     shipped = {path: text for path, (_, text) in runtime.items()} | rendered
     return [name for _, names in package_exports(options.package, shipped) for name in names]
 
@@ -281,7 +291,7 @@ def _plan(options: Options, package: Package, events: list[EventSchema], env: ji
     # A package-level file's header names the schemas folder (or its template, when no schema shapes it) and the
     # hash of what it holds: editing one event's attributes then leaves the event index files untouched.
     planned = []
-    targets, rendered, runtime = _package_files(options, env, package.name, package.events)
+    targets, rendered, runtime = _package_files(options, env, package)
     for path, body in rendered.items():
         name = targets[path]
         source = f"{folder}/" if uses_schemas(env, name) else f"template {name}"
@@ -383,11 +393,13 @@ def build(options: Options, previous: Manifest | None = None, reporter: Reporter
         if finding is None:
             raise
         return BuildResult(findings=sorted(set(findings + [finding])))
-    parsed, parse_findings = parse_events(events, reserved=reserved)
+    parsed, parse_findings, shared, shared_imports = parse_package(events, reserved=reserved, epoch=options.epoch)
     findings += parse_findings
     if errors_in(findings):
         return BuildResult(findings=sorted(set(findings)))
-    package = Package(name=options.package, events=tuple(parsed))
+    package = Package(
+        name=options.package, events=tuple(parsed), shared=tuple(shared), shared_imports=shared_imports
+    )
     reuse = Reuse(options.out, previous, settings)
     findings += template_findings
     try:

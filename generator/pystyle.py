@@ -17,6 +17,9 @@ from typing import Any
 
 LINE_LENGTH = 100
 """The line length of every generated Python file (the formatters are run with it too)."""
+IMPORT_LINE_LENGTH = 88
+"""isort's and ruff's default: longer `from ... import` lines are wrapped, so a user's import sorter with its
+defaults agrees with the generated modules (black keeps the wrapped form, for its trailing comma)."""
 
 
 def literal(value: Any) -> str:
@@ -89,6 +92,14 @@ def assigned_call(start: int, callee: str, arguments: Sequence[tuple[str, str]],
     return f" = {callee}(\n{exploded}{outer})"
 
 
+def from_import(module: str, names: Sequence[str]) -> str:
+    """`from module import names`, one line if it fits `IMPORT_LINE_LENGTH`, else one name a line."""
+    line = f"from {module} import {', '.join(names)}"
+    if len(line) <= IMPORT_LINE_LENGTH:
+        return line
+    return f"from {module} import (\n" + "".join(f"    {name},\n" for name in names) + ")"
+
+
 def black_literals(code: str) -> str:
     """One line of code with its string and number literals written as black writes them."""
     return _LITERAL.sub(_black_literal, code)
@@ -113,13 +124,21 @@ def assigned_collection(head: str, elements: Sequence[str], call: str = "") -> s
 
 
 def fits(source: str, line_length: int) -> bool:
-    """Whether every line of code (docstrings aside, which black never rewraps) is at most `line_length` long."""
+    """Whether every line of code (docstrings aside, which black never rewraps) is at most `line_length` long.
+
+    A docstring starts a line in generated code (its text has every quote escaped); a triple quote further along
+    a line is inside a string literal of code."""
     in_docstring = False
     for line in source.split("\n"):
-        quotes = line.count('"""')
-        docstring = in_docstring or quotes > 0
-        if quotes % 2:
-            in_docstring = not in_docstring
+        stripped = line.lstrip()
+        if in_docstring:
+            docstring = True
+            in_docstring = line.count('"""') % 2 == 0
+        elif stripped.startswith('"""'):
+            docstring = True
+            in_docstring = stripped.count('"""') % 2 == 1
+        else:
+            docstring = False
         if len(line) > line_length and not docstring:
             return False
     return True

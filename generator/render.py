@@ -13,7 +13,7 @@ copied byte for byte (see `runtime_source`).
 The compiled checks in `<package>/_validators/` are not templates: `validators` writes them, keyword by
 keyword, from each event's schema.
 
-The built-in `event.py.jinja` writes black's style itself (quotes, blank lines, split `Field(...)` calls), so the
+The built-in `event.py.jinja` writes black's style itself (quotes, blank lines, exploded signatures), so the
 pipeline formats an event module only when one of its code lines is too long: black costs about 20 ms a module,
 the bulk of a cold build. A test holds the template to black's output over the schema sets and the real corpus.
 
@@ -33,7 +33,7 @@ import jinja2
 from jinja2 import meta
 
 from .model import Attribute, EventClass
-from .pystyle import assigned_call, literal
+from .pystyle import LINE_LENGTH, from_import, literal
 from .report import printable
 
 TEMPLATE_SUFFIX = ".jinja"
@@ -56,7 +56,14 @@ def environment(user_templates: Path | None) -> jinja2.Environment:
     )
     env.filters.update(pyrepr=literal, docstring=docstring, md=markdown_cell, tomlstr=json.dumps)
     env.globals.update(
-        event_doc=_module_doc, class_doc=_class_doc, attribute_doc=_attribute_doc, field_default=_field_default
+        event_doc=_module_doc,
+        class_doc=_class_doc,
+        attribute_doc=_attribute_doc,
+        wire_value=_wire_value,
+        read_callable=_read_callable,
+        missing_tests=_missing_tests,
+        condition=_condition,
+        from_import=from_import,
     )
     return env
 
@@ -75,6 +82,8 @@ def docstring(text: str, indent: int = 0) -> str:
             pieces.append(char.encode("unicode_escape", "backslashreplace").decode("ascii") if char != "\r" else "\\r")
         else:
             pieces.append(char)
+    if pieces and pieces[-1] == '\\"':
+        pieces.append(" ")  # black separates a closing quote of the text from the docstring's own
     return '"""' + "".join(pieces) + '"""'
 
 
@@ -99,24 +108,47 @@ def _attribute_doc(attribute: Attribute) -> str:
     parts = [attribute.description] if attribute.description else []
     if attribute.netmera_code:
         parts.append(f"Panel code: {attribute.netmera_code}.")
+    if attribute.private:
+        parts.append("Private: sent, but never shown in a repr or an error message.")
     return "\n\n".join(parts)
 
 
-ATTRIBUTE_INDENT = 4
+def _wire_value(attribute: Attribute) -> str:
+    """What a constructor puts in the wire dict for an attribute's keyword."""
+    if attribute.to_wire is None:
+        return attribute.python_name
+    return attribute.to_wire.replace("{}", attribute.python_name)
 
 
-def _field_default(attribute: Attribute) -> str:
-    """What follows an attribute's annotation: nothing (required), ` = None`, or ` = Field(...)`.
+def _read_callable(attribute: Attribute) -> str | None:
+    """The function an attribute reads its wire value through (`f({})` -> `f`, `f(g, {})` -> `partial(f, g)`),
+    or None when it reads the value as it is."""
+    if attribute.from_wire is None:
+        return None
+    inner = attribute.from_wire.removesuffix("({})")
+    if inner != attribute.from_wire:
+        return inner
+    function, _, rest = attribute.from_wire.partition("(")
+    return f"partial({function}, {rest.removesuffix(', {})')})"
 
-    A `Field(...)` too long for the line is split as black splits it (the arguments on one line of their own, or
-    one a line with a trailing comma when that line would be too long too), so the module needs no reformatting.
-    """
-    if not attribute.field_arguments:
-        return ""
-    if attribute.field_arguments == (("default", "None"),):
-        return " = None"
-    start = ATTRIBUTE_INDENT + len(attribute.python_name) + 2 + len(attribute.full_annotation)
-    return assigned_call(start, "Field", attribute.field_arguments, ATTRIBUTE_INDENT)
+
+def _missing_tests(model: Any, event: Any) -> list[str]:
+    names = (["ext_id"] if event else []) + [attribute.python_name for attribute in model.attributes if attribute.required]
+    return [f"{name} is MISSING" for name in names]
+
+
+def _condition(operands: list[str], indent: int) -> str:
+    """`if a or b or ...:` as black writes it: on one line when it fits, else inside parentheses, on one line of
+    its own or one operand a line."""
+    one_line = f"if {' or '.join(operands)}:"
+    if indent + len(one_line) <= LINE_LENGTH:
+        return one_line
+    inner = " " * (indent + 4)
+    joined = " or ".join(operands)
+    if len(inner) + len(joined) <= LINE_LENGTH:
+        return f"if (\n{inner}{joined}\n{' ' * indent}):"
+    lines = [operands[0]] + [f"or {operand}" for operand in operands[1:]]
+    return "if (\n" + "\n".join(inner + line for line in lines) + f"\n{' ' * indent}):"
 
 
 def _templates_under(env: jinja2.Environment, folder: str) -> list[str]:

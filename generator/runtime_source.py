@@ -7,15 +7,16 @@ them, with a plain `package/<file>` copied as it is or a `package/<file>.jinja` 
 templates. Tooling files beside the source (its formatter settings, the type stub of the compiled index) stay.
 
 A module's names are its `__all__`, read with `ast` from the text that ships (the runtime is never imported
-here: it needs pydantic and httpx, and an override may not import at all). The package's `__init__` re-exports
+here: it needs httpx and orjson, and an override may not import at all). The package's `__init__` re-exports
 the `__all__` of each of its private modules except the runtime's internals (`runtime.INTERNAL_MODULES`), and
-event modules import the names of `_types` and `_event` from theirs.
+event modules import the names of `runtime.EVENT_MODULE_SOURCES` from theirs.
 """
 
 from __future__ import annotations
 
 import ast
 import functools
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -23,6 +24,8 @@ from .runtime import EVENT_MODULE_SOURCES, INTERNAL_MODULES
 
 RUNTIME = Path(__file__).parent / "runtime"
 TYPED_MARKER = "py.typed"
+HTTP_LOADER = "_httpx"
+"""The runtime module that imports httpx; every module needing it imports it from there."""
 
 
 def shipped_sources() -> list[Path]:
@@ -107,3 +110,27 @@ def package_exports(package_name: str, texts: Mapping[str, str]) -> tuple[tuple[
         if names:
             exports.append((module, names))
     return tuple(exports)
+
+
+# Top-level imports only: those under `if TYPE_CHECKING:` or inside a function do not run on import.
+_LOCAL_IMPORT = re.compile(r"^from \.(_?\w+) import", re.MULTILINE)
+
+
+def modules_needing_http(package_name: str, texts: Mapping[str, str]) -> frozenset[str]:
+    """The package's modules that import httpx, themselves or through another of its modules (from the texts of
+    the files it ships, by output path): its `__init__` imports them only when one of their names is first used,
+    so that `validate()` and the event classes work without loading an HTTP stack."""
+    imports = {}
+    for path, text in texts.items():
+        folder, _, name = path.rpartition("/")
+        if folder == package_name and name.endswith(".py"):
+            imports[name.removesuffix(".py")] = set(_LOCAL_IMPORT.findall(text))
+    heavy = {HTTP_LOADER}
+    grew = True
+    while grew:
+        grew = False
+        for module, used in imports.items():
+            if module not in heavy and used & heavy:
+                heavy.add(module)
+                grew = True
+    return frozenset(heavy)

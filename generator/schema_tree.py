@@ -33,7 +33,7 @@ from .dialects import (
     dialect_of,
 )
 from .findings import Finding, errors_in
-from .netmera import INTEGER_RANGES, JSON_TYPES_OF, NETMERA_TYPES
+from .netmera import EPOCH_SECONDS, EPOCH_UNITS, INTEGER_RANGES, JSON_TYPES_OF, NETMERA_TYPES
 from .pointers import join_pointer, split_pointer
 
 MAX_NESTING = 64
@@ -56,6 +56,10 @@ class Node:
     netmera_type: str | None = None
     """`x-netmera-type` when it is one of Netmera's types and agrees with `type` (else an error was reported)."""
     netmera_code: str | None = None
+    netmera_epoch: str | None = None
+    """`x-netmera-epoch` when it names a unit (else an error was reported): the project's default applies."""
+    netmera_private: bool = False
+    """`x-netmera-private: true`: the value is sent but never shown."""
     types: tuple[str, ...] | None = None
     # strings
     min_length: int | float | None = None
@@ -269,7 +273,23 @@ class _Parser:
 
     def _netmera(self, node: Node, schema: dict[str, Any], pointer: str) -> None:
         """The one verdict on `x-netmera-type`: one of Netmera's types, agreeing with `type` (an array's `type` is
-        its items'), else an error; a valid integer type adds its range."""
+        its items'), else an error; a valid integer type adds its range (in the unit `x-netmera-epoch` names, for
+        dates). `x-netmera-epoch` and `x-netmera-private` are judged here too."""
+        epoch = schema.get("x-netmera-epoch")
+        if epoch is not None and epoch not in EPOCH_UNITS:
+            self.error(
+                join_pointer(pointer, "x-netmera-epoch"),
+                f"x-netmera-epoch must be one of {', '.join(EPOCH_UNITS)}, not {epoch!r}",
+            )
+        elif epoch is not None:
+            node.netmera_epoch = epoch
+        private = schema.get("x-netmera-private", False)
+        if isinstance(private, bool):
+            node.netmera_private = private
+        else:
+            self.error(
+                join_pointer(pointer, "x-netmera-private"), f"x-netmera-private must be true or false, not {private!r}"
+            )
         netmera_type = schema.get("x-netmera-type")
         if netmera_type is None:
             return
@@ -286,7 +306,11 @@ class _Parser:
             return
         node.netmera_type = netmera_type
         if netmera_type in INTEGER_RANGES:
-            low, high = INTEGER_RANGES[netmera_type]
+            low, high = (
+                EPOCH_SECONDS
+                if node.netmera_epoch == "seconds" and netmera_type in ("Date", "Timestamp")
+                else INTEGER_RANGES[netmera_type]
+            )
             node.netmera_range = (netmera_type, low, high)
             node.item_range = (netmera_type, low, high)
 

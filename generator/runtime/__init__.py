@@ -14,18 +14,21 @@ INTERNAL_MODULES = frozenset(
         "_batching",
         "_config",
         "_constants",
+        "_construct",
         "_delivery",
         "_encoding",
         "_fake_answers",
         "_http",
+        "_httpx",
         "_lifecycle",
         "_outbox_commit",
         "_private",
+        "_refusal",
         "_reporting",
         "_types",
     }
 )
 """Modules whose names only the package's other modules use: not re-exported by its `__init__`."""
 
-EVENT_MODULE_SOURCES = frozenset({"_event", "_types"})
+EVENT_MODULE_SOURCES = frozenset({"_construct", "_event", "_refusal", "_types"})
 """The package's modules a generated event module imports from (the names in their `__all__`)."""

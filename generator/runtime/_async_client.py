@@ -8,8 +8,6 @@ from collections.abc import Awaitable, Callable, Generator, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-import httpx
-
 from ._batching import Batch, EventSource
 from ._config import DEFAULT_HTTP_TIMEOUT, ClientSettings
 from ._constants import (
@@ -23,6 +21,7 @@ from ._errors import EventEncodingError, EventValidationError, NetmeraError
 from ._event import Event
 from ._hooks import SendHook, as_hooks, run_hooks_all, run_hooks_on_payloads
 from ._http import Outcome, apost, open_async_http
+from ._httpx import httpx
 from ._results import FireResult
 from ._retry import DEFAULT_RETRY_POLICY, RetryPolicy
 from ._validate import validate

@@ -9,8 +9,6 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic_core import PydanticSerializationError
-
 from ._constants import DEFAULT_MAX_REQUEST_BYTES, MAX_EXT_IDS_PER_REQUEST
 from ._encoding import (
     EncodedEvent,
@@ -268,7 +266,7 @@ class EventSource:
             item = items[position]
             try:
                 data = item.to_json() if typed else encode_json(item)
-            except (PydanticSerializationError, TypeError, ValueError, RecursionError):
+            except (TypeError, ValueError, RecursionError):
                 data = self._encode(item, position, max_bytes).data  # raises the explanatory error
             length = len(data)
             if length > largest:

@@ -11,8 +11,6 @@ from concurrent.futures import ThreadPoolExecutor
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-import httpx
-
 from ._batching import Batch, EventSource
 from ._config import DEFAULT_HTTP_TIMEOUT, ClientSettings
 from ._constants import (
@@ -26,6 +24,7 @@ from ._errors import EventEncodingError, EventValidationError, NetmeraError
 from ._event import Event
 from ._hooks import SendHook, as_hooks, run_hooks_all, run_hooks_on_payloads
 from ._http import Outcome, open_http, post
+from ._httpx import httpx
 from ._results import FireResult
 from ._retry import DEFAULT_RETRY_POLICY, RetryPolicy
 from ._validate import validate

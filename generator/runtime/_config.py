@@ -11,8 +11,6 @@ import warnings
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
-
 from ._batching import BatchLimits
 from ._constants import (
     API_KEY_ENV_VAR,
@@ -21,6 +19,7 @@ from ._constants import (
     FIRE_EVENTS_PATH,
 )
 from ._errors import InsecureBaseURLWarning
+from ._httpx import httpx
 from ._retry import RetryPolicy
 
 __all__ = [

@@ -12,8 +12,6 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
-from pydantic_core import PydanticSerializationError
-
 from ._errors import EventEncodingError
 from ._event import Event
 
@@ -131,7 +129,7 @@ def encode_event(event: Event, index: int, max_bytes: int) -> EncodedEvent:
     """Serialise one typed event as :func:`encode_payload` does, without building its wire dict."""
     try:
         data = event.to_json()
-    except (PydanticSerializationError, TypeError, ValueError):
+    except (TypeError, ValueError):
         return encode_payload(event.to_payload(), index, max_bytes)  # raises the explanatory error
     if len(data) + 2 > max_bytes or (may_hold_non_finite(data) and not _is_finite_json(data)):
         return encode_payload(event.to_payload(), index, max_bytes)  # raises the explanatory error
@@ -151,7 +149,8 @@ def ensure_finite(body: bytes, datas: Iterable[bytes], positions: Iterable[int])
 
 
 def may_hold_non_finite(data: bytes) -> bool:
-    # pydantic's encoder writes NaN and Infinity as bare words, which is not JSON. This test is
+    # An event class's own encoder (a replaced runtime file) may write NaN and Infinity as bare words,
+    # which is not JSON. This test is
     # cheap and almost always false; when true, the text is parsed to tell such a number from a
     # string that mentions it.
     return b"NaN" in data or b"Infinity" in data

@@ -133,16 +133,23 @@ class EventsRejectedError(NetmeraAPIError):
 
 
 class EventValidationError(NetmeraError, ValueError):
-    """Raw payloads failed validation against the event schemas; nothing was sent."""
+    """An event or a raw payload does not match its schema; nothing was built or sent.
 
-    def __init__(self, violations: Sequence[Violation]) -> None:
+    Raised by a generated constructor, `parse_event` and the senders' payload checks. `violations` lists every
+    violation, each with its JSON pointer into the item; the message names each also by its Python name.
+    """
+
+    def __init__(self, violations: Sequence[Violation], message: str | None = None) -> None:
         self.violations = tuple(violations)
-        lines = [
-            f"#{v.index} {v.event or '?'} {v.pointer or '/'}: {v.message}" for v in self.violations
-        ]
-        super().__init__(
-            f"{len(lines)} schema violation(s), nothing was sent:\n  " + "\n  ".join(lines)
-        )
+        if message is None:
+            lines = [
+                f"#{v.index} {v.event or '?'} {v.pointer or '/'}: {v.message}"
+                for v in self.violations
+            ]
+            message = f"{len(lines)} schema violation(s), nothing was sent:\n  " + "\n  ".join(
+                lines
+            )
+        super().__init__(message)
 
 
 class EventEncodingError(NetmeraError, ValueError):

@@ -1,87 +1,140 @@
-"""The base classes of every generated event and nested object."""
+"""The base classes of every generated event and nested object: plain classes over the item they send.
 
-from typing import Any, ClassVar
+A generated constructor takes snake_case keywords, builds the wire dict (wire names, dates in their wire form,
+unset optional attributes left out) and runs the event's compiled check (`_validators/<event>.py`) on it, the
+same code `validate()` runs; the event keeps that dict, and its attributes are read-only properties over it
+(`_construct.Attribute`). So an event is valid exactly when its payload is, `to_json()` is one encoder call, and
+`parse_event(payload)` keeps the payload as it came. What goes wrong is reported by `_refusal`.
+"""
 
-from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationInfo, model_validator
-from pydantic_core import to_json
+from __future__ import annotations
 
-__all__ = ["Event", "EventModel"]
+import json
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
 
-WIRE_CONTEXT = {"wire": True}
-"""Validation context of payloads read from the wire: keys the schema allows beyond its properties are kept."""
+import orjson
+
+from ._refusal import event_error
+from ._types import carried
+from ._validate import Check, Issue
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+__all__ = ["Event", "EventObject"]
+
+_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 
-class EventModel(BaseModel):
-    """A pydantic model built from keyword arguments named in snake_case and sent with wire names.
+class EventObject:
+    """An object attribute's class (and the base of `Event`): its wire dict and read-only attributes."""
 
-    Constructors take the Python names; `parse_event` reads wire names. Keys a schema allows beyond its declared
-    properties are kept when read from a payload, but a constructor argument that names no attribute is an error
-    (it is almost always a typo).
-    """
+    __slots__ = ("_wire",)
+    _wire: dict[str, Any]
 
-    # NaN and Infinity are written as bare words, which is not JSON, so that senders can refuse them instead of
-    # pydantic's default of sending null in their place.
-    model_config = ConfigDict(
-        validate_by_name=True, validate_by_alias=True, extra="allow", ser_json_inf_nan="constants"
-    )
+    PRIVATE_ATTRIBUTES: ClassVar[frozenset[str]] = frozenset()
+    """Wire names of the attributes marked `x-netmera-private`: their values appear in no repr or error."""
+    _ATTRIBUTES: ClassVar[dict[str, str]] = {}
+    """Wire name -> Python name of every declared attribute, in schema order."""
+    _NESTED: ClassVar[dict[str, type[EventObject]]] = {}
+    """Wire name -> class, for attributes holding objects (or arrays of them) of a generated class."""
 
-    @model_validator(mode="before")
     @classmethod
-    def _refuse_unknown_arguments(cls, data: Any, info: ValidationInfo) -> Any:
-        if (
-            isinstance(data, dict)
-            and info.context is None
-            and cls.model_config.get("extra") == "allow"
-        ):
-            known = _known_keys(cls)
-            unknown = [key for key in data if key not in known]
-            if unknown:
-                raise ValueError(
-                    f"unexpected keyword argument(s): {', '.join(map(repr, sorted(unknown)))}"
+    def _of(cls, wire: Any) -> Self:
+        """The object over a wire value already checked (a value that is not an object is returned as it is:
+        some schemas allow one in the same place)."""
+        if type(wire) is not dict:
+            return wire  # type: ignore[no-any-return]
+        made = object.__new__(cls)
+        made._wire = wire
+        return made
+
+    def replace(self, **changes: Any) -> Self:
+        """A copy with some attributes changed (snake_case keywords, as the constructor takes them), checked
+        like any new one. Keys the schema allows beyond its declared attributes are not carried over.
+        """
+        values = {
+            python: getattr(self, python)
+            for wire, python in self._ATTRIBUTES.items()
+            if wire in self._wire
+        }
+        if "extId" in self._wire:
+            values["ext_id"] = self._wire["extId"]
+        values.update(changes)
+        return type(self)(**values)
+
+    def to_payload(self) -> dict[str, Any]:
+        """The wire form, with wire names; a copy, so changing it changes nothing here."""
+        copied: dict[str, Any] = _copy(self._wire)
+        return copied
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return self._wire == other._wire
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        shown = []
+        for wire_name, python_name in self._ATTRIBUTES.items():
+            if wire_name in self._wire:
+                value = (
+                    "<private>"
+                    if wire_name in self.PRIVATE_ATTRIBUTES
+                    else repr(getattr(self, python_name))
                 )
-        return data
+                shown.append(f"{python_name}={value}")
+        return f"{type(self).__name__}({', '.join(self._head() + shown)})"
+
+    def _head(self) -> list[str]:
+        return []
 
 
-_KNOWN_KEYS: dict[type[BaseModel], frozenset[str]] = {}
-
-
-def _known_keys(cls: type[BaseModel]) -> frozenset[str]:
-    known = _KNOWN_KEYS.get(cls)
-    if known is None:
-        names = set(cls.model_fields)
-        for field in cls.model_fields.values():
-            if isinstance(field.validation_alias, str):
-                names.add(field.validation_alias)
-        known = _KNOWN_KEYS[cls] = frozenset(names)
-    return known
-
-
-class Event(EventModel):
+class Event(EventObject):
     """One custom event as fireEvents receives it: the user's `extId`, the event `name` and its attributes."""
+
+    __slots__ = ()
 
     EVENT_NAME: ClassVar[str]
     """The event name exactly as defined in the Netmera panel; sent as `name`."""
+    _CHECK: ClassVar[Check]
+    """The event's compiled check (`_validators/<event>.py`), the one `validate()` runs."""
 
-    ext_id: StrictStr = Field(validation_alias="extId", serialization_alias="extId")
-    """The user's id in your system (`extId`)."""
-
-    def to_payload(self) -> dict[str, Any]:
-        """The event as one item of a fireEvents body: wire names, unset optional attributes left out."""
-        payload: dict[str, Any] = {"extId": self.ext_id, "name": self.EVENT_NAME}
-        payload.update(
-            self.__pydantic_serializer__.to_python(
-                self, mode="json", by_alias=True, exclude_unset=True, exclude=_EXT_ID_ONLY
-            )
-        )
-        return payload
+    @property
+    def ext_id(self) -> str:
+        """The user's id in your system (`extId`)."""
+        value: str = self._wire["extId"]
+        return value
 
     def to_json(self) -> bytes:
-        """`to_payload()` as compact JSON, serialised straight from the model (the client's hot path)."""
-        attributes = self.__pydantic_serializer__.to_json(
-            self, by_alias=True, exclude_unset=True, exclude=_EXT_ID_ONLY
-        )
-        head = b'{"extId":' + to_json(self.ext_id) + b',"name":' + to_json(self.EVENT_NAME)
-        return head + (b"}" if attributes == b"{}" else b"," + attributes[1:])
+        """`to_payload()` as compact UTF-8 JSON (the client's hot path)."""
+        try:
+            return orjson.dumps(self._wire)
+        except orjson.JSONEncodeError:
+            # orjson stops at 64-bit integers; a wider one (a Double given as an int) is still JSON.
+            return _COMPACT.encode(self._wire).encode()
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> Self:
+        """The event for one fireEvents item of this event, checked as `validate()` checks it; the item is copied,
+        so `from_payload(p).to_payload() == p`. Raises `EventValidationError` listing every violation.
+        """
+        wire = _copy(payload) if type(payload) is dict else _copy(dict(payload))
+        issues: list[Issue] = []
+        cls._CHECK(wire, issues)
+        if issues or not carried(wire):
+            raise event_error(cls, issues, {}, wire)
+        return cls._of(wire)
+
+    def _head(self) -> list[str]:
+        return [f"ext_id={self.ext_id!r}"]
 
 
-_EXT_ID_ONLY = {"ext_id"}
+def _copy(value: Any) -> Any:
+    if type(value) is dict:
+        return {key: _copy(item) for key, item in value.items()}
+    if type(value) is list:
+        return [_copy(item) for item in value]
+    return value

@@ -1,7 +1,7 @@
 """``before_send`` hooks: callables that see every event before it is sent (or, in the senders,
 queued) and may enrich it, redact it or drop it.
 
-A hook takes an event and returns it, a changed copy (``event.model_copy(update=...)``), or
+A hook takes an event and returns it, a changed copy (``event.replace(channel=...)``), or
 ``None`` to drop it; hooks run in the order given, each on what the previous returned. With no hook
 set the senders do not call into this module at all.
 """

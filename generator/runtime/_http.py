@@ -27,10 +27,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpcore
-import httpx
 
 from ._config import ClientSettings, Secret
 from ._constants import API_KEY_HEADER, JSON_CONTENT_TYPE
+from ._httpx import httpx
 from ._retry import parse_retry_after
 
 __all__ = [

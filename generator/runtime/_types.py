@@ -1,192 +1,228 @@
-"""The value types event attributes are declared with.
+"""How attribute values travel: each Python value type and its wire form, both ways.
 
-Netmera's Integer and Long are ranged ints; dates travel either as ISO 8601 text (`format: date-time` / `date`)
-or as epoch milliseconds (an integer with `x-netmera-type` Date or Timestamp). In Python every one of them is a
-timezone-aware `datetime` (or a `date`): a value read from the wire keeps its original text or number, so
-`parse_event(payload).to_payload() == payload` holds even where two spellings denote the same instant.
+Dates are the only attributes whose Python value differs from what is sent. A `format: date-time` string is an
+aware `datetime` sent as RFC 3339 text; a `format: date` string (or a string with `x-netmera-type: Date`) is a
+`date` sent as YYYY-MM-DD; an integer with `x-netmera-type` Date or Timestamp is an aware `datetime` sent as epoch
+milliseconds or seconds, as the schema (`x-netmera-epoch`) or the project says.
+
+The `*_wire` functions turn what a constructor was given into what is sent. A value of another type is passed
+through unchanged, so that the compiled validator names what is wrong with it; a value of the right type that
+cannot be sent (a naive datetime names no instant) becomes an `Invalid`, whose reason replaces the validator's.
+The `*_value` functions read a wire value back; an event keeps its wire form, so reading never changes a payload.
 """
 
-import re
-from datetime import date, datetime, timedelta, timezone
-from typing import Annotated, Any
+from __future__ import annotations
 
-from pydantic import (
-    BeforeValidator,
-    Field,
-    GetCoreSchemaHandler,
-    PlainSerializer,
-    StrictFloat,
-    StrictInt,
-)
-from pydantic_core import core_schema
+import re
+from collections.abc import Callable
+from datetime import date, datetime, timedelta, timezone
+from numbers import Number
+from typing import Any
 
 __all__ = [
-    "DateTime",
-    "EpochMillis",
-    "Int32",
-    "Int64",
-    "IsoDate",
-    "JsonInt",
-    "JsonNumber",
-    "Matches",
-    "is_none",
+    "carried",
+    "date_value",
+    "date_wire",
+    "datetime_value",
+    "datetime_wire",
+    "each",
+    "each_value",
+    "epoch_ms_value",
+    "epoch_ms_wire",
+    "epoch_s_value",
+    "epoch_s_wire",
+    "json_wire",
+    "number_wire",
 ]
 
-INT32_MIN = -(2**31)
-INT32_MAX = 2**31 - 1
-INT64_MIN = -(2**63)
-INT64_MAX = 2**63 - 1
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-EPOCH_MILLIS_MIN = -62135596800000
-EPOCH_MILLIS_MAX = 253402300799999
-"""Epoch milliseconds of 0001-01-01 and 9999-12-31T23:59:59.999Z, the instants a datetime can hold."""
-_MILLISECOND = timedelta(milliseconds=1)
-_RFC3339_DATETIME = re.compile(
-    r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$", re.ASCII
+MILLISECONDS = 1000
+SECONDS = 1
+"""Units of an epoch integer: how many of them make a second."""
+
+_DAY_SECONDS = 86_400
+_RFC3339 = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:([Zz])|([+-])(\d{2}):(\d{2}))\n?",
+    re.ASCII,
 )
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 
 
-class _WireDatetime(datetime):
-    """A datetime read from a payload, remembering the exact value it was read from."""
+class Invalid:
+    """A constructor argument of the right type that cannot be sent, with the reason; never sent itself."""
 
-    wire: "str | int"
+    __slots__ = ("reason", "value")
 
-    def __repr__(self) -> str:
-        return repr(datetime.combine(self.date(), self.timetz()))
-
-
-class _WireDate(date):
-    wire: str
+    def __init__(self, value: Any, reason: str) -> None:
+        self.value = value
+        self.reason = reason
 
     def __repr__(self) -> str:
-        return repr(date(self.year, self.month, self.day))
+        return f"Invalid({self.reason!r})"
 
 
-def _parse_datetime(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return _aware(value)
-    if not isinstance(value, str) or not _RFC3339_DATETIME.match(value):
-        raise ValueError("expected a timezone-aware datetime or an RFC 3339 date-time string")
-    text = value.upper().replace(" ", "T")
-    if "." in text:
-        head, _, tail = text.partition(".")
-        digits = len(tail) - len(tail.lstrip("0123456789"))
-        text = head + "." + tail[:digits][:6].ljust(6, "0") + tail[digits:]
-    parsed = _WireDatetime.fromisoformat(text.replace("Z", "+00:00"))
-    parsed.wire = value
-    return parsed
-
-
-def _format_datetime(value: datetime) -> str:
-    if isinstance(value, _WireDatetime):
-        return str(value.wire)
-    return value.isoformat().replace("+00:00", "Z")
-
-
-def _parse_date(value: Any) -> Any:
-    if isinstance(value, datetime) or not isinstance(value, (date, str)):
-        raise ValueError("expected a date or a YYYY-MM-DD string")
-    if isinstance(value, date):
-        return value
-    if not _ISO_DATE.match(value):
-        raise ValueError("expected a date as YYYY-MM-DD")
-    parsed = _WireDate.fromisoformat(value)
-    parsed.wire = value
-    return parsed
-
-
-def _format_date(value: date) -> str:
-    return value.wire if isinstance(value, _WireDate) else value.isoformat()
-
-
-def _from_epoch_millis(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return _aware(value)
-    millis = _integral(value)
-    if isinstance(millis, bool) or not isinstance(millis, int):
-        raise ValueError("expected a timezone-aware datetime or epoch milliseconds")
-    if not EPOCH_MILLIS_MIN <= millis <= EPOCH_MILLIS_MAX:
-        raise ValueError("epoch milliseconds out of range (years 1 to 9999)")
-    moment = EPOCH + millis * _MILLISECOND
-    parsed = _WireDatetime(
-        moment.year,
-        moment.month,
-        moment.day,
-        moment.hour,
-        moment.minute,
-        moment.second,
-        moment.microsecond,
-        tzinfo=timezone.utc,
-    )
-    parsed.wire = millis
-    return parsed
-
-
-def _to_epoch_millis(value: datetime) -> int:
-    if isinstance(value, _WireDatetime) and isinstance(value.wire, int):
-        return value.wire
-    return (value - EPOCH) // _MILLISECOND
-
-
-def _aware(value: datetime) -> datetime:
+def _naive(value: datetime) -> Invalid:
     # A naive datetime names no instant: sending it would silently shift by the sender's UTC offset.
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError("datetime must be timezone-aware (for example datetime.now(timezone.utc))")
+    return Invalid(
+        value, "a datetime must be timezone-aware (for example datetime.now(timezone.utc))"
+    )
+
+
+def datetime_wire(value: Any) -> Any:
+    """An aware datetime as RFC 3339 text (`Z` for UTC)."""
+    if isinstance(value, datetime):
+        if value.utcoffset() is None:
+            return _naive(value)
+        return value.isoformat().replace("+00:00", "Z")
     return value
 
 
-def _integral(value: Any) -> Any:
-    return int(value) if type(value) is float and value.is_integer() else value
-
-
-JsonInt = Annotated[StrictInt, BeforeValidator(_integral)]
-"""JSON Schema's integer: an int, or a float with an integral value (`1.0`, read as `1`); never a bool."""
-
-JsonNumber = StrictInt | StrictFloat
-"""JSON Schema's number (Netmera's Double): a float or an int, kept as given, so no large int loses digits."""
-
-Int32 = Annotated[JsonInt, Field(ge=INT32_MIN, le=INT32_MAX)]
-"""Netmera's Integer: a 32-bit signed integer (bool refused)."""
-
-Int64 = Annotated[JsonInt, Field(ge=INT64_MIN, le=INT64_MAX)]
-"""Netmera's Long: a 64-bit signed integer (bool refused)."""
-
-DateTime = Annotated[
-    datetime, BeforeValidator(_parse_datetime), PlainSerializer(_format_datetime, return_type=str)
-]
-"""A timezone-aware instant sent as an RFC 3339 string."""
-
-IsoDate = Annotated[
-    date, BeforeValidator(_parse_date), PlainSerializer(_format_date, return_type=str)
-]
-"""A calendar date sent as YYYY-MM-DD."""
-
-EpochMillis = Annotated[
-    datetime,
-    BeforeValidator(_from_epoch_millis),
-    PlainSerializer(_to_epoch_millis, return_type=int),
-]
-"""A timezone-aware instant sent as epoch milliseconds (Netmera's Date and Timestamp)."""
-
-
-class Matches:
-    """Constrains a string to a regular expression, searched anywhere in it as JSON Schema's `pattern` is."""
-
-    def __init__(self, pattern: str) -> None:
-        self.pattern = re.compile(pattern)
-
-    def __get_pydantic_core_schema__(
-        self, source: Any, handler: GetCoreSchemaHandler
-    ) -> core_schema.CoreSchema:
-        return core_schema.no_info_after_validator_function(self._check, handler(source))
-
-    def _check(self, value: str) -> str:
-        if self.pattern.search(value) is None:
-            raise ValueError(f"string does not match the pattern {self.pattern.pattern!r}")
+def datetime_value(value: Any) -> Any:
+    """RFC 3339 text as an aware datetime (fractions past microseconds are cut, a leap second reads as :59)."""
+    if not isinstance(value, str):
         return value
+    match = _RFC3339.fullmatch(value)
+    if match is None:
+        raise ValueError(f"not an RFC 3339 date-time: {value!r}")
+    year, month, day, hour, minute, second = (int(group) for group in match.group(1, 2, 3, 4, 5, 6))
+    micros = int((match.group(7) or "").ljust(6, "0")[:6])
+    if match.group(8):
+        zone = timezone.utc
+    else:
+        offset = timedelta(hours=int(match.group(10)), minutes=int(match.group(11)))
+        zone = timezone(-offset if match.group(9) == "-" else offset)
+    return datetime(year, month, day, hour, minute, min(second, 59), micros, tzinfo=zone)
 
 
-def is_none(value: object) -> bool:
-    """Leaves an attribute explicitly set to None out of the payload where the schema does not allow null."""
-    return value is None
+def date_wire(value: Any) -> Any:
+    """A date as YYYY-MM-DD; a string must already be one (a datetime is not a date here)."""
+    if isinstance(value, datetime):
+        return Invalid(value, "expected a date, not a datetime (use .date())")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, str) and not _is_iso_date(value):
+        return Invalid(value, "expected a date as YYYY-MM-DD")
+    return value
+
+
+def _is_iso_date(text: str) -> bool:
+    if _ISO_DATE.fullmatch(text) is None:
+        return False
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+def date_value(value: Any) -> Any:
+    """YYYY-MM-DD text as a date."""
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def epoch_wire(value: Any, unit: int) -> Any:
+    """An aware datetime as an epoch integer in `unit`s (`MILLISECONDS` or `SECONDS`), rounded down."""
+    if isinstance(value, datetime):
+        if value.utcoffset() is None:
+            return _naive(value)
+        delta = value - EPOCH
+        seconds = delta.days * _DAY_SECONDS + delta.seconds
+        if unit == MILLISECONDS:
+            return seconds * MILLISECONDS + delta.microseconds // 1000
+        return seconds
+    return value
+
+
+def epoch_value(value: Any, unit: int) -> Any:
+    """An epoch integer in `unit`s (an integral float too) as an aware UTC datetime."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return value
+    try:
+        return (
+            EPOCH + timedelta(milliseconds=value)
+            if unit == MILLISECONDS
+            else EPOCH + timedelta(seconds=value)
+        )
+    except OverflowError:
+        raise ValueError(f"epoch value {value!r} is outside the years 1 to 9999") from None
+
+
+DOUBLE_MAX = 1.7976931348623157e308
+"""The largest finite 64-bit float: Netmera's Double, and the bound of every number an event carries (an int
+beyond it, 4300 digits or more, would pass the schema and then break the encoder or the server)."""
+
+
+def number_wire(value: Any) -> Any:
+    """A number as sent: a finite float or an int within a Double's range; another number type (Decimal,
+    Fraction) would be sent as something else, so it is refused too."""
+    kind = type(value)
+    if kind is float or kind is int:
+        if -DOUBLE_MAX <= value <= DOUBLE_MAX:
+            return value
+        return Invalid(
+            value, "a number JSON cannot carry (NaN, Infinity, or beyond a Double's range)"
+        )
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return number_wire(float(value) if isinstance(value, float) else int(value))
+    if isinstance(value, Number) and not isinstance(value, bool):
+        return Invalid(value, f"send a float or an int, not {type(value).__name__}")
+    return value
+
+
+def carried(value: Any) -> bool:
+    """Whether every number in a checked wire value is one JSON and Netmera carry: finite, within a Double's
+    range. Constructors check each number as they convert it (`number_wire`); this walk is for payloads read
+    with `parse_event` and for attributes the schema leaves open."""
+    kind = type(value)
+    if kind is dict:
+        return all(map(carried, value.values()))
+    if kind is list:
+        return all(map(carried, value))
+    if kind is float:
+        return bool(-DOUBLE_MAX <= value <= DOUBLE_MAX)
+    if kind is int:
+        return bool(-DOUBLE_MAX <= value <= DOUBLE_MAX)
+    if kind is str or kind is bool or value is None:
+        return True
+    # Anything else passed the schema as a number, string, object or array (a Decimal, an int subclass, a
+    # tuple...): sent only if it is one of those JSON types as the encoder sees it.
+    if isinstance(value, (bool, str)):
+        return True
+    if isinstance(value, (int, float)):
+        return bool(-DOUBLE_MAX <= value <= DOUBLE_MAX)
+    return False
+
+
+def json_wire(value: Any) -> Any:
+    """A value of an attribute the schema leaves open, refused when JSON cannot carry it as it is."""
+    return value if carried(value) else Invalid(value, "a value JSON cannot carry as it is")
+
+
+def epoch_ms_wire(value: Any) -> Any:
+    """An aware datetime as epoch milliseconds."""
+    return epoch_wire(value, MILLISECONDS)
+
+
+def epoch_ms_value(value: Any) -> Any:
+    """Epoch milliseconds as an aware UTC datetime."""
+    return epoch_value(value, MILLISECONDS)
+
+
+def epoch_s_wire(value: Any) -> Any:
+    """An aware datetime as epoch seconds."""
+    return epoch_wire(value, SECONDS)
+
+
+def epoch_s_value(value: Any) -> Any:
+    """Epoch seconds as an aware UTC datetime."""
+    return epoch_value(value, SECONDS)
+
+
+def each(convert: Callable[[Any], Any], value: Any) -> Any:
+    """`convert` applied to every item of a list (any other value is returned as it is, for the check to name)."""
+    return [convert(item) for item in value] if type(value) is list else value
+
+
+def each_value(convert: Callable[[Any], Any], value: Any) -> Any:
+    """`convert` applied to every value of a dict (any other value is returned as it is)."""
+    return {key: convert(item) for key, item in value.items()} if type(value) is dict else value

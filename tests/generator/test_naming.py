@@ -29,7 +29,25 @@ def test_snake_case(wire: str, python: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "wire", ["class", "from", "None", "model_config", "schema", "json", "to_payload", "ext_id", "self", "date", "str"]
+    "wire",
+    [
+        "class",
+        "from",
+        "None",
+        "to_payload",
+        "toJson",
+        "fromPayload",
+        "ext_id",
+        "self",
+        "date",
+        "str",
+        "types",
+        "check",
+        "refuse",
+        "wire",
+        "issues",
+        "unknown",
+    ],
 )
 def test_reserved_names_get_a_trailing_underscore(wire: str) -> None:
     name = attribute_names([wire])[wire]
@@ -54,3 +72,15 @@ def test_module_names_are_unique_ignoring_case() -> None:
     modules = module_names(["ABTest", "AbTest", "Import"])
     assert len({name.lower() for name in modules.values()}) == 3
     assert modules["Import"] == "import_"
+
+
+def test_class_members_are_the_runtime_classes_public_members() -> None:
+    from netmera_codegen.naming import CLASS_MEMBERS
+    from netmera_codegen.runtime._event import Event
+
+    public = {name for name in dir(Event) if not name.startswith("_") and name.islower()}
+    assert public <= CLASS_MEMBERS
+
+
+def test_names_that_only_pydantic_reserved_are_plain_attributes_now() -> None:
+    assert attribute_names(["model_dump", "isNone"]) == {"model_dump": "model_dump", "isNone": "is_none"}

@@ -15,21 +15,18 @@ def _run(code: str) -> str:
 
 
 def test_importing_the_package_builds_no_event_model() -> None:
-    out = _run(
-        """
+    out = _run("""
         import sys
         import netmera_events
         print(sorted(name for name in sys.modules if name.startswith("netmera_events.events.")))
         netmera_events.ShareEvent
         print(sorted(name for name in sys.modules if name.startswith("netmera_events.events.")))
-        """
-    )
+        """)
     assert out.splitlines() == ["[]", "['netmera_events.events.share_event']"]
 
 
 def test_events_maps_every_wire_name_and_parse_event_round_trips() -> None:
-    out = _run(
-        """
+    out = _run("""
         import json
         from netmera_events import EVENTS, UnknownEventError, parse_event
         payload = {"extId": "u1", "name": "OrderCompleted", "orderId": "o1", "grandTotal": 12,
@@ -41,8 +38,7 @@ def test_events_maps_every_wire_name_and_parse_event_round_trips() -> None:
             parse_event({"extId": "u1", "name": "NoSuchEvent"})
         except UnknownEventError as error:
             print(error)
-        """
-    )
+        """)
     names, class_name, same = json.loads(out.splitlines()[0])
     assert "OrderCancelEvent" in names and "ShareEvent" in names and len(names) == 12
     assert class_name == "OrderCompleted" and same is True
@@ -50,28 +46,23 @@ def test_events_maps_every_wire_name_and_parse_event_round_trips() -> None:
 
 
 def test_construction_reports_every_violation_at_once() -> None:
-    out = _run(
-        """
-        from pydantic import ValidationError
-        from netmera_events import OrderCancelEvent
+    out = _run("""
+        from netmera_events import EventValidationError, OrderCancelEvent
         try:
             OrderCancelEvent(ext_id="u1", payment_method=3, sub_total=True, item_count=2**31, grand_total="x")
-        except ValidationError as error:
-            print(sorted({str(item["loc"][0]) for item in error.errors()}))
-        """
-    )
-    assert out.strip() == "['grand_total', 'item_count', 'payment_method', 'sub_total']"
+        except EventValidationError as error:
+            print(sorted(violation.pointer for violation in error.violations))
+        """)
+    assert out.strip() == "['/grandTotal', '/itemCount', '/paymentMethod', '/subTotal']"
 
 
 def test_optional_none_is_left_out_unless_the_schema_allows_null() -> None:
-    out = _run(
-        """
+    out = _run("""
         import json
         from netmera_events import ReviewSubmitted
         review = ReviewSubmitted(ext_id="u1", product_id="p1", rating=5, comment=None, submitted_at=None)
         print(json.dumps(review.to_payload()))
-        """
-    )
+        """)
     assert json.loads(out) == {
         "extId": "u1",
         "name": "ReviewSubmitted",
@@ -82,8 +73,7 @@ def test_optional_none_is_left_out_unless_the_schema_allows_null() -> None:
 
 
 def test_dates_travel_as_the_schema_says() -> None:
-    out = _run(
-        """
+    out = _run("""
         import json
         from datetime import date, datetime, timezone
         from netmera_events import SubscriptionRenewed
@@ -96,8 +86,7 @@ def test_dates_travel_as_the_schema_says() -> None:
             SubscriptionRenewed(ext_id="u1", plan_id="pro", auto_renew=True, renewal_date=datetime(2024, 3, 1))
         except ValueError as error:
             print("naive refused" if "timezone-aware" in str(error) else error)
-        """
-    )
+        """)
     first, second = out.splitlines()
     assert json.loads(first)["renewalDate"] == 1709251200000
     assert json.loads(first)["trialEndsOn"] == "2024-02-29"
@@ -105,10 +94,11 @@ def test_dates_travel_as_the_schema_says() -> None:
 
 
 def test_to_json_is_the_compact_json_of_to_payload() -> None:
-    out = _run(
-        """
-        from pydantic_core import to_json
+    out = _run("""
+        import json
         from netmera_events import parse_event
+        def to_json(payload):
+            return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
         payloads = [
             {"extId": "u1", "name": "OrderCompleted", "orderId": "o1", "grandTotal": 12, "orderedAt": 1700000000123,
              "lineItems": [{"id": "p1", "price": 6.0, "count": 2, "brandName": "\\u00e7\\"q\\""}]},
@@ -117,6 +107,5 @@ def test_to_json_is_the_compact_json_of_to_payload() -> None:
             {"extId": "u3", "name": "RemoveFromCart", "productId": "p"},
         ]
         print(all(parse_event(p).to_json() == to_json(parse_event(p).to_payload()) for p in payloads))
-        """
-    )
+        """)
     assert out.strip() == "True"

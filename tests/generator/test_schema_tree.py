@@ -84,3 +84,28 @@ def test_nodes_carry_pointer_dialect_annotations_and_resolved_refs() -> None:
     assert total.ref.description == "minor units"
     assert total.ref.netmera_range == ("Long", -(2**63), 2**63 - 1)
     assert "x-netmera-type" in total.ref.keywords
+
+
+def test_epoch_and_private_annotations_are_judged_once_by_the_tree(tmp_path: Path) -> None:
+    folder = tmp_path / "schemas"
+    folder.mkdir()
+    properties = {
+        "at": {"type": "integer", "x-netmera-type": "Timestamp", "x-netmera-epoch": "minutes"},
+        "secret": {"type": "string", "x-netmera-private": "yes"},
+    }
+    (folder / "purchase.json").write_text(json.dumps({"type": "object", "properties": properties}))
+    result = run_cli("generate", "--schemas", folder, "--out", tmp_path / "out")
+    assert result.returncode == 1, result.stdout + result.stderr
+    epoch = _lines_at(result.stdout + result.stderr, "purchase.json:/properties/at/x-netmera-epoch")
+    private = _lines_at(result.stdout + result.stderr, "purchase.json:/properties/secret/x-netmera-private")
+    assert len(epoch) == 1 and "must be one of milliseconds, seconds, not 'minutes'" in epoch[0]
+    assert len(private) == 1 and "must be true or false, not 'yes'" in private[0]
+
+
+def test_an_epoch_in_seconds_is_bounded_in_seconds() -> None:
+    schema = {"type": "integer", "x-netmera-type": "Date", "x-netmera-epoch": "seconds"}
+    node = read_tree(schema, "when.json").root
+    assert node is not None and node.netmera_epoch == "seconds"
+    assert node.netmera_range == ("Date", -62135596800, 253402300799)
+    default = read_tree({"type": "integer", "x-netmera-type": "Date"}, "when.json").root
+    assert default is not None and default.netmera_range == ("Date", -62135596800000, 253402300799999)

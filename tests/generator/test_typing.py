@@ -13,7 +13,7 @@ from support import ROOT
 GOOD = """
 from datetime import datetime, timezone
 from netmera_events import EVENTS, OrderCancelEvent, OrderCompleted, ShareEvent, parse_event
-from netmera_events.events.order_completed import LineItem
+from netmera_events.types import LineItem
 
 order = OrderCancelEvent(ext_id="u1", payment_method="Credit Card", sub_total=20.0, item_count=4, grand_total=35.0)
 share = ShareEvent(ext_id="u1", item_id="4234", channel="Facebook")

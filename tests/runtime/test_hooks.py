@@ -34,7 +34,7 @@ def share(number: int, channel: str = "Facebook") -> ShareEvent:
 def tag(suffix: str) -> Callable[[Event], Event]:
     def hook(event: Event) -> Event:
         assert isinstance(event, ShareEvent)
-        return event.model_copy(update={"channel": event.channel + suffix})
+        return event.replace(channel=event.channel + suffix)
 
     return hook
 
@@ -112,7 +112,7 @@ def test_outbox_hooks_run_before_anything_is_written(fake: FakeNetmera, tmp_path
     path = tmp_path / "outbox.sqlite3"
 
     def redact(event: Event) -> Event:
-        return event.model_copy(update={"channel": "redacted"})
+        return event.replace(channel="redacted")
 
     with NetmeraClient(API_KEY, base_url=fake.url) as client:
         with OutboxSender(client, path, deliver=False, before_send=[redact]) as sender:

@@ -34,13 +34,6 @@ def test_a_wire_dict_keeps_its_keys_and_unicode() -> None:
     assert EncodedEvent.from_data(5, encoded.data) == EncodedEvent(5, "Rated", "ü", encoded.data)
 
 
-@pytest.mark.parametrize("value", [math.nan, math.inf, -math.inf])
-def test_nan_and_infinity_are_refused_with_the_event_named(value: float) -> None:
-    with pytest.raises(EventEncodingError, match=r"event #2 \(Rated\) cannot be sent as JSON: NaN or Infinity") as caught:
-        encode_event(Rated(ext_id="u1", item_id="42", score=value), 2, LIMIT)
-    assert (caught.value.index, caught.value.event) == (2, "Rated")
-
-
 def test_text_that_mentions_nan_is_fine() -> None:
     assert b"NaN Infinity" in encode_payload({"extId": "u", "name": "Rated", "note": "NaN Infinity"}, 0, LIMIT).data
 
@@ -61,9 +54,10 @@ def test_a_raw_payload_holding_nan_is_refused_when_encoded() -> None:
 
 
 def test_ensure_finite_names_the_first_bad_event_of_a_body() -> None:
-    # A typed event's fast encoding writes NaN as a bare word; the worker looks for it once per body.
+    # An event class's own encoder (a replaced runtime file) may write NaN as a bare word; the worker looks for
+    # it once per body.
     good = encode_payload({"extId": "u", "name": "Ok"}, 0, LIMIT).data
-    bad = Rated(ext_id="u", item_id="1", score=math.nan).to_json()
+    bad = b'{"extId":"u","name":"Rated","score":NaN}'
     ensure_finite(b"[" + good + b"]", [good], [0])
     with pytest.raises(EventEncodingError, match=r"event #8 \(Rated\) holds NaN or Infinity"):
         ensure_finite(b"[" + good + b"," + bad + b"]", [good, bad], [7, 8])

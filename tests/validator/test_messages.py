@@ -60,7 +60,7 @@ def one(payload: Any) -> Any:
     return violations[0]
 
 
-def test_valid_payloads_give_no_violations() -> None:
+def test_valid_payloads_give_no_refusal() -> None:
     assert validate(VALID) == []
     assert validate([VALID, {"extId": "u2", "name": "Ping"}]) == []
     assert validate([]) == []
