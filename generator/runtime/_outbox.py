@@ -198,6 +198,7 @@ class OutboxSender:
         self._token = process_token()
         self._open_group = _Group()  # the rows the next commit takes
         self._committer: threading.Thread | None = None
+        self._waiting = 0  # callers waiting for their group's commit
         self._last_id = 0  # the highest outbox id this process has committed
         self._unannounced = 0  # rows committed since the worker was last woken for them
         self._flush_asked = 0  # flush() calls so far ...
@@ -330,9 +331,12 @@ class OutboxSender:
             group = self._open_group
             place = len(group.rows)
             group.rows += [(event.name, event.ext_id, event.data, now) for event in events]
-        # Uncontended, the caller commits its own rows at once; otherwise it waits for the commit
-        # under way to end and the commit thread to take every row that arrived meanwhile.
-        if self._commit_lock.acquire(blocking=False):
+            alone = self._waiting == 0
+        # Alone, the caller commits its own rows at once. Otherwise it leaves them to the commit
+        # thread, which lets the group grow while the other callers add theirs: a caller that
+        # committed whenever the lock happened to be free would commit its one row, and the
+        # groups would stay a row or two long (measured: 2.2 rows a commit from 16 threads).
+        if alone and self._commit_lock.acquire(blocking=False):
             try:
                 self._commit_open_group()
             finally:
@@ -345,8 +349,12 @@ class OutboxSender:
             if self._committer is not None and not group.done:
                 if group.waiters is None:
                     group.waiters = threading.Condition(self._lock)
-                while not group.done:
-                    group.waiters.wait()
+                self._waiting += 1
+                try:
+                    while not group.done:
+                        group.waiters.wait()
+                finally:
+                    self._waiting -= 1
         if not group.done:  # no thread can start (interpreter shutdown): commit from here
             with self._commit_lock:
                 self._commit_open_group()
