@@ -117,7 +117,9 @@ def test_compiled_validator_agrees_with_jsonschema(label: str, tmp_path: Path) -
 
 @pytest.mark.slow  # the same sweep over the repository's schemas, through the committed package
 def test_generated_package_agrees_with_jsonschema() -> None:
-    """The committed generated package (when present) validates like jsonschema on the schemas it came from."""
+    """The committed generated package (when present) validates like jsonschema on the schemas it came from, and
+    its typed classes agree too: `parse_event` accepts exactly the payloads jsonschema accepts, and gives each back
+    unchanged from `to_payload()`."""
     package = ROOT / "generated" / "netmera_events" / "_validators" / "__init__.py"
     if not package.is_file():
         pytest.skip("generated/netmera_events not present")
@@ -129,9 +131,21 @@ def test_generated_package_agrees_with_jsonschema() -> None:
     netmera_events = importlib.import_module("netmera_events")
     events, _ = load_events(SCHEMA_DIRS["schemas"])
     disagreements = []
+    checked = 0
     for seed, event in enumerate(events):
         reference = reference_validator(event.schema)
         for payload in event_payloads("schemas", event.schema, seed):
-            if isinstance(payload, dict) and (not netmera_events.validate(payload)) != reference.is_valid(payload):
-                disagreements.append((event.name, json.dumps(payload)[:200]))
+            if not isinstance(payload, dict):
+                continue
+            valid = reference.is_valid(payload)
+            checked += 1
+            if (not netmera_events.validate(payload)) != valid:
+                disagreements.append(("validate", event.name, json.dumps(payload)[:200]))
+            try:
+                parsed = netmera_events.parse_event(payload)
+            except (netmera_events.EventValidationError, netmera_events.UnknownEventError):
+                parsed = None
+            if (parsed is not None) != valid or (parsed is not None and parsed.to_payload() != payload):
+                disagreements.append(("parse_event", event.name, json.dumps(payload)[:200]))
     assert not disagreements, disagreements[:10]
+    print(f"\nschemas: validate() and parse_event agree with jsonschema on {checked} payloads")
