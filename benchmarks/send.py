@@ -44,6 +44,25 @@ COST_SAMPLE = 20_000
 TARGETS = {"fire": 0.6, "build_fire": 0.4, "enqueue_us": 3.0}
 
 
+def _with_cached_json(event: Any, data: bytes) -> Any:
+    """A copy of `event` whose `to_json()` returns `data` at no cost (the classes have slots: a subclass adds one)."""
+    cls = _CACHED.get(type(event))
+    if cls is None:
+
+        def to_json(self: Any) -> bytes:
+            return self._data  # type: ignore[no-any-return]
+
+        cls = type(type(event).__name__, (type(event),), {"__slots__": ("_data",), "to_json": to_json})
+        _CACHED[type(event)] = cls
+    made = object.__new__(cls)
+    made._wire = event._wire
+    made._data = data
+    return made
+
+
+_CACHED: dict[type, type] = {}
+
+
 # --- the counting server (a child process) ---------------------------------------------------------------------
 
 
@@ -137,9 +156,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         events = [build(number) for number in range(count)]
         datas = [event.to_json() for event in events]
         bodies = [b"[" + b",".join(datas[start : start + BATCH]) + b"]" for start in range(0, count, BATCH)]
-        cached = [build(number) for number in range(count)]
-        for event, data in zip(cached, datas):
-            object.__setattr__(event, "to_json", lambda data=data: data)  # an instance attribute wins
+        cached = [_with_cached_json(event, data) for event, data in zip(events, datas)]
         gc.collect()
         gc.freeze()  # the inputs are long-lived: keep collections from rescanning them in every row
 

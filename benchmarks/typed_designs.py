@@ -883,7 +883,7 @@ def first_use(events: int, seed: int) -> dict[str, tuple[float, float]]:
 
     from netmera_codegen.bundle import bundle_events
     from netmera_codegen.load import load_schemas
-    from netmera_codegen.validator_compile import compile_validator_package
+    from netmera_codegen.validators.assemble import compile_validator_package
 
     results: dict[str, tuple[float, float]] = {}
     with tempfile.TemporaryDirectory(prefix="netmera-designs-") as folder:

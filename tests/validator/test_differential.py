@@ -29,6 +29,9 @@ CUSTOM_FORMATS = {
     "strict-uri": st.just("https://example.com/a"),
 }
 HYPOTHESIS_DIRS = ("schemas", "golden-seed", "golden-hard")
+#: Sweeps of many payloads per event: the golden sets stay in the fast suite, the repository's schemas (with
+#: hypothesis examples for each event) and the corpus run with the slow ones.
+SLOW_DIRS = {"schemas", "iglu-central"}
 
 
 def hypothesis_examples(schema: Any, draft7: bool, count: int) -> list[Any]:
@@ -66,7 +69,10 @@ def event_payloads(label: str, schema: Any, seed: int) -> list[Any]:
     return payloads
 
 
-@pytest.mark.parametrize("label", sorted(SCHEMA_DIRS))
+@pytest.mark.parametrize(
+    "label",
+    [pytest.param(label, marks=pytest.mark.slow) if label in SLOW_DIRS else label for label in sorted(SCHEMA_DIRS)],
+)
 def test_compiled_validator_agrees_with_jsonschema(label: str, tmp_path: Path) -> None:
     folder = SCHEMA_DIRS[label]
     if not folder.is_dir():
@@ -109,8 +115,11 @@ def test_compiled_validator_agrees_with_jsonschema(label: str, tmp_path: Path) -
     print(f"\n{label}: {len(events)} events, {counts['valid']} valid and {counts['invalid']} invalid payloads agree")
 
 
+@pytest.mark.slow  # the same sweep over the repository's schemas, through the committed package
 def test_generated_package_agrees_with_jsonschema() -> None:
-    """The committed generated package (when present) validates like jsonschema on the schemas it came from."""
+    """The committed generated package (when present) validates like jsonschema on the schemas it came from, and
+    its typed classes agree too: `parse_event` accepts exactly the payloads jsonschema accepts, and gives each back
+    unchanged from `to_payload()`."""
     package = ROOT / "generated" / "netmera_events" / "_validators" / "__init__.py"
     if not package.is_file():
         pytest.skip("generated/netmera_events not present")
@@ -122,9 +131,21 @@ def test_generated_package_agrees_with_jsonschema() -> None:
     netmera_events = importlib.import_module("netmera_events")
     events, _ = load_events(SCHEMA_DIRS["schemas"])
     disagreements = []
+    checked = 0
     for seed, event in enumerate(events):
         reference = reference_validator(event.schema)
         for payload in event_payloads("schemas", event.schema, seed):
-            if isinstance(payload, dict) and (not netmera_events.validate(payload)) != reference.is_valid(payload):
-                disagreements.append((event.name, json.dumps(payload)[:200]))
+            if not isinstance(payload, dict):
+                continue
+            valid = reference.is_valid(payload)
+            checked += 1
+            if (not netmera_events.validate(payload)) != valid:
+                disagreements.append(("validate", event.name, json.dumps(payload)[:200]))
+            try:
+                parsed = netmera_events.parse_event(payload)
+            except (netmera_events.EventValidationError, netmera_events.UnknownEventError):
+                parsed = None
+            if (parsed is not None) != valid or (parsed is not None and parsed.to_payload() != payload):
+                disagreements.append(("parse_event", event.name, json.dumps(payload)[:200]))
     assert not disagreements, disagreements[:10]
+    print(f"\nschemas: validate() and parse_event agree with jsonschema on {checked} payloads")
