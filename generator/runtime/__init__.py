@@ -10,15 +10,18 @@ __all__ = ["EVENT_MODULE_SOURCES", "INTERNAL_MODULES"]
 
 INTERNAL_MODULES = frozenset(
     {
+        "_background_reports",
         "_batching",
         "_config",
         "_constants",
         "_construct",
         "_delivery",
         "_encoding",
+        "_fake_answers",
         "_http",
         "_httpx",
         "_lifecycle",
+        "_outbox_commit",
         "_private",
         "_refusal",
         "_reporting",

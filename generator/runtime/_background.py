@@ -17,11 +17,12 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from . import _lifecycle
+from ._background_reports import UndeliveredReports
 from ._batching import Batch, BatchBuilder, BatchLimits
 from ._client import NetmeraClient
 from ._config import check_seconds
@@ -35,19 +36,11 @@ from ._encoding import (
     may_hold_non_finite,
     non_finite_event,
 )
-from ._errors import EventEncodingError, EventsRejectedError, EventValidationError, NetmeraError
+from ._errors import EventValidationError, NetmeraError
 from ._event import Event
-from ._hooks import SendHook, SendHookError, as_hooks, log_hook_failure, payload_to_event, run_hooks
+from ._hooks import SendHook, SendHookError, as_hooks, payload_to_event, run_hooks
 from ._reporting import report_loss
-from ._results import FireResult, summarize_names
-from ._sender_records import (
-    DropCallback,
-    ErrorCallback,
-    OverflowPolicy,
-    SenderStats,
-    UndeliveredEvent,
-    describe_error,
-)
+from ._sender_records import DropCallback, ErrorCallback, OverflowPolicy, SenderStats
 from ._validate import validate
 
 if TYPE_CHECKING:
@@ -131,8 +124,7 @@ class BackgroundSender:
         self._flush_interval = flush_interval
         self._overflow = overflow
         self._block_timeout = block_timeout
-        self._on_drop = on_drop
-        self._on_error = on_error
+        self._reports = UndeliveredReports(_log, on_drop, on_error)
         self.exit_timeout = exit_timeout
         self._closing = False
         self._closed = False
@@ -258,10 +250,7 @@ class BackgroundSender:
         try:
             return run_hooks(self._before_send, event)
         except SendHookError as error:
-            log_hook_failure(_log, error)
-            if self._on_error is not None:
-                undelivered = UndeliveredEvent(-1, event.EVENT_NAME, "hook", event.ext_id, b"")
-                self._call_back(self._on_error, error, [undelivered])
+            self._reports.hook_failed(error, event)
             return None
 
     def _put_slowly(self, event: QueuedEvent) -> bool:
@@ -292,19 +281,7 @@ class BackgroundSender:
         event = (self._accepted + self._numbered - 1, *event[1:])
         self._lock.release()
         try:
-            if self._on_drop is not None:
-                self._call_back(self._on_drop, UndeliveredEvent.of(event, reason))
-            elif dropped & (dropped - 1) == 0:
-                # Warn on the 1st, 2nd, 4th, 8th... drop: visible, without flooding the log when
-                # the queue stays full.
-                report_loss(
-                    _log,
-                    logging.WARNING,
-                    "dropped event %s (%s); %d events dropped so far",
-                    event[1],
-                    reason,
-                    dropped,
-                )
+            self._reports.dropped(event, reason, dropped)
         finally:
             self._lock.acquire()
         return False
@@ -376,22 +353,7 @@ class BackgroundSender:
                 self._settled += len(sending)
                 self._dropped += len(sending)
             self._has_settled.notify_all()
-        dropped = [UndeliveredEvent.of(event, reason) for event in leftovers]
-        dropped += [UndeliveredEvent.of(event, reason, in_flight=True) for event in sending]
-        if self._on_drop is not None:
-            for event in dropped:
-                self._call_back(self._on_drop, event)
-        elif dropped:
-            report_loss(
-                _log,
-                logging.WARNING,
-                "%d events could not be sent before %s (%s); %d more were still being sent "
-                "and may or may not have been delivered",
-                len(leftovers),
-                "exit" if reason == "exit" else "close",
-                summarize_names(event[1] for event in leftovers) or "none queued",
-                len(sending),
-            )
+        self._reports.gave_up(leftovers, sending, reason)
 
     def _wait_settled(self, target: int, deadline: float) -> bool:
         with self._lock:
@@ -505,9 +467,9 @@ class BackgroundSender:
             with self._lock:
                 handed_over = self._handed_over is batch
             if refused:
-                self._report_unencodable(refused)
+                self._reports.unencodable(refused)
             if not handed_over:
-                self._report(report)
+                self._reports.batch(report, self._give_up_reason)
             else:
                 _log.debug("a batch reported as dropped at close ended: %d sent", report.sent)
         except BaseException as exc:  # noqa: BLE001 - reporting must not end the worker either
@@ -532,71 +494,6 @@ class BackgroundSender:
                 self._handed_over = smaller
         return smaller, refused
 
-    def _report_unencodable(self, refused: list[EncodedEvent]) -> None:
-        first = refused[0]
-        error = EventEncodingError(
-            f"event #{first.position} ({first.name}) holds NaN or Infinity, which JSON cannot "
-            f"carry ({len(refused)} such events)",
-            index=first.position,
-            event=first.name,
-        )
-        if self._on_error is not None:
-            failed = [UndeliveredEvent.of(event, "failed") for event in refused]
-            self._call_back(self._on_error, error, failed)
-        else:
-            report_loss(_log, logging.WARNING, "could not send %d events: %s", len(refused), error)
-
-    def _report(self, report: BatchReport) -> None:
-        """Tell the application what became of the events not delivered: once, through its
-        callback, or a warning when it gave none."""
-        reason = self._give_up_reason
-        if report.rejected:
-            rejected = [
-                UndeliveredEvent(r.index, r.name, "rejected", r.ext_id, r.payload)
-                for r in report.rejected
-            ]
-            if self._on_error is not None:
-                result = FireResult(
-                    report.sent, report.requests, report.retried, tuple(report.rejected)
-                )
-                error = EventsRejectedError(report.rejected, result)
-                self._call_back(self._on_error, error, rejected)
-            else:
-                report_loss(
-                    _log,
-                    logging.WARNING,
-                    "Netmera refused %d events (%s): %s",
-                    len(rejected),
-                    summarize_names(event.name for event in rejected),
-                    describe_error(EventsRejectedError(report.rejected, FireResult(0, 0))),
-                )
-        if report.failure is not None:
-            if self._on_error is not None:
-                unsent = [UndeliveredEvent.of(event, "failed") for event in report.unsent]
-                self._call_back(self._on_error, report.failure, unsent)
-            else:
-                report_loss(
-                    _log,
-                    logging.WARNING,
-                    "could not deliver %d events (%s): %s",
-                    len(report.unsent),
-                    summarize_names(event.name for event in report.unsent),
-                    describe_error(report.failure),
-                )
-        if report.abandoned:
-            dropped = [UndeliveredEvent.of(event, reason) for event in report.unsent]
-            if self._on_drop is not None:
-                for event in dropped:
-                    self._call_back(self._on_drop, event)
-            elif dropped:
-                report_loss(
-                    _log,
-                    logging.WARNING,
-                    "%d events were dropped while waiting to be retried at %s",
-                    len(dropped),
-                    reason,
-                )
-
     def _account(self, batch: Batch, report: BatchReport, unencodable: int = 0) -> None:
         failed = len(report.rejected) + (0 if report.abandoned else len(report.unsent))
         with self._lock:
@@ -611,18 +508,6 @@ class BackgroundSender:
                 self._settled += len(batch) + unencodable
             self._retried += report.retried
             self._has_settled.notify_all()
-
-    def _call_back(self, callback: Callable[..., None], *args: Any) -> None:
-        try:
-            callback(*args)
-        except BaseException as exc:  # noqa: BLE001 - not even SystemExit may stop later sends
-            report_loss(
-                _log,
-                logging.ERROR,
-                "the %s callback raised %s; ignoring it",
-                getattr(callback, "__name__", "sender"),
-                type(exc).__name__,
-            )
 
     def _after_fork_in_child(self) -> None:
         # The parent's worker thread does not exist here and its queued events are the parent's to

@@ -8,8 +8,7 @@ the rows sends that batch again (fireEvents has no idempotency key). Such re-sen
 ``stats.retried`` and in the file's totals.
 
 Commits are grouped: callers enqueueing at the same moment share one transaction, so many threads
-cost little more than one. Callers queue their rows and one of them (the leader) commits every row
-waiting at that moment, then hands over to the next.
+cost little more than one (``_outbox_commit``).
 """
 
 from __future__ import annotations
@@ -41,7 +40,15 @@ from ._encoding import EncodedEvent, encode_event, encode_payload
 from ._errors import EventsRejectedError, EventValidationError, NetmeraError
 from ._event import Event
 from ._hooks import SendHook, SendHookError, as_hooks, log_hook_failure, payload_to_event, run_hooks
-from ._outbox_store import DEFAULT_BUSY_TIMEOUT, ClaimedRow, OutboxError, OutboxStore, process_token
+from ._outbox_commit import GroupCommit
+from ._outbox_store import (
+    DEFAULT_BUSY_TIMEOUT,
+    ClaimedRow,
+    NewRow,
+    OutboxError,
+    OutboxStore,
+    process_token,
+)
 from ._private import redact_text
 from ._results import FireResult, summarize_names
 from ._sender_records import DropCallback, ErrorCallback, OverflowPolicy, UndeliveredEvent
@@ -69,8 +76,6 @@ DEFAULT_RETRY_BACKOFF = (1.0, 60.0)
 DEFAULT_POLL_INTERVAL = 0.5
 #: Seconds between the worker's checkpoints of the outbox's write-ahead log.
 _CHECKPOINT_INTERVAL = 1.0
-#: Seconds the commit thread may wait for a growing group before committing it.
-_GROUP_GROWTH_LIMIT = 0.002
 #: How long enqueue() under BLOCK waits between looks for room freed by other processes.
 _ROOM_POLL = 0.05
 
@@ -97,21 +102,6 @@ class OutboxStats:
     bytes: int
     dead_letters: int
     taken_over: int
-
-
-class _Group:
-    """Rows committed in one transaction, and how it went (callers wait for ``done``)."""
-
-    __slots__ = ("accepted", "done", "error", "rows", "waiters")
-
-    def __init__(self) -> None:
-        self.rows: list[tuple[str, str, bytes, float]] = []
-        self.done = False
-        self.accepted = 0
-        self.error: OutboxError | None = None
-        # Made by the first caller that has to wait: waking only this group's callers keeps the
-        # others asleep (each wake-up costs a turn of the interpreter lock).
-        self.waiters: threading.Condition | None = None
 
 
 class OutboxSender:
@@ -191,14 +181,10 @@ class OutboxSender:
     def _reset_state(self) -> None:
         """Fresh locks, token and counters: at construction, and in a child after fork."""
         self._lock = threading.Lock()
-        self._has_group = threading.Condition(self._lock)  # rows wait to be committed
-        self._commit_lock = threading.Lock()  # one group commits at a time
         self._wake = threading.Condition(self._lock)  # the worker has something to look at
         self._settled = threading.Condition(self._lock)  # the worker settled a batch
         self._token = process_token()
-        self._open_group = _Group()  # the rows the next commit takes
-        self._committer: threading.Thread | None = None
-        self._waiting = 0  # callers waiting for their group's commit
+        self._commits = GroupCommit(self._lock, self._write, self._store.path, self._is_closing)
         self._last_id = 0  # the highest outbox id this process has committed
         self._unannounced = 0  # rows committed since the worker was last woken for them
         self._flush_asked = 0  # flush() calls so far ...
@@ -325,105 +311,26 @@ class OutboxSender:
     def _commit(self, events: list[EncodedEvent]) -> int:
         """Commit rows with the next group; return how many fitted (none if closing)."""
         now = time.time()
-        with self._lock:
-            if self._closing:
-                return 0
-            group = self._open_group
-            place = len(group.rows)
-            group.rows += [(event.name, event.ext_id, event.data, now) for event in events]
-            alone = self._waiting == 0
-        # Alone, the caller commits its own rows at once. Otherwise it leaves them to the commit
-        # thread, which lets the group grow while the other callers add theirs: a caller that
-        # committed whenever the lock happened to be free would commit its one row, and the
-        # groups would stay a row or two long (measured: 2.2 rows a commit from 16 threads).
-        if alone and self._commit_lock.acquire(blocking=False):
-            try:
-                self._commit_open_group()
-            finally:
-                self._commit_lock.release()
-        with self._lock:
-            if self._open_group.rows:
-                if self._committer is None:
-                    self._start_committer()
-                self._has_group.notify()
-            if self._committer is not None and not group.done:
-                if group.waiters is None:
-                    group.waiters = threading.Condition(self._lock)
-                self._waiting += 1
-                try:
-                    while not group.done:
-                        group.waiters.wait()
-                finally:
-                    self._waiting -= 1
-        if not group.done:  # no thread can start (interpreter shutdown): commit from here
-            with self._commit_lock:
-                self._commit_open_group()
-        if group.error is not None:
-            raise group.error
-        return min(max(group.accepted - place, 0), len(events))
-
-    def _start_committer(self) -> None:
-        """(Lock held.)"""
-        thread = threading.Thread(
-            target=self._run_committer, name="netmera-outbox-commit", daemon=True
+        return self._commits.commit(
+            [(event.name, event.ext_id, event.data, now) for event in events]
         )
-        try:
-            thread.start()
-        except RuntimeError:
-            _log.debug("could not start the outbox's commit thread", exc_info=True)
-            return
-        self._committer = thread
 
-    def _run_committer(self) -> None:
-        while True:
-            with self._lock:
-                while not self._open_group.rows:
-                    self._has_group.wait()
-            with self._commit_lock:
-                self._let_group_grow()
-                self._commit_open_group()
-
-    def _let_group_grow(self) -> None:
-        """Give callers woken by the previous commit a turn to join the group, while it grows (up
-        to a bound): otherwise the commit thread, which never waits for the interpreter lock,
-        commits one or two rows at a time while the others are still waking up."""
-        deadline = time.monotonic() + _GROUP_GROWTH_LIMIT
-        size = len(self._open_group.rows)
-        while time.monotonic() < deadline:
-            time.sleep(0)
-            grown = len(self._open_group.rows)
-            if grown == size:
-                return
-            size = grown
-
-    def _commit_open_group(self) -> None:
-        """(Commit lock held.) Commit every row waiting now in one transaction, and wake their
-        callers."""
+    def _write(self, rows: list[NewRow]) -> int:
+        """Store one group's rows in one transaction; return how many fitted."""
+        accepted, last_id = self._store.insert(rows, self._max_rows, self._max_bytes)
         with self._lock:
-            group, self._open_group = self._open_group, _Group()
-        if not group.rows:
-            return
-        try:
-            accepted, last_id = self._store.insert(group.rows, self._max_rows, self._max_bytes)
-        except OutboxError as error:
-            group.error = error
-        except BaseException as exc:  # noqa: BLE001 - every caller in the group must hear
-            group.error = OutboxError(self._store.path, f"commit failed ({type(exc).__name__})")
-        else:
-            group.accepted = accepted
-            with self._lock:
-                self._enqueued += accepted
-                self._last_id = max(self._last_id, last_id)
-                # Wake the worker when a batch is full; a partial one it picks up when due.
-                self._unannounced += accepted
-                if self._unannounced >= self._batch_size:
-                    self._unannounced = 0
-                    self._wake.notify()
-        finally:
-            with self._lock:
-                group.done = True
-                if group.waiters is not None:
-                    group.waiters.notify_all()
+            self._enqueued += accepted
+            self._last_id = max(self._last_id, last_id)
+            # Wake the worker when a batch is full; a partial one it picks up when due.
+            self._unannounced += accepted
+            if self._unannounced >= self._batch_size:
+                self._unannounced = 0
+                self._wake.notify()
+        return accepted
+
+    def _is_closing(self) -> bool:
+        """(Lock held.)"""
+        return self._closing
 
     def _drop(self, event: EncodedEvent, reason: str) -> bool:
         with self._lock:

@@ -22,15 +22,26 @@ import socket
 import sys
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import FrameType, TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
 from ._constants import API_KEY_HEADER, FIRE_EVENTS_PATH, JSON_CONTENT_TYPE, MAX_EXT_IDS_PER_REQUEST
+from ._fake_answers import (
+    EVENT_NOT_FOUND,
+    INTERNAL_ERROR,
+    INVALID_API_KEY,
+    INVALID_JSON,
+    MISSING_PARAMETER,
+    Answer,
+    netmera_error,
+    problem,
+    schema_error,
+)
 from ._results import summarize_names
-from ._validate import Violation, validate
+from ._validate import validate
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -41,14 +52,6 @@ _log = logging.getLogger(__name__)
 
 #: The key a FakeNetmera accepts unless told otherwise.
 DEFAULT_FAKE_API_KEY = "fake-netmera-api-key"
-
-#: Netmera's error codes that the fake answers with.
-INTERNAL_ERROR = 2001
-INVALID_JSON = 2009
-INVALID_API_KEY = 2010
-MISSING_PARAMETER = 2020
-EVENT_NOT_FOUND = 5028
-FIELD_TYPE_MISMATCH = 2004
 
 #: Bytes of request body read at most when no ``max_body_bytes`` is given: beyond it, 413.
 DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024
@@ -137,15 +140,6 @@ class RecordedRequest:
 
     def json(self) -> Any:
         return json.loads(self.body)
-
-
-@dataclass
-class _Answer:
-    status_code: int
-    body: bytes = b""
-    content_type: str | None = None
-    headers: tuple[tuple[str, str], ...] = ()
-    events: list[dict[str, Any]] = field(default_factory=list)
 
 
 class FakeNetmera:
@@ -306,30 +300,30 @@ class FakeNetmera:
                 file=sys.stderr,
             )
 
-    def _answer(self, method: str, path: str, headers: Mapping[str, str], body: bytes) -> _Answer:
+    def _answer(self, method: str, path: str, headers: Mapping[str, str], body: bytes) -> Answer:
         """What Netmera would answer, in the order it checks: route, key, content type, size, JSON,
         schemas."""
         if path.split("?", 1)[0] != FIRE_EVENTS_PATH:
-            return _problem(404, "Not Found", f"no endpoint at {path}")
+            return problem(404, "Not Found", f"no endpoint at {path}")
         if method != "POST":
-            return _problem(405, "Method Not Allowed", "fireEvents takes POST")
+            return problem(405, "Method Not Allowed", "fireEvents takes POST")
         if headers.get(API_KEY_HEADER.lower()) != self.api_key:
-            return _netmera_error(403, INVALID_API_KEY, "Invalid API key")
+            return netmera_error(403, INVALID_API_KEY, "Invalid API key")
         media_type = headers.get("content-type", "").split(";", 1)[0].strip().lower()
         if media_type != JSON_CONTENT_TYPE:
-            return _problem(
+            return problem(
                 415,
                 "Unsupported Media Type",
                 f"Content-Type {media_type or 'missing'} is not supported",
             )
         if self.max_body_bytes is not None and len(body) > self.max_body_bytes:
-            return _Answer(413, b"Request Entity Too Large", "text/plain")
+            return Answer(413, b"Request Entity Too Large", "text/plain")
         try:
             items = json.loads(body, parse_constant=_refuse_constant)
         except (ValueError, RecursionError):
-            return _netmera_error(400, INVALID_JSON, "Invalid JSON")
+            return netmera_error(400, INVALID_JSON, "Invalid JSON")
         if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
-            return _netmera_error(
+            return netmera_error(
                 400, INVALID_JSON, "Invalid JSON: expected an array of event objects"
             )
         # A non-string extId is a schema error reported below; here each counts as a user of its own.
@@ -338,23 +332,23 @@ class FakeNetmera:
             for index, ext_id in enumerate(item.get("extId") for item in items)
         }
         if len(ext_ids) > self.max_ext_ids:
-            return _problem(
+            return problem(
                 400, "Bad Request", f"at most {self.max_ext_ids} distinct extIds per request"
             )
         for item in items:
             name = item.get("name")
             if not isinstance(name, str):
-                return _netmera_error(400, MISSING_PARAMETER, "Missing required parameter: name")
+                return netmera_error(400, MISSING_PARAMETER, "Missing required parameter: name")
             if name in self.unknown_events:
-                return _netmera_error(400, EVENT_NOT_FOUND, f"Event not found: {name}")
+                return netmera_error(400, EVENT_NOT_FOUND, f"Event not found: {name}")
         if self.check_schemas and items:
             try:
                 violations = validate(items)
             except RecursionError:
-                return _netmera_error(400, INVALID_JSON, "Invalid JSON: nested too deeply")
+                return netmera_error(400, INVALID_JSON, "Invalid JSON: nested too deeply")
             if violations:
-                return _schema_error(violations)
-        return _Answer(200, events=items)
+                return schema_error(violations)
+        return Answer(200, events=items)
 
 
 class _TooLarge(Exception):
@@ -377,40 +371,6 @@ def _as_fault(fault: FaultLike) -> Fault:
 
 def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
-
-
-def _netmera_error(status_code: int, code: int, message: str) -> _Answer:
-    body = json.dumps({"code": code, "error": message}).encode()
-    return _Answer(status_code, body, JSON_CONTENT_TYPE)
-
-
-def _problem(status_code: int, title: str, detail: str) -> _Answer:
-    document = {"type": "about:blank", "title": title, "status": status_code, "detail": detail}
-    return _Answer(status_code, json.dumps(document).encode(), "application/problem+json")
-
-
-def _code_for(violation: Violation) -> int:
-    if violation.keyword == "unknown-event":
-        return EVENT_NOT_FOUND
-    if violation.keyword == "required":
-        return MISSING_PARAMETER
-    return FIELD_TYPE_MISMATCH
-
-
-_PRECEDENCE = {MISSING_PARAMETER: 0, EVENT_NOT_FOUND: 1, FIELD_TYPE_MISMATCH: 2}
-
-
-def _schema_error(violations: Sequence[Violation]) -> _Answer:
-    """Netmera names the first problem it meets, not the item holding it (the batch fails whole)."""
-    first = min(violations, key=lambda v: (v.index, _PRECEDENCE[_code_for(v)]))
-    code = _code_for(first)
-    if code == EVENT_NOT_FOUND:
-        message = f"Event not found: {first.event}"
-    elif code == MISSING_PARAMETER:
-        message = f"Missing required parameter: {first.message}"
-    else:
-        message = f"Field type mismatch: {first.pointer.lstrip('/') or first.message}"
-    return _netmera_error(400, code, message)
 
 
 class _Server(ThreadingHTTPServer):
@@ -457,6 +417,9 @@ class _Server(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as clients with a connection pool expect
     timeout = _IDLE_CONNECTION_TIMEOUT
+    # An answer goes out as two writes (headers, then body): with Nagle's algorithm the body waits for
+    # the client's delayed ACK of the headers, about 40 ms per request on a kept-alive connection.
+    disable_nagle_algorithm = True
     server: _Server
 
     def do_POST(self) -> None:
@@ -488,7 +451,7 @@ class _Handler(BaseHTTPRequestHandler):
         fault = fake._next_fault()
         if fault is not None and fault.kind == "respond":
             record(fault.status_code)
-            self._send(_Answer(fault.status_code, fault.body, fault.content_type, fault.headers))
+            self._send(Answer(fault.status_code, fault.body, fault.content_type, fault.headers))
             return
         if fault is not None and fault.kind == "drop" and not fault.after_processing:
             record(None)
@@ -502,7 +465,7 @@ class _Handler(BaseHTTPRequestHandler):
             answer = fake._answer(self.command, self.path, headers, body)
         except Exception:  # noqa: BLE001 - like a real server: a bug is a 500, not a dropped line
             _log.exception("FakeNetmera failed to handle a request")
-            answer = _netmera_error(500, INTERNAL_ERROR, "Internal error")
+            answer = netmera_error(500, INTERNAL_ERROR, "Internal error")
         if fault is not None and fault.kind == "drop":
             record(None, answer.events)
             self.close_connection = True
@@ -522,16 +485,16 @@ class _Handler(BaseHTTPRequestHandler):
             if length is None:
                 if self.command in ("GET", "HEAD"):
                     return b""
-                self._refuse(_problem(411, "Length Required", "send Content-Length or chunks"))
+                self._refuse(problem(411, "Length Required", "send Content-Length or chunks"))
                 return None
             size = _parse_length(length, 10)
             if size > limit:
                 raise _TooLarge()
             return self.rfile.read(size)
         except _TooLarge:
-            self._refuse(_Answer(413, b"Request Entity Too Large", "text/plain"))
+            self._refuse(Answer(413, b"Request Entity Too Large", "text/plain"))
         except ValueError as error:
-            self._refuse(_netmera_error(400, INVALID_JSON, f"Invalid request: {error}"))
+            self._refuse(netmera_error(400, INVALID_JSON, f"Invalid request: {error}"))
         return None
 
     def _read_chunked(self, limit: int) -> bytes:
@@ -554,7 +517,7 @@ class _Handler(BaseHTTPRequestHandler):
             chunks.append(chunk)
             self.rfile.readline(3)
 
-    def _refuse(self, answer: _Answer) -> None:
+    def _refuse(self, answer: Answer) -> None:
         record = RecordedRequest(
             self.command, self.path, tuple(self.headers.items()), b"", answer.status_code
         )
@@ -562,7 +525,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.close_connection = True
         self._send(answer)
 
-    def _send(self, answer: _Answer) -> None:
+    def _send(self, answer: Answer) -> None:
         self.send_response(answer.status_code)
         if answer.content_type is not None and answer.body:
             self.send_header("Content-Type", answer.content_type)

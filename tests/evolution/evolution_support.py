@@ -7,7 +7,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from support import run_cli
+from support import run_cli, run_cli_inline
 
 GIT_IDENTITY = ["-c", "user.name=Test", "-c", "user.email=test@example.invalid", "-c", "commit.gpgsign=false"]
 
@@ -55,8 +55,9 @@ def commit(repo: Path, message: str) -> str:
     return git(repo, "rev-parse", "HEAD").strip()
 
 
-def diff(cwd: Path, *args: str | Path) -> subprocess.CompletedProcess[str]:
-    return run_cli("diff", *args, cwd=cwd)
+def diff(cwd: Path, *args: str | Path, subprocess_run: bool = False) -> subprocess.CompletedProcess[str]:
+    """The `diff` command, in this process unless `subprocess_run` (for the exit status as the shell sees it)."""
+    return (run_cli if subprocess_run else run_cli_inline)("diff", *args, cwd=cwd)
 
 
 def diff_json(cwd: Path, *args: str | Path) -> tuple[int, dict[str, Any]]:

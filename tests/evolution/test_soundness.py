@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator, FormatChecker
@@ -135,6 +136,7 @@ def pairs(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
     return old, draw(st.one_of(edited(old), attributes))
 
 
+@pytest.mark.slow  # a property sweep: 300 random pairs, each checked against the whole pool
 @settings(max_examples=300, deadline=None)
 @given(pair=pairs(), old_required=st.booleans(), new_required=st.booleans())
 def test_compatible_at_wire_level_means_no_payload_is_refused(

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from evolution_support import event, write_schemas
-from support import run_cli
+from support import run_cli, run_cli_inline
 
 S: dict[str, Any] = {"type": "string"}
 
@@ -68,7 +68,7 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _status(service: Path, *args: str) -> tuple[int, dict[str, Any]]:
-    result = run_cli("status", "--schemas", "schemas", "--format", "json", *args, "app", cwd=service)
+    result = run_cli_inline("status", "--schemas", "schemas", "--format", "json", *args, "app", cwd=service)
     assert result.returncode in (0, 1), result.stderr
     return result.returncode, json.loads(result.stdout)
 
@@ -115,7 +115,7 @@ def test_a_file_that_does_not_parse_is_reported_not_fatal(service: Path) -> None
 
 
 def test_text_output_and_fail_on_unused(service: Path) -> None:
-    result = run_cli("status", "--schemas", "schemas", "--fail-on-unused", "app", cwd=service)
+    result = run_cli_inline("status", "--schemas", "schemas", "--fail-on-unused", "app", cwd=service)
     assert result.returncode == 1
     lines = result.stdout.splitlines()
     assert "Wishlist (Wishlist): unused" in lines
@@ -139,7 +139,7 @@ def test_class_attributes_count_as_references(tmp_path: Path) -> None:
     (tmp_path / "svc.py").write_text(
         "from netmera_events import Share as S\nNAME = S.EVENT_NAME\nS.model_validate({})\n", encoding="utf-8"
     )
-    result = run_cli("status", "--schemas", "schemas", "--format", "json", "svc.py", cwd=tmp_path)
+    result = run_cli_inline("status", "--schemas", "schemas", "--format", "json", "svc.py", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     (share,) = json.loads(result.stdout)["events"]
     assert [(use["line"], use["kind"]) for use in share["uses"]] == [
@@ -152,7 +152,7 @@ def test_class_attributes_count_as_references(tmp_path: Path) -> None:
 def test_another_package_name(tmp_path: Path) -> None:
     write_schemas(tmp_path / "schemas", {"share.json": event("Share", {"channel": S})})
     (tmp_path / "svc.py").write_text("import acme_events\nacme_events.Share(ext_id='u')\n", encoding="utf-8")
-    result = run_cli("status", "--schemas", "schemas", "--package", "acme_events", "svc.py", cwd=tmp_path)
+    result = run_cli_inline("status", "--schemas", "schemas", "--package", "acme_events", "svc.py", cwd=tmp_path)
     assert result.returncode == 0
     assert result.stdout.startswith("Share (Share): used 1 time(s): svc.py:2 (constructed)")
 

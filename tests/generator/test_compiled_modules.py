@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from support import run_cli, run_python, tree
+from support import run_cli_inline, run_python, tree
 
 NAME_LENGTHS = (70, 76, 80, 90, 100)
 """Around the width where the validator's line splitter used to close `vN = item[` with `)`."""
@@ -21,7 +21,7 @@ def test_long_property_names_give_valid_modules(tmp_path: Path) -> None:
         schema = {"title": f"long{length}", "type": "object", "properties": {name: inner}, "required": [name]}
         (folder / f"long{length}.json").write_text(json.dumps(schema))
     out = tmp_path / "out"
-    result = run_cli("generate", "--schemas", folder, "--out", out)
+    result = run_cli_inline("generate", "--schemas", folder, "--out", out)
     assert result.returncode == 0, result.stderr
     payloads = [{"name": f"long{n}", "extId": "u1", "a" * n: {"x": "long"}} for n in NAME_LENGTHS]
     code = (
@@ -40,12 +40,12 @@ def test_a_module_that_does_not_compile_is_reported_and_nothing_written(tmp_path
     folder.mkdir()
     (folder / "order.json").write_text(json.dumps({"title": "order", "type": "object", "properties": {}}))
     out = tmp_path / "out"
-    assert run_cli("generate", "--schemas", folder, "--out", out).returncode == 0
+    assert run_cli_inline("generate", "--schemas", folder, "--out", out).returncode == 0
     before = tree(out)
     overrides = tmp_path / "templates" / "package"
     overrides.mkdir(parents=True)
     (overrides / "_constants.py").write_text("LIMIT = (\n")
-    result = run_cli("generate", "--schemas", folder, "--out", out, "--templates", overrides.parent)
+    result = run_cli_inline("generate", "--schemas", folder, "--out", out, "--templates", overrides.parent)
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert "templates/package/_constants.py" in result.stderr
@@ -58,12 +58,12 @@ def test_an_event_template_that_renders_broken_code_names_the_template(tmp_path:
     folder.mkdir()
     (folder / "order.json").write_text(json.dumps({"title": "order", "type": "object", "properties": {}}))
     out = tmp_path / "out"
-    assert run_cli("generate", "--schemas", folder, "--out", out).returncode == 0
+    assert run_cli_inline("generate", "--schemas", folder, "--out", out).returncode == 0
     before = tree(out)
     overrides = tmp_path / "templates"
     overrides.mkdir()
     (overrides / "event.py.jinja").write_text("class {{ event.class_name }}(:\n    pass\n")
-    result = run_cli("generate", "--schemas", folder, "--out", out, "--templates", overrides)
+    result = run_cli_inline("generate", "--schemas", folder, "--out", out, "--templates", overrides)
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert "event.py.jinja" in result.stderr

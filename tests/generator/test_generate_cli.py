@@ -6,7 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
-from support import GOLDEN, run_cli, run_python, tree
+from support import GOLDEN, run_cli, run_cli_inline, run_python, tree
 
 SEED_PAYLOADS = """
 import json
@@ -44,18 +44,18 @@ def test_seed_events_produce_the_documented_payloads(tmp_path: Path, seed_schema
 def test_two_runs_give_byte_identical_trees(tmp_path: Path) -> None:
     schemas = GOLDEN / "hard" / "schemas"
     for run in ("first", "second"):
-        assert run_cli("generate", "--schemas", schemas, "--out", tmp_path / run / "out").returncode == 0
+        assert run_cli_inline("generate", "--schemas", schemas, "--out", tmp_path / run / "out").returncode == 0
     assert tree(tmp_path / "first" / "out") == tree(tmp_path / "second" / "out")
 
 
 def test_a_second_run_changes_nothing_and_keeps_foreign_files(tmp_path: Path, seed_schemas: Path) -> None:
     out = tmp_path / "out"
-    assert run_cli("generate", "--schemas", seed_schemas, "--out", out).returncode == 0
+    assert run_cli_inline("generate", "--schemas", seed_schemas, "--out", out).returncode == 0
     (out / "NOTES.txt").write_text("mine\n")
     (out / "netmera_events" / "local_helpers.py").write_text("VALUE = 1\n")
     before = tree(out)
 
-    again = run_cli("generate", "--schemas", seed_schemas, "--out", out)
+    again = run_cli_inline("generate", "--schemas", seed_schemas, "--out", out)
 
     assert again.returncode == 0
     assert "0 changed" in again.stdout
@@ -66,10 +66,10 @@ def test_removed_schema_removes_only_its_generated_module(tmp_path: Path, seed_s
     schemas = tmp_path / "schemas"
     shutil.copytree(seed_schemas, schemas)
     out = tmp_path / "out"
-    assert run_cli("generate", "--schemas", schemas, "--out", out).returncode == 0
+    assert run_cli_inline("generate", "--schemas", schemas, "--out", out).returncode == 0
     (schemas / "share_event.json").unlink()
 
-    assert run_cli("generate", "--schemas", schemas, "--out", out).returncode == 0
+    assert run_cli_inline("generate", "--schemas", schemas, "--out", out).returncode == 0
 
     assert not (out / "netmera_events" / "events" / "share_event.py").exists()
     assert (out / "netmera_events" / "events" / "order_cancel_event.py").exists()
@@ -97,7 +97,7 @@ def test_package_name_and_templates_can_be_overridden(tmp_path: Path, seed_schem
     (templates / "project" / "README.md.jinja").write_text("# {{ package }}: {{ events | length }} events\n")
     out = tmp_path / "out"
 
-    result = run_cli(
+    result = run_cli_inline(
         "generate", "--schemas", seed_schemas, "--out", out, "--package", "shop_events", "--templates", templates
     )
 

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from support import GENERATED, GOLDEN, ROOT, run_cli, tree
+from support import GENERATED, GOLDEN, ROOT, run_cli_inline, tree
 
 from netmera_codegen.manifest import sha256_text
 from netmera_codegen.pipeline import header
@@ -28,7 +28,7 @@ def built(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
     """A golden set built afresh into a folder named like the golden tree (the name appears in the README)."""
     name: str = request.param
     out = tmp_path_factory.mktemp(name) / "expected"
-    result = run_cli("generate", "--schemas", "schemas", "--out", out, cwd=GOLDEN / name)
+    result = run_cli_inline("generate", "--schemas", "schemas", "--out", out, cwd=GOLDEN / name)
     assert result.returncode == 0, result.stderr
     return name, out
 

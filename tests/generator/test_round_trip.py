@@ -14,7 +14,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from support import GENERATED, GOLDEN, ROOT, run_cli, run_python
+from support import GENERATED, GOLDEN, ROOT, run_cli_inline, run_python
 
 sys.path.insert(0, str(ROOT / "tests" / "validator"))
 
@@ -73,7 +73,7 @@ def test_every_valid_payload_round_trips(name: str, tmp_path: Path) -> None:
     else:
         # The golden tree holds no runtime copies: the package is built afresh, as for the tracking plan.
         schemas, package = (GOLDEN / "hard" / "schemas" if name == "hard" else TRACKING_PLAN), tmp_path / "out"
-        assert run_cli("generate", "--schemas", schemas, "--out", package, "--formatter", "ruff").returncode == 0
+        assert run_cli_inline("generate", "--schemas", schemas, "--out", package, "--formatter", "ruff").returncode == 0
     valid, invalid = _payloads(schemas)
     assert len(valid) >= 50 and len(invalid) >= 50
     (tmp_path / "payloads.json").write_text(json.dumps([valid, invalid]))

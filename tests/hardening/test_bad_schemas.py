@@ -11,7 +11,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from support import run_cli, tree
+from support import run_cli_inline, tree
 
 CASES = Path(__file__).resolve().parent / "bad_schemas"
 
@@ -61,7 +61,7 @@ def good_output(tmp_path_factory: pytest.TempPathFactory) -> Path:
     base = tmp_path_factory.mktemp("good")
     (base / "schemas").mkdir()
     shutil.copy(CASES / "good.json", base / "schemas" / "good.json")
-    result = run_cli("generate", "--schemas", base / "schemas", "--out", base / "out")
+    result = run_cli_inline("generate", "--schemas", base / "schemas", "--out", base / "out")
     assert result.returncode == 0, result.stderr
     return base / "out"
 
@@ -80,7 +80,7 @@ def test_bad_schema_is_refused_cleanly(case: str, good_output: Path, tmp_path: P
     shutil.copytree(good_output, out)
     before = tree(out)
 
-    result = run_cli("generate", "--schemas", schemas, "--out", out, timeout=60)
+    result = run_cli_inline("generate", "--schemas", schemas, "--out", out)
 
     assert result.returncode == 1, result.stdout + result.stderr
     assert "Traceback" not in result.stdout + result.stderr
@@ -93,7 +93,7 @@ def test_check_refuses_the_same_file(good_output: Path, tmp_path: Path) -> None:
     schemas = tmp_path / "schemas"
     shutil.copytree(CASES / "ref_https", schemas)
     shutil.copy(CASES / "good.json", schemas / "good.json")
-    result = run_cli("check", "--schemas", schemas, "--out", good_output, timeout=60)
+    result = run_cli_inline("check", "--schemas", schemas, "--out", good_output)
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert "bad.json:/properties/a/$ref:" in result.stderr

@@ -17,7 +17,8 @@ from netmera_codegen.pipeline import Options, build
 from netmera_codegen.write import write_tree
 
 CORPUS = ROOT.parent / "shared" / "corpus" / "iglu-central"
-pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason="corpus not available")
+# A sweep of 239 files, with mypy over the package they make: slow.
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(not CORPUS.is_dir(), reason="corpus not available")]
 
 
 @pytest.fixture(scope="module")

@@ -3,46 +3,38 @@ payloads nested absurdly deep or holding lone surrogates. Each gives a clear fin
 
 from __future__ import annotations
 
+import builtins
+import io
 import json
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
-from support import GOLDEN, ROOT, run_cli, tree
+from support import GOLDEN, run_cli_inline, tree
 
 SEED = GOLDEN / "seed" / "schemas"
 GOOD = {"extId": "u1", "name": "ShareEvent", "itemId": "4234", "channel": "Facebook"}
 
 # Tests run as root, which reads a mode-000 file anyway: unreadability is simulated by making `open` refuse
-# the files whose names end with these, in the command's own process.
-UNREADABLE = """
-import builtins, io, sys
-real_open = io.open
-
-def refusing_open(file, *args, **kwargs):
-    if str(file).endswith((".swp", "locked.json")):
-        raise PermissionError(13, "Permission denied", str(file))
-    return real_open(file, *args, **kwargs)
-
-builtins.open = io.open = refusing_open
-from netmera_codegen.cli import main
-raise SystemExit(main(sys.argv[1:]))
-"""
+# the files whose names end with these, while the command runs (in this process).
+UNREADABLE = (".swp", "locked.json")
 
 
 def _unreadable_cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-c", UNREADABLE, *map(str, args)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        check=False,
-    )
+    real_open = io.open
+
+    def refusing_open(file: Any, *rest: Any, **options: Any) -> Any:
+        if str(file).endswith(UNREADABLE):
+            raise PermissionError(13, "Permission denied", str(file))
+        return real_open(file, *rest, **options)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(builtins, "open", refusing_open)
+        patch.setattr(io, "open", refusing_open)
+        return run_cli_inline(*args)
 
 
 def _no_traceback(result: subprocess.CompletedProcess[str]) -> None:
@@ -80,25 +72,25 @@ def test_an_unreadable_schema_is_a_finding(schemas: Path, tmp_path: Path) -> Non
 def test_a_fifo_and_a_folder_named_like_schemas(schemas: Path, tmp_path: Path) -> None:
     os.mkfifo(schemas / "pipe.json")
     (schemas / "folder.json").mkdir()
-    result = run_cli("generate", "--schemas", schemas, "--out", tmp_path / "out", timeout=60)
+    result = run_cli_inline("generate", "--schemas", schemas, "--out", tmp_path / "out")
     _no_traceback(result)
     assert result.returncode == 0
     assert "pipe.json:/: warning: not a regular file: skipped" in result.stderr
-    assert run_cli("check", "--schemas", schemas, "--out", tmp_path / "out", timeout=60).returncode == 0
+    assert run_cli_inline("check", "--schemas", schemas, "--out", tmp_path / "out").returncode == 0
 
 
 def test_huge_sparse_files_are_not_read(schemas: Path, tmp_path: Path) -> None:
     with open(schemas / ".swap.tmp", "wb") as handle:
         handle.truncate(64 * 1024**3)
     out = tmp_path / "out"
-    result = run_cli("generate", "--schemas", schemas, "--out", out, timeout=60)
+    result = run_cli_inline("generate", "--schemas", schemas, "--out", out)
     assert result.returncode == 0, result.stderr
     with open(schemas / "huge.json", "wb") as handle:
         handle.truncate(64 * 1024**3)
     before = tree(out)
     for command in ("generate", "check", "lint"):
         args = ["--schemas", schemas] + (["--out", out] if command != "lint" else [])
-        result = run_cli(command, *args, timeout=60)
+        result = run_cli_inline(command, *args)
         _no_traceback(result)
         assert result.returncode == 1
         assert "huge.json:/: error: too large to be a schema: more than 16 MiB" in result.stdout + result.stderr
@@ -107,20 +99,20 @@ def test_huge_sparse_files_are_not_read(schemas: Path, tmp_path: Path) -> None:
 
 def test_a_folder_where_an_output_file_goes_stops_the_run_before_any_write(schemas: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    assert run_cli("generate", "--schemas", schemas, "--out", out).returncode == 0
+    assert run_cli_inline("generate", "--schemas", schemas, "--out", out).returncode == 0
     (out / "README.md").write_text("edited\n")  # would be rewritten first, in sorted order
     blocked = out / "netmera_events" / "events" / "share_event.py"
     blocked.unlink()
     blocked.mkdir()
     before = tree(out)
 
-    result = run_cli("generate", "--schemas", schemas, "--out", out)
+    result = run_cli_inline("generate", "--schemas", schemas, "--out", out)
 
     _no_traceback(result)
     assert result.returncode == 1
     assert f"{blocked.as_posix()}: error: a folder is where a generated file goes" in result.stderr
     assert tree(out) == before and blocked.is_dir()
-    check = run_cli("check", "--schemas", schemas, "--out", out)
+    check = run_cli_inline("check", "--schemas", schemas, "--out", out)
     _no_traceback(check)
     assert check.returncode == 1 and f"missing: {blocked.as_posix()}" in check.stdout
 
@@ -132,7 +124,7 @@ def test_payloads_nested_200k_deep(tmp_path: Path, output_format: str) -> None:
     array.write_text("[" * depth + "]" * depth)
     lines = tmp_path / "deep.jsonl"
     lines.write_text(json.dumps(GOOD) + "\n" + '{"a": ' * depth + "1" + "}" * depth + "\n")
-    result = run_cli("validate", "--schemas", SEED, "--format", output_format, array, lines)
+    result = run_cli_inline("validate", "--schemas", SEED, "--format", output_format, array, lines)
     _no_traceback(result)
     assert result.returncode == 2
     if output_format == "json":
@@ -156,7 +148,7 @@ def test_unique_items_over_two_900_deep_arrays(tmp_path: Path) -> None:
     payload.write_text(
         json.dumps([{"extId": "u", "name": "Deep", "a": [nested, nested]}, {"extId": "u", "name": "Deep"}])
     )
-    result = run_cli("validate", "--schemas", schemas, payload)
+    result = run_cli_inline("validate", "--schemas", schemas, payload)
     _no_traceback(result)
     assert result.returncode == 2
     assert f"{payload}:1:1: error: nested deeper than 128 levels of objects and arrays: not checked" in result.stderr
@@ -169,7 +161,7 @@ def test_lone_surrogates_and_line_breaks_in_messages(tmp_path: Path, output_form
     payload = tmp_path / "p.json"
     payload.write_text('{"extId": "u1", "name": "ShareEvent", "itemId": "\\ud800", "channel": 5}\n'
                        '{"extId": "u1", "name": "\\udc00\\nsrc/app.py:1:/x: error: forged"}\n')  # fmt: skip
-    result = run_cli("validate", "--schemas", schemas, "--format", output_format, payload)
+    result = run_cli_inline("validate", "--schemas", schemas, "--format", output_format, payload)
     _no_traceback(result)
     assert result.returncode == 1
     if output_format == "json":

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from support import run_cli, run_python
+from support import run_cli_inline, run_python
 
 EVIL = [
     '"""',
@@ -69,7 +69,7 @@ def test_hostile_text_is_inert(tmp_path: Path) -> None:
     (schemas / "hostile.json").write_text(json.dumps(SCHEMA))
     for name, schema in OTHERS.items():
         (schemas / name).write_text(json.dumps(schema))
-    result = run_cli("generate", "--schemas", schemas, "--out", tmp_path / "out")
+    result = run_cli_inline("generate", "--schemas", schemas, "--out", tmp_path / "out")
     assert result.returncode == 0, result.stderr
     ran = run_python(AUDITED_IMPORT, path=tmp_path / "out")
     assert ran.returncode == 0, ran.stderr

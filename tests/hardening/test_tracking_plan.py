@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from support import run_cli, run_python
+from support import run_cli_inline, run_python
 
 PLAN = Path(__file__).resolve().parent / "tracking_plan"
 
@@ -54,7 +54,7 @@ print(json.dumps({"modules": modules, "classes": classes}))
 
 def test_one_distinct_class_per_event_and_round_trips(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    result = run_cli("generate", "--schemas", PLAN, "--out", out)
+    result = run_cli_inline("generate", "--schemas", PLAN, "--out", out)
     assert result.returncode == 0, result.stderr
     events = len([path for path in PLAN.glob("*.json") if not path.name.startswith("_")])
     assert f"generated {events} events" in result.stdout
@@ -70,8 +70,8 @@ def test_one_distinct_class_per_event_and_round_trips(tmp_path: Path) -> None:
 
 def test_the_plan_generates_the_same_bytes_twice(tmp_path: Path) -> None:
     first, second = tmp_path / "a" / "out", tmp_path / "b" / "out"
-    assert run_cli("generate", "--schemas", PLAN, "--out", first).returncode == 0
-    assert run_cli("generate", "--schemas", PLAN, "--out", second).returncode == 0
+    assert run_cli_inline("generate", "--schemas", PLAN, "--out", first).returncode == 0
+    assert run_cli_inline("generate", "--schemas", PLAN, "--out", second).returncode == 0
     from support import tree
 
     assert tree(first) == tree(second)

@@ -3,6 +3,8 @@ deletes them; a missing, corrupt or foreign file is a clear error with exit stat
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import sqlite3
 import subprocess
@@ -11,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from netmera_events import NetmeraClient, OutboxSender, ShareEvent
+from netmera_events import outbox as outbox_command
 from netmera_events.testing import FakeNetmera
 from support import GENERATED
 
@@ -18,6 +21,7 @@ from .conftest import API_KEY, FAST_RETRY
 
 
 def outbox(*arguments: str | Path) -> subprocess.CompletedProcess[str]:
+    """`python -m netmera_events.outbox ARGUMENTS`, as a user runs it."""
     return subprocess.run(
         [sys.executable, "-m", "netmera_events.outbox", *map(str, arguments)],
         capture_output=True,
@@ -26,6 +30,14 @@ def outbox(*arguments: str | Path) -> subprocess.CompletedProcess[str]:
         env=dict(os.environ, PYTHONPATH=str(GENERATED)),
         check=False,
     )
+
+
+def outbox_inline(*arguments: str | Path) -> subprocess.CompletedProcess[str]:
+    """The same command's `main()` in this process, for the tests about what it does to the file."""
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        status = outbox_command.main([str(argument) for argument in arguments])
+    return subprocess.CompletedProcess(["outbox", *map(str, arguments)], status, stdout.getvalue(), stderr.getvalue())
 
 
 def share(number: int) -> ShareEvent:
@@ -58,7 +70,7 @@ def test_stats_shows_what_waits_and_the_dead_letters(with_dead_letters: Path) ->
 
 
 def test_retry_dead_sends_them_again_and_purge_deletes(fake: FakeNetmera, with_dead_letters: Path) -> None:
-    done = outbox("retry-dead", with_dead_letters, "--id", "1")
+    done = outbox_inline("retry-dead", with_dead_letters, "--id", "1")
     assert done.returncode == 0 and "1 dead letters moved back" in done.stdout
     with (
         NetmeraClient(API_KEY, base_url=fake.url) as client,
@@ -66,13 +78,13 @@ def test_retry_dead_sends_them_again_and_purge_deletes(fake: FakeNetmera, with_d
     ):
         assert sender.flush(timeout=5)
     assert sorted(int(event["itemId"]) for event in fake.events) == [1, 3, 4, 5]
-    done = outbox("purge", with_dead_letters)
+    done = outbox_inline("purge", with_dead_letters)
     assert done.returncode == 0 and "deleted 1 dead letters" in done.stdout
-    assert "dead letters  0" in outbox("stats", with_dead_letters).stdout
+    assert "dead letters  0" in outbox_inline("stats", with_dead_letters).stdout
 
 
 def test_purge_pending_deletes_undelivered_events_and_says_how_many(with_dead_letters: Path) -> None:
-    done = outbox("purge", with_dead_letters, "--pending")
+    done = outbox_inline("purge", with_dead_letters, "--pending")
     assert done.returncode == 0 and "deleted 2 dead letters and 3 pending events" in done.stdout
     with sqlite3.connect(with_dead_letters) as connection:
         assert connection.execute("SELECT rows, bytes FROM totals").fetchone() == (0, 0)

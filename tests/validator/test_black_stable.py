@@ -1,6 +1,6 @@
 """The compiled `_validators` modules come out exactly as black formats them, so the build need not run black over
-them: every event of the repository's schemas, the golden schemas, the Iglu corpus and a sample of the fuzz schemas
-is compiled and formatted (in a process pool), and black must leave every module unchanged."""
+them: every event of the repository's schemas and the golden schemas is compiled and formatted, and black must leave
+every module unchanged; the slow sweep adds the Iglu corpus and a sample of the fuzz schemas (in a process pool)."""
 
 from __future__ import annotations
 
@@ -50,14 +50,21 @@ def _fuzz_schemas() -> list[Any]:
     return found
 
 
-def _modules() -> dict[str, str]:
+#: The schema folders the fast test compiles; the sweep takes every folder there is.
+OWN_DIRS = ("schemas", "golden-seed", "golden-hard")
+
+
+def _modules(labels: tuple[str, ...], *, fuzz: bool) -> dict[str, str]:
     modules: dict[str, str] = {}
-    for label, folder in SCHEMA_DIRS.items():
+    for label in labels:
+        folder = SCHEMA_DIRS[label]
         if not folder.is_dir():
             continue
         events, _ = load_events(folder)
         files, findings = compile_package([(event.name, event.schema) for event in events])
         modules.update({f"{label}/{name}": source for name, source in files.items()})
+    if not fuzz:
+        return modules
     pairs = [(f"fuzz{index}", schema) for index, schema in enumerate(_fuzz_schemas())]
     files, findings = compile_package(pairs)
     assert len(files) > len(pairs) // 2, errors_in(findings)[:5]
@@ -65,10 +72,21 @@ def _modules() -> dict[str, str]:
     return modules
 
 
-@pytest.mark.timeout(120)
-def test_compiled_modules_are_black_stable() -> None:
-    modules = _modules()
-    with ProcessPoolExecutor(max_workers=2) as pool:
-        diffs = [diff for diff in pool.map(_unstable, modules.items(), chunksize=16) if diff is not None]
+def _assert_black_stable(modules: dict[str, str], diffs: list[str]) -> None:
     print(f"\n{len(modules)} compiled modules, {len(modules) - len(diffs)} left unchanged by black")
     assert not diffs, f"{len(diffs)} of {len(modules)} modules changed by black; first:\n" + "\n\n".join(diffs[:3])
+
+
+def test_compiled_modules_are_black_stable() -> None:
+    modules = _modules(OWN_DIRS, fuzz=False)
+    assert len(modules) > len(OWN_DIRS)
+    _assert_black_stable(modules, [diff for diff in map(_unstable, modules.items()) if diff is not None])
+
+
+@pytest.mark.slow  # a sweep: the corpus and 300 fuzz schemas, formatted in a process pool
+@pytest.mark.timeout(120)
+def test_compiled_modules_of_the_corpus_and_fuzz_schemas_are_black_stable() -> None:
+    modules = _modules(tuple(SCHEMA_DIRS), fuzz=True)
+    with ProcessPoolExecutor(max_workers=2) as pool:
+        diffs = [diff for diff in pool.map(_unstable, modules.items(), chunksize=16) if diff is not None]
+    _assert_black_stable(modules, diffs)

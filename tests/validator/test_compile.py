@@ -307,6 +307,7 @@ def test_every_keyword_compiles_and_agrees() -> None:
         assert compiled.is_valid("every", sample) == reference.is_valid(sample), sample
 
 
+@pytest.mark.slow  # a sweep of the 239 corpus schemas
 def test_iglu_corpus_is_supported() -> None:
     """The goal is >= 95% of the 239 real-world schemas; every one compiles today."""
     if not IGLU.is_dir():

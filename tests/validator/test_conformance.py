@@ -25,7 +25,11 @@ REFUSAL_REASONS = re.compile(
     r"is not supported|only local JSON pointer references|anchors are not supported|circular \$ref"
     r"|inside a subschema with its own \$id|unsupported \$schema|invalid regular expression"
 )
-pytestmark = pytest.mark.skipif(not TEST_SUITE.is_dir(), reason="JSON Schema Test Suite not found beside the repo")
+# A sweep of the whole suite (about 1,800 cases): slow.
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not TEST_SUITE.is_dir(), reason="JSON Schema Test Suite not found beside the repo"),
+]
 
 
 def suite_files() -> list[tuple[str, Path]]:

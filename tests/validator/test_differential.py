@@ -29,6 +29,9 @@ CUSTOM_FORMATS = {
     "strict-uri": st.just("https://example.com/a"),
 }
 HYPOTHESIS_DIRS = ("schemas", "golden-seed", "golden-hard")
+#: Sweeps of many payloads per event: the golden sets stay in the fast suite, the repository's schemas (with
+#: hypothesis examples for each event) and the corpus run with the slow ones.
+SLOW_DIRS = {"schemas", "iglu-central"}
 
 
 def hypothesis_examples(schema: Any, draft7: bool, count: int) -> list[Any]:
@@ -66,7 +69,10 @@ def event_payloads(label: str, schema: Any, seed: int) -> list[Any]:
     return payloads
 
 
-@pytest.mark.parametrize("label", sorted(SCHEMA_DIRS))
+@pytest.mark.parametrize(
+    "label",
+    [pytest.param(label, marks=pytest.mark.slow) if label in SLOW_DIRS else label for label in sorted(SCHEMA_DIRS)],
+)
 def test_compiled_validator_agrees_with_jsonschema(label: str, tmp_path: Path) -> None:
     folder = SCHEMA_DIRS[label]
     if not folder.is_dir():
@@ -109,6 +115,7 @@ def test_compiled_validator_agrees_with_jsonschema(label: str, tmp_path: Path) -
     print(f"\n{label}: {len(events)} events, {counts['valid']} valid and {counts['invalid']} invalid payloads agree")
 
 
+@pytest.mark.slow  # the same sweep over the repository's schemas, through the committed package
 def test_generated_package_agrees_with_jsonschema() -> None:
     """The committed generated package (when present) validates like jsonschema on the schemas it came from, and
     its typed classes agree too: `parse_event` accepts exactly the payloads jsonschema accepts, and gives each back

@@ -97,6 +97,7 @@ def _near(format_name: str) -> st.SearchStrategy[str]:
     return mutate()
 
 
+@pytest.mark.slow  # a sweep: 150 generated texts per format (the edge cases above run in the fast suite)
 @pytest.mark.parametrize("format_name", ALL_FORMATS)
 @settings(max_examples=150, derandomize=True, database=None, deadline=None, suppress_health_check=list(HealthCheck))
 @given(data=st.data())

@@ -7,13 +7,13 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from support import run_cli, tree
+from support import run_cli, run_cli_inline, tree
 
 
 def _fresh(tmp_path: Path, seed_schemas: Path) -> tuple[Path, Path]:
     schemas, out = tmp_path / "schemas", tmp_path / "out"
     shutil.copytree(seed_schemas, schemas)
-    assert run_cli("generate", "--schemas", schemas, "--out", out).returncode == 0
+    assert run_cli_inline("generate", "--schemas", schemas, "--out", out).returncode == 0
     return schemas, out
 
 
@@ -56,7 +56,7 @@ def test_a_schema_edit_makes_check_fail(tmp_path: Path, seed_schemas: Path) -> N
     path.write_text(json.dumps(data))
     before = tree(out)
 
-    result = run_cli("check", "--schemas", schemas, "--out", out)
+    result = run_cli_inline("check", "--schemas", schemas, "--out", out)
 
     assert result.returncode == 1
     assert "changed: " in result.stdout and "share_event.py" in result.stdout
@@ -66,10 +66,10 @@ def test_a_schema_edit_makes_check_fail(tmp_path: Path, seed_schemas: Path) -> N
 def test_check_without_a_manifest_still_compares_everything(tmp_path: Path, seed_schemas: Path) -> None:
     schemas, out = _fresh(tmp_path, seed_schemas)
     (out / ".netmera-codegen.json").unlink()
-    assert run_cli("check", "--schemas", schemas, "--out", out).returncode == 0
+    assert run_cli_inline("check", "--schemas", schemas, "--out", out).returncode == 0
     share = out / "netmera_events" / "events" / "share_event.py"
     share.write_text(share.read_text().replace("Facebook", "Facebok"))
-    result = run_cli("check", "--schemas", schemas, "--out", out)
+    result = run_cli_inline("check", "--schemas", schemas, "--out", out)
     assert result.returncode == 1 and "share_event.py" in result.stdout
     assert not (out / ".netmera-codegen.json").exists()
 
@@ -77,7 +77,7 @@ def test_check_without_a_manifest_still_compares_everything(tmp_path: Path, seed
 def test_schema_errors_fail_check(tmp_path: Path, seed_schemas: Path) -> None:
     schemas, out = _fresh(tmp_path, seed_schemas)
     (schemas / "broken.json").write_text("{")
-    result = run_cli("check", "--schemas", schemas, "--out", out)
+    result = run_cli_inline("check", "--schemas", schemas, "--out", out)
     assert result.returncode == 1
     assert "broken.json:" in result.stderr and "Traceback" not in result.stderr
 
@@ -88,7 +88,7 @@ def test_diff_is_a_unified_diff_that_brings_the_output_up_to_date(tmp_path: Path
     share.write_text(share.read_text().replace('"Facebook"', '"Facebok"') + "HAND_EDIT = 1\n")
     (out / "README.md").unlink()
 
-    result = run_cli("check", "--diff", "--schemas", schemas, "--out", out)
+    result = run_cli_inline("check", "--diff", "--schemas", schemas, "--out", out)
 
     assert result.returncode == 1
     assert f"--- {share.as_posix()}\t(on disk)\n+++ {share.as_posix()}\t(generated)\n" in result.stdout
@@ -105,4 +105,4 @@ def test_diff_is_a_unified_diff_that_brings_the_output_up_to_date(tmp_path: Path
         check=False,
     )
     assert applied.returncode == 0, applied.stderr
-    assert run_cli("check", "--schemas", schemas, "--out", out).returncode == 0
+    assert run_cli_inline("check", "--schemas", schemas, "--out", out).returncode == 0

@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from support import GOLDEN, run_cli, tree
+from support import GOLDEN, run_cli, run_cli_inline, tree
 
 from netmera_codegen import __version__
 
@@ -14,7 +14,9 @@ SEED = GOLDEN / "seed" / "schemas"
 
 
 def _usage_error(result_args: list[str | Path], cwd: Path | None = None) -> str:
-    result = run_cli(*result_args, cwd=cwd)
+    # In this process: the exit status 2 as the shell sees it is test_generate_cli's; --version and --help below
+    # run as a subprocess.
+    result = run_cli_inline(*result_args, cwd=cwd)
     assert result.returncode == 2, result.stdout + result.stderr
     assert "Traceback" not in result.stdout + result.stderr
     return result.stderr

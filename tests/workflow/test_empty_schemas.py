@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from support import run_cli, tree
+from support import run_cli_inline, tree
 
 
 def _folder(tmp_path: Path, kind: str) -> Path:
@@ -29,7 +29,7 @@ def test_no_event_schemas_is_a_finding_and_exit_1(tmp_path: Path, kind: str, com
     (out / "keep.txt").write_text("mine\n")
     args = ["--schemas", schemas] + (["--out", out] if command != "lint" else [])
 
-    result = run_cli(command, *args)
+    result = run_cli_inline(command, *args)
 
     assert result.returncode == 1, result.stdout + result.stderr
     output = result.stdout + result.stderr
@@ -42,6 +42,6 @@ def test_validate_against_a_folder_without_events_cannot_check(tmp_path: Path) -
     schemas = _folder(tmp_path, "shared only")
     payload = tmp_path / "p.json"
     payload.write_text("{}")
-    result = run_cli("validate", "--schemas", schemas, payload)
+    result = run_cli_inline("validate", "--schemas", schemas, payload)
     assert result.returncode == 2
     assert "error: no event schemas in" in result.stderr and "Traceback" not in result.stderr

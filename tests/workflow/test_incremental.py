@@ -9,13 +9,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-from support import ROOT, run_cli, tree
+from support import ROOT, run_cli_inline, tree
 
 MANIFEST = ".netmera-codegen.json"
 
 
 def _generate(schemas: Path, out: Path, *extra: str) -> subprocess.CompletedProcess[str]:
-    result = run_cli("generate", "--schemas", schemas, "--out", out, *extra)
+    result = run_cli_inline("generate", "--schemas", schemas, "--out", out, *extra)
     assert result.returncode == 0, result.stdout + result.stderr
     return result
 
@@ -95,7 +95,7 @@ def test_a_run_interrupted_before_the_manifest_is_repaired(tmp_path: Path, seed_
     (out / MANIFEST).write_bytes(old_manifest)  # the "interrupted" state: new files, old manifest
     # Reverting the schema must bring back the old module although the manifest claims it is there.
     shutil.copy(seed_schemas / "share_event.json", path)
-    assert run_cli("check", "--schemas", schemas, "--out", out).returncode == 1
+    assert run_cli_inline("check", "--schemas", schemas, "--out", out).returncode == 1
     _generate(schemas, out)
     assert (out / "netmera_events" / "events" / "share_event.py").read_bytes() == old_share
     assert (out / MANIFEST).read_bytes() == old_manifest
@@ -107,7 +107,7 @@ def test_a_failing_run_leaves_the_output_as_it_was(tmp_path: Path, seed_schemas:
     _generate(schemas, out)
     before = tree(out)
     (schemas / "share_event.json").write_text('{"type": "object", "properties": {"x": {"$ref": "https://x.test/s"}}}')
-    result = run_cli("generate", "--schemas", schemas, "--out", out)
+    result = run_cli_inline("generate", "--schemas", schemas, "--out", out)
     assert result.returncode == 1
     assert tree(out) == before
 
@@ -153,7 +153,9 @@ def test_ruff_formatter_is_deterministic_and_recorded(tmp_path: Path, seed_schem
     assert tree(tmp_path / "a" / "out") == tree(tmp_path / "b" / "out")
     assert json.loads((tmp_path / "a" / "out" / MANIFEST).read_text())["settings"]["formatter"].startswith("ruff ")
     assert (
-        run_cli("check", "--schemas", seed_schemas, "--out", tmp_path / "a" / "out", "--formatter", "ruff").returncode
+        run_cli_inline(
+            "check", "--schemas", seed_schemas, "--out", tmp_path / "a" / "out", "--formatter", "ruff"
+        ).returncode
         == 0
     )
     # Switching formatter rebuilds everything and matches a cold build with that formatter.

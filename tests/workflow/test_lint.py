@@ -6,7 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
-from support import run_cli
+from support import run_cli, run_cli_inline
 
 
 def _schemas(tmp_path: Path, seed_schemas: Path, **extra: object) -> Path:
@@ -45,7 +45,7 @@ def test_build_errors_are_lint_errors(tmp_path: Path, seed_schemas: Path) -> Non
         ext={"title": "Ext", "type": "object", "properties": {"extId": {"type": "integer"}}},
         twin={"title": "ShareEvent", "type": "object"},
     )
-    result = run_cli("lint", "--schemas", folder)
+    result = run_cli_inline("lint", "--schemas", folder)
     assert result.returncode == 1
     out = result.stdout
     assert "wrong_type.json:/properties/n/x-netmera-type: " in out
@@ -65,18 +65,18 @@ def test_warnings_pass_unless_strict(tmp_path: Path, seed_schemas: Path) -> None
             "properties": {"itemCount": {"type": "integer"}, "item_count": {"type": "integer"}},
         },
     )
-    result = run_cli("lint", "--schemas", folder)
+    result = run_cli_inline("lint", "--schemas", folder)
     assert result.returncode == 0, result.stdout
     assert "closed.json:/additionalProperties: warning: " in result.stdout
     assert "closed.json:/properties/itemCount: warning: " in result.stdout and "'item_count'" in result.stdout
-    strict = run_cli("lint", "--schemas", folder, "--strict")
+    strict = run_cli_inline("lint", "--schemas", folder, "--strict")
     assert strict.returncode == 1
 
 
 def test_unsupported_keywords_and_bad_json(tmp_path: Path, seed_schemas: Path) -> None:
     folder = _schemas(tmp_path, seed_schemas)
     (folder / "broken.json").write_text('{"title": ')
-    result = run_cli("lint", "--schemas", folder)
+    result = run_cli_inline("lint", "--schemas", folder)
     assert result.returncode == 1
     assert "broken.json:1:" in result.stdout
     assert "Traceback" not in result.stdout + result.stderr
@@ -84,7 +84,7 @@ def test_unsupported_keywords_and_bad_json(tmp_path: Path, seed_schemas: Path) -
 
 def _event(tmp_path: Path, seed_schemas: Path, **properties: object) -> str:
     schema = {"title": "order", "type": "object", "properties": properties}
-    return run_cli("lint", "--schemas", _schemas(tmp_path, seed_schemas, order=schema)).stdout
+    return run_cli_inline("lint", "--schemas", _schemas(tmp_path, seed_schemas, order=schema)).stdout
 
 
 def test_misspelt_netmera_annotation_is_a_warning_with_a_suggestion(tmp_path: Path, seed_schemas: Path) -> None:
@@ -111,7 +111,7 @@ def test_nested_objects_get_a_note_that_never_fails(tmp_path: Path, seed_schemas
         seed_schemas,
         order={"title": "order", "type": "object", "properties": {"address": address, "lines": lines}},
     )
-    result = run_cli("lint", "--schemas", folder, "--strict")
+    result = run_cli_inline("lint", "--schemas", folder, "--strict")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "order.json:/properties/address: note: attribute 'address' is an object" in result.stdout
     assert "order.json:/properties/lines: note: attribute 'lines' is an array of objects" in result.stdout

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from support import GOLDEN, run_cli
+from support import GOLDEN, run_cli_inline
 
 SEED = GOLDEN / "seed" / "schemas"
 
@@ -22,12 +22,12 @@ HAND_WRITTEN = [
 @pytest.mark.parametrize("text", HAND_WRITTEN)
 def test_a_file_that_merely_mentions_the_generator_is_left_alone(tmp_path: Path, text: str) -> None:
     out = tmp_path / "out"
-    assert run_cli("generate", "--schemas", SEED, "--out", out).returncode == 0
+    assert run_cli_inline("generate", "--schemas", SEED, "--out", out).returncode == 0
     mine = out / "netmera_events" / "events" / "helpers.py"
     mine.write_text(text)
 
-    check = run_cli("check", "--schemas", SEED, "--out", out)
-    generate = run_cli("generate", "--schemas", SEED, "--out", out)
+    check = run_cli_inline("check", "--schemas", SEED, "--out", out)
+    generate = run_cli_inline("generate", "--schemas", SEED, "--out", out)
 
     assert check.returncode == 0, check.stdout
     assert generate.returncode == 0 and "0 changed" in generate.stdout
@@ -44,9 +44,9 @@ def test_a_file_that_merely_mentions_the_generator_is_left_alone(tmp_path: Path,
 )
 def test_a_file_under_our_header_that_no_build_makes_is_removed(tmp_path: Path, first_line: str) -> None:
     out = tmp_path / "out"
-    assert run_cli("generate", "--schemas", SEED, "--out", out).returncode == 0
+    assert run_cli_inline("generate", "--schemas", SEED, "--out", out).returncode == 0
     old = out / "netmera_events" / "events" / "old_event.py"
     old.write_text(first_line + "\nclass Old: ...\n")
-    assert "extra: " in run_cli("check", "--schemas", SEED, "--out", out).stdout
-    assert run_cli("generate", "--schemas", SEED, "--out", out).returncode == 0
+    assert "extra: " in run_cli_inline("check", "--schemas", SEED, "--out", out).stdout
+    assert run_cli_inline("generate", "--schemas", SEED, "--out", out).returncode == 0
     assert not old.exists()

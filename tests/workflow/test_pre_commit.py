@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 import yaml
-from support import ROOT, run_cli
+from support import ROOT, run_cli_inline
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 
@@ -62,7 +62,7 @@ def consumer(tmp_path: Path, seed_schemas: Path) -> tuple[Path, dict[str, str]]:
     )
     config = {"repos": [{"repo": "local", "hooks": _hooks()}]}
     (repo / ".pre-commit-config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
-    generated = run_cli("generate", cwd=repo)
+    generated = run_cli_inline("generate", cwd=repo)
     assert generated.returncode == 0, generated.stderr
     env = dict(os.environ)
     env.update(
@@ -101,7 +101,7 @@ def test_hooks_pass_on_fresh_output_and_fail_on_stale(consumer: tuple[Path, dict
     assert "share_event.py" in stale.stdout and "Failed" in stale.stdout
 
     # Regenerating fixes it; the check never wrote anything itself.
-    assert run_cli("generate", cwd=repo).returncode == 0
+    assert run_cli_inline("generate", cwd=repo).returncode == 0
     _run(["git", "add", "-A"], repo, env)
     assert _pre_commit(repo, env).returncode == 0
 
@@ -130,7 +130,7 @@ def test_the_generate_hook_regenerates_and_stops_the_commit_once(consumer: tuple
     first = _pre_commit(repo, env)
     assert first.returncode == 1 and "netmera-codegen generate" in first.stdout  # files were modified
     assert "platform" in (repo / "client" / "netmera_events" / "events" / "share_event.py").read_text()
-    assert run_cli("check", cwd=repo).returncode == 0
+    assert run_cli_inline("check", cwd=repo).returncode == 0
     _run(["git", "add", "-A"], repo, env)
     assert _pre_commit(repo, env).returncode == 0
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from support import GOLDEN, run_cli, tree
+from support import GOLDEN, run_cli_inline, tree
 
 SEED = GOLDEN / "seed" / "schemas"
 
@@ -16,9 +16,9 @@ def _run(tmp_path: Path, files: dict[str, str]) -> tuple[int, str, Path, Path]:
         (templates / name).parent.mkdir(parents=True, exist_ok=True)
         (templates / name).write_text(text)
     out = tmp_path / "out"
-    assert run_cli("generate", "--schemas", SEED, "--out", out).returncode == 0
+    assert run_cli_inline("generate", "--schemas", SEED, "--out", out).returncode == 0
     before = tree(out)
-    result = run_cli("generate", "--schemas", SEED, "--out", out, "--templates", templates)
+    result = run_cli_inline("generate", "--schemas", SEED, "--out", out, "--templates", templates)
     assert "Traceback" not in result.stdout + result.stderr
     if result.returncode != 0:
         assert tree(out) == before, "a failed run must leave the output as it was"
@@ -76,7 +76,7 @@ def test_a_template_that_is_not_utf8_is_a_finding(tmp_path: Path, name: str) -> 
     templates = tmp_path / "templates"
     (templates / name).parent.mkdir(parents=True)
     (templates / name).write_bytes(b"# \xff\xfe\n")
-    result = run_cli("generate", "--schemas", SEED, "--out", tmp_path / "out", "--templates", templates)
+    result = run_cli_inline("generate", "--schemas", SEED, "--out", tmp_path / "out", "--templates", templates)
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert f"{templates / name}:/: error: the template is not UTF-8 text (byte 2)" in result.stderr
     assert not (tmp_path / "out").exists()
