@@ -14,10 +14,12 @@ import os
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal, TextIO
 
 from .findings import Finding
+from .pointers import line_of
 
 OutputFormat = Literal["text", "json", "github"]
 OUTPUT_FORMATS: tuple[OutputFormat, ...] = ("text", "json", "github")
@@ -99,6 +101,8 @@ class Reporter:
     output_format: OutputFormat = "text"
     quiet: bool = False
     colour: bool = False
+    _texts: dict[str, str | None] = field(default_factory=dict, repr=False)
+    """Files read back for the line of a finding that has only a pointer (GitHub output only)."""
 
     @classmethod
     def to(cls, stream: TextIO, output_format: OutputFormat = "text", quiet: bool = False) -> Reporter:
@@ -127,10 +131,23 @@ class Reporter:
         for finding in shown:
             if self.output_format == "github":
                 message = f"{finding.pointer or '/'}: {finding.message}" if finding.line is None else finding.message
-                text = github_annotation(finding.severity, finding.path, message, finding.line, finding.column)
+                line = finding.line if finding.line is not None else self._line_of_pointer(finding)
+                text = github_annotation(finding.severity, finding.path, message, line, finding.column)
             else:
                 text = self.line(finding.location, finding.severity, finding.message)
             self.stream.write(text + "\n")
+
+    def _line_of_pointer(self, finding: Finding) -> int | None:
+        """Where the finding's pointer starts in its file, so that GitHub shows it on that line."""
+        if not finding.pointer:
+            return None
+        if finding.path not in self._texts:
+            try:
+                self._texts[finding.path] = Path(finding.path).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                self._texts[finding.path] = None
+        text = self._texts[finding.path]
+        return line_of(text, finding.pointer) if text else None
 
 
 def finding_json(finding: Finding) -> dict[str, Any]:

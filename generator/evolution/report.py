@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from ..pointers import join_pointer
+from ..pointers import line_of
 from .changes import LEVELS, Change, Level, suggested_bump
 
 
@@ -103,77 +103,6 @@ def write_github(report: Report, stream: TextIO, texts: dict[str, str]) -> None:
         message = f"{change.pointer or '/'}: {change.message} [{_value(change.old)} -> {_value(change.new)}]"
         print(f"::{command} {properties},title={title}::{_escape_data(message)}", file=stream)
     print(report.summary(), file=stream)
-
-
-def line_of(text: str, pointer: str) -> int:
-    """The line where the deepest existing prefix of `pointer` starts in the JSON `text` (1 when none)."""
-    if not text:
-        return 1
-    lines = _pointer_lines(text)
-    tokens = pointer.split("/")[1:] if pointer else []
-    while tokens:
-        found = lines.get("/" + "/".join(tokens))
-        if found is not None:
-            return found
-        tokens.pop()
-    return 1
-
-
-def _pointer_lines(text: str) -> dict[str, int]:
-    """Line of every member and item of a JSON document, by JSON pointer (a small scanner: positions only)."""
-    found: dict[str, int] = {}
-    decoder = json.JSONDecoder()
-    newlines = [index for index, char in enumerate(text) if char == "\n"]
-
-    def line(position: int) -> int:
-        low, high = 0, len(newlines)
-        while low < high:
-            middle = (low + high) // 2
-            if newlines[middle] < position:
-                low = middle + 1
-            else:
-                high = middle
-        return low + 1
-
-    def skip(position: int) -> int:
-        while position < len(text) and text[position] in " \t\r\n":
-            position += 1
-        return position
-
-    def value(position: int, pointer: str) -> int:
-        position = skip(position)
-        if position >= len(text):
-            return position
-        char = text[position]
-        if char == "{":
-            position = skip(position + 1)
-            while position < len(text) and text[position] != "}":
-                key, end = decoder.raw_decode(text, position)
-                member = join_pointer(pointer, str(key))
-                found[member] = line(position)
-                position = skip(end)
-                position = value(position + 1, member)  # past the colon
-                position = skip(position)
-                if position < len(text) and text[position] == ",":
-                    position = skip(position + 1)
-            return position + 1
-        if char == "[":
-            position, index = skip(position + 1), 0
-            while position < len(text) and text[position] != "]":
-                found[f"{pointer}/{index}"] = line(position)
-                position = skip(value(position, f"{pointer}/{index}"))
-                index += 1
-                if position < len(text) and text[position] == ",":
-                    position = skip(position + 1)
-            return position + 1
-        _, end = decoder.raw_decode(text, position)
-        return end
-
-    try:
-        value(0, "")
-    except (ValueError, IndexError):
-        pass  # a file that changed under us: lines found so far still help
-    return found
 
 
 def write(report: Report, output_format: str, stream: TextIO, texts: dict[str, str] | None = None) -> None:

@@ -54,15 +54,13 @@ class EncodedEvent(NamedTuple):
         return cls(position, str(item.get("name")), str(item.get("extId")), data)
 
 
-def encode_payload(
-    payload: Mapping[str, Any], index: int, max_bytes: int, *, check_finite: bool = True
-) -> EncodedEvent:
+def encode_payload(payload: Mapping[str, Any], index: int, max_bytes: int) -> EncodedEvent:
     """Serialise one wire dict; refuse what JSON cannot carry or what could never fit in a request.
 
     Only JSON's own types are sent (str, int, float, bool, None, lists and dicts with str keys): a
     ``Decimal`` or a ``Fraction`` passes ``validate()`` as a number but would go out as a string,
-    so it is refused rather than sent as something it was not validated as. ``check_finite`` is
-    accepted for symmetry with :func:`encode_event`; NaN and Infinity are always refused here.
+    so it is refused rather than sent as something it was not validated as; NaN and Infinity are
+    refused too.
     """
     name = str(payload.get("name"))
     try:

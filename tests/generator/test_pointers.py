@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from netmera_codegen.pointers import escape_token, join_pointer, resolve_pointer, split_pointer
+from netmera_codegen.pointers import escape_token, join_pointer, line_of, resolve_pointer, split_pointer
 
 DOCUMENT = {"a/b": {"m~n": [10, {"": "empty key"}]}, "": "root empty"}
 
@@ -32,3 +32,22 @@ def test_tokens_are_escaped_and_split_back() -> None:
 )
 def test_resolve(pointer: str, expected: tuple[bool, object]) -> None:
     assert resolve_pointer(DOCUMENT, pointer) == expected
+
+
+TEXT = '{\n  "properties": {\n    "a/b": {"type": "string"},\n    "list": [\n      1,\n      {"k": 2}\n    ]\n  }\n}\n'
+
+
+@pytest.mark.parametrize(
+    ("pointer", "line"),
+    [
+        ("", 1),
+        ("/properties", 2),
+        ("/properties/a~1b/type", 3),
+        ("/properties/list/1/k", 6),
+        ("/properties/list/7", 4),  # the deepest prefix that exists
+        ("/missing", 1),
+    ],
+)
+def test_line_of(pointer: str, line: int) -> None:
+    assert line_of(TEXT, pointer) == line
+    assert line_of('{"broken": ', "/broken") == 1
