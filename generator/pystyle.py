@@ -92,6 +92,32 @@ def assigned_call(start: int, callee: str, arguments: Sequence[tuple[str, str]],
     return f" = {callee}(\n{exploded}{outer})"
 
 
+def annotated_call(target: str, annotation: str, callee: str, arguments: Sequence[str], indent: int) -> str:
+    """`target: annotation = callee(arguments)` at `indent`, split as black splits it when it is too long: the
+    arguments on a line of their own inside the call's brackets, else the call inside parentheses. A statement
+    that fits neither way stays on one line, for the formatter (`fits` sends the module to it)."""
+    pad, inner = " " * indent, " " * (indent + 4)
+    joined = ", ".join(arguments)
+    line = f"{pad}{target}: {annotation} = {callee}({joined})"
+    if len(line) <= LINE_LENGTH:
+        return line
+    head = f"{pad}{target}: {annotation} = {callee}("
+    if len(head) <= LINE_LENGTH and len(inner) + len(joined) <= LINE_LENGTH:
+        return f"{head}\n{inner}{joined}\n{pad})"
+    wrapped = f"{inner}{callee}({joined})"
+    if len(f"{pad}{target}: {annotation} = (") <= LINE_LENGTH and len(wrapped) <= LINE_LENGTH:
+        return f"{pad}{target}: {annotation} = (\n{wrapped}\n{pad})"
+    return line
+
+
+def assigned_list(head: str, elements: Sequence[str]) -> str:
+    """`head = [e1, e2, ...]` as black writes it: on one line when it fits, else one element a line."""
+    line = f"{head} = [{', '.join(elements)}]"
+    if len(line) <= LINE_LENGTH or not elements:
+        return line
+    return "\n".join([f"{head} = [", *[f"    {element}," for element in elements], "]"])
+
+
 def from_import(module: str, names: Sequence[str]) -> str:
     """`from module import names`, one line if it fits `IMPORT_LINE_LENGTH`, else one name a line."""
     line = f"from {module} import {', '.join(names)}"

@@ -33,7 +33,7 @@ import jinja2
 from jinja2 import meta
 
 from .model import Attribute, EventClass
-from .pystyle import LINE_LENGTH, from_import, literal
+from .pystyle import LINE_LENGTH, annotated_call, assigned_list, from_import, literal
 from .report import printable
 
 TEMPLATE_SUFFIX = ".jinja"
@@ -60,7 +60,8 @@ def environment(user_templates: Path | None) -> jinja2.Environment:
         class_doc=_class_doc,
         attribute_doc=_attribute_doc,
         wire_value=_wire_value,
-        read_callable=_read_callable,
+        attribute_line=_attribute_line,
+        assigned_list=assigned_list,
         missing_tests=_missing_tests,
         condition=_condition,
         from_import=from_import,
@@ -69,15 +70,17 @@ def environment(user_templates: Path | None) -> jinja2.Environment:
 
 
 def docstring(text: str, indent: int = 0) -> str:
-    """A triple-quoted docstring holding `text` verbatim, whatever quotes, backslashes or controls it has."""
+    """A triple-quoted docstring holding `text`, whatever quotes, backslashes or controls it has, laid out as
+    black lays docstrings out: continuation lines at `indent` (their common indentation removed), no trailing
+    spaces, blank lines empty."""
     pieces = []
-    for char in text.strip():
+    for char in _docstring_lines(text, indent):
         if char == "\\":
             pieces.append("\\\\")
         elif char == '"':
             pieces.append('\\"')
         elif char == "\n":
-            pieces.append("\n" + " " * indent)
+            pieces.append("\n")
         elif char != "\t" and unicodedata.category(char) in ("Cc", "Cs", "Co", "Cn", "Zl", "Zp"):
             pieces.append(char.encode("unicode_escape", "backslashreplace").decode("ascii") if char != "\r" else "\\r")
         else:
@@ -85,6 +88,18 @@ def docstring(text: str, indent: int = 0) -> str:
     if pieces and pieces[-1] == '\\"':
         pieces.append(" ")  # black separates a closing quote of the text from the docstring's own
     return '"""' + "".join(pieces) + '"""'
+
+
+def _docstring_lines(text: str, indent: int) -> str:
+    lines = [line.rstrip() for line in text.strip().split("\n")]
+    rest = [_leading_tabs_expanded(line) for line in lines[1:]]
+    common = min((len(line) - len(line.lstrip()) for line in rest if line), default=0)
+    return "\n".join([lines[0], *(" " * indent + line[common:] if line else "" for line in rest)])
+
+
+def _leading_tabs_expanded(line: str) -> str:
+    body = line.lstrip()
+    return line[: len(line) - len(body)].expandtabs() + body
 
 
 def markdown_cell(text: str) -> str:
@@ -120,6 +135,18 @@ def _wire_value(attribute: Attribute) -> str:
     return attribute.to_wire.replace("{}", attribute.python_name)
 
 
+def _attribute_line(attribute: Attribute) -> str:
+    """The class body's line declaring an attribute (`name: Attribute[T] = Attribute("wireName", read)`), split
+    as black splits it."""
+    arguments = [literal(attribute.wire_name)]
+    read = _read_callable(attribute)
+    if read is not None:
+        arguments.append(read)
+    return annotated_call(
+        attribute.python_name, f"Attribute[{attribute.optional_annotation}]", "Attribute", arguments, 4
+    )
+
+
 def _read_callable(attribute: Attribute) -> str | None:
     """The function an attribute reads its wire value through (`f({})` -> `f`, `f(g, {})` -> `partial(f, g)`),
     or None when it reads the value as it is."""
@@ -133,7 +160,9 @@ def _read_callable(attribute: Attribute) -> str | None:
 
 
 def _missing_tests(model: Any, event: Any) -> list[str]:
-    names = (["ext_id"] if event else []) + [attribute.python_name for attribute in model.attributes if attribute.required]
+    names = (["ext_id"] if event else []) + [
+        attribute.python_name for attribute in model.attributes if attribute.required
+    ]
     return [f"{name} is MISSING" for name in names]
 
 

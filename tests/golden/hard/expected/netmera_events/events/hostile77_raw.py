@@ -72,7 +72,7 @@ class Hostile77Raw(Event):
     note: Attribute[Literal['a"b', "c'd", '"""', "{{ 1 }}", "\\", "new\nline"] | None] = Attribute(
         'note"""'
     )
-    """\\\"\"\"; raise SystemExit('pwned') #\r
+    """\\\"\"\"; raise SystemExit('pwned') #
     \x00\u2028end\\"""
 
     self_: Attribute[Literal[7] | None] = Attribute("{{ self }}")
