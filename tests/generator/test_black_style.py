@@ -12,7 +12,7 @@ from support import GOLDEN, ROOT
 from netmera_codegen.format import format_source
 from netmera_codegen.parse import parse_events
 from netmera_codegen.pipeline import Options, bundle
-from netmera_codegen.pystyle import LINE_LENGTH, fits
+from netmera_codegen.pystyle import LINE_LENGTH, annotated_call, assigned_list, fits
 from netmera_codegen.render import environment, render_events
 
 FOLDERS = {
@@ -46,3 +46,23 @@ def test_fits_ignores_long_docstring_lines_only() -> None:
     docstring = '    """' + "x" * 120 + '"""\n'
     assert fits("class A:\n" + docstring + "    a: int\n", 100)
     assert not fits("class A:\n" + docstring + "    a: " + "int | " * 30 + "None\n", 100)
+
+
+def test_split_attribute_lines_and_lists_are_what_black_writes() -> None:
+    """Every length of name, annotation and arguments around the line limit: the statement as written is black's."""
+    statements = []
+    for name_length in range(1, 60, 7):
+        for annotation in ("str", "list[types.LineItem] | None", 'Literal["android", "push", "tv", "email"] | None'):
+            for key_length in range(1, 50, 6):
+                for read in ([], ["epoch_ms_value"], ["partial(each, types.LineItemWithAVeryLongName._of)"]):
+                    target = "n" * name_length
+                    arguments = ['"' + "k" * key_length + '"', *read]
+                    statements.append(annotated_call(target, f"Attribute[{annotation}]", "Attribute", arguments, 4))
+    checked = [statement for statement in statements if fits(statement, LINE_LENGTH)]
+    shapes = [("\n" not in s, " = Attribute(\n" in s, " = (\n" in s) for s in checked]
+    assert all(any(shape[kind] for shape in shapes) for kind in range(3))  # one line, split call, wrapped call
+    source = "class A:\n" + "\n".join(checked) + "\n"
+    assert format_source(source) == source
+    for count in range(1, 8):
+        listed = assigned_list("__all__", [f'"Event{index:03d}{"x" * 12}"' for index in range(count)]) + "\n"
+        assert format_source(listed) == listed
