@@ -33,7 +33,10 @@ def main() -> int:
         expected = folder / "expected"
         shutil.rmtree(expected, ignore_errors=True)
         command = [sys.executable, "-m", "netmera_codegen", "generate", "--schemas", "schemas", "--out", "expected"]
-        result = subprocess.run(command, cwd=folder, env={"PYTHONPATH": str(ROOT), "PATH": ""}, check=False)
+        # A bare environment, so that nothing of the caller's shapes the output; no build cache, so that goldens are
+        # always built cold and nothing is left in the user's cache folder.
+        environment = {"PYTHONPATH": str(ROOT), "PATH": "", "NETMERA_CODEGEN_CACHE": "off"}
+        result = subprocess.run(command, cwd=folder, env=environment, check=False)
         if result.returncode != 0:
             return result.returncode
         (expected / ".netmera-codegen.json").unlink()
