@@ -25,6 +25,7 @@ from urllib.parse import unquote
 from .cache import BuildCache, default_cache
 from .findings import Finding
 from .load import SchemaFile, load_schemas
+from .netmera import DEFAULT_EPOCH
 from .pointers import escape_token, join_pointer, resolve_pointer
 from .schema_tree import SchemaTree, read_tree
 
@@ -275,9 +276,10 @@ def _with_reserved_keys(schema: dict[str, Any], event_name: str) -> dict[str, An
 
 
 def bundle_events(
-    files: list[SchemaFile], schemas_dir: Path, cache: BuildCache | None = None
+    files: list[SchemaFile], schemas_dir: Path, cache: BuildCache | None = None, epoch: str = DEFAULT_EPOCH
 ) -> tuple[list[EventSchema], list[Finding]]:
-    """Bundle every event file (shared `_*.json` files are only reference targets).
+    """Bundle every event file (shared `_*.json` files are only reference targets) and read each into its tree
+    (`epoch`: the project's unit of epoch-integer dates).
 
     With a `cache`, the bundle of an event bundled cleanly before, whose file and every file its `$ref`s copied
     from still hash the same, is taken from it (a file with findings is always bundled again)."""
@@ -311,7 +313,7 @@ def bundle_events(
         kept: Any = None if cache is None else cache.get(_CACHE_KIND, key)
         if _still_valid(kept, sha256_of, name):
             schema, recorded = kept
-            tree = read_tree(schema, schema_file.display)  # as fast as unpickling it would be
+            tree = read_tree(schema, schema_file.display, epoch=epoch)  # as fast as unpickling it would be
             events.append(EventSchema(name, schema_file.display, schema_file, schema, tree, recorded["shared"]))
             continue
         reserved = _check_reserved(schema_file, name)
@@ -322,7 +324,7 @@ def bundle_events(
             continue
         schema = _with_reserved_keys(schema, name)
         shared = {key: target for target, key in bundler.keys.items()}
-        tree = read_tree(schema, schema_file.display)
+        tree = read_tree(schema, schema_file.display, epoch=epoch)
         events.append(EventSchema(name, schema_file.display, schema_file, schema, tree, shared))
         if cache is not None:
             copied_from = {relative: sha256_of[relative] for relative, _ in bundler.keys}
@@ -366,7 +368,7 @@ def _still_valid(kept: Any, sha256_of: dict[str, str], name: str) -> bool:
 
 
 def read_events(
-    schemas_dir: Path, screen: Callable[[SchemaFile], list[Finding]] | None = None
+    schemas_dir: Path, screen: Callable[[SchemaFile], list[Finding]] | None = None, epoch: str = DEFAULT_EPOCH
 ) -> tuple[list[SchemaFile], list[EventSchema], list[Finding]]:
     """Load a schemas folder, bundle its events and read each into its tree: what every command starts from.
 
@@ -381,7 +383,7 @@ def read_events(
             findings += screen(schema_file)
         broken = {finding.path for finding in findings if finding.severity == "error"}
         files = [schema_file for schema_file in files if schema_file.display not in broken]
-    events, bundle_findings = bundle_events(files, schemas_dir, cache)
+    events, bundle_findings = bundle_events(files, schemas_dir, cache, epoch)
     findings += bundle_findings
     for event in events:
         findings += event.tree.findings

@@ -102,8 +102,10 @@ class BuildCache:
             return None
         head, _, rest = data.partition(b"\n")
         digest, _, payload = rest.partition(b"\n")
-        if head + b"\n" != FORMAT or len(data) > MAX_ENTRY_BYTES or hashlib.sha256(payload).hexdigest() != digest.decode(
-            "ascii", "replace"
+        if (
+            head + b"\n" != FORMAT
+            or len(data) > MAX_ENTRY_BYTES
+            or hashlib.sha256(payload).hexdigest() != digest.decode("ascii", "replace")
         ):
             return None
         try:
@@ -130,7 +132,6 @@ class BuildCache:
                 raise
         except OSError:
             return
-
 
     def remember(self, kind: str, parts: Iterable[str], compute: Callable[[], T]) -> T:
         """`compute()`, or what it returned when last called with the same `parts` (its only inputs)."""

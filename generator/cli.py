@@ -316,7 +316,7 @@ def run_lint(args: argparse.Namespace, config: FileConfig) -> int:
     check_schemas_folder(schemas)
     findings = event_schema_findings(schemas)
     if not errors_in(findings):
-        findings += lint(schemas)
+        findings += lint(schemas, _setting(args, config, "epoch", DEFAULT_EPOCH))
     Reporter.to(sys.stdout, args.output_format, args.quiet).findings(findings)
     errors, warnings = counts(findings)
     failed = bool(errors or (args.strict and warnings))
@@ -330,7 +330,8 @@ def run_validate(args: argparse.Namespace, config: FileConfig) -> int:
 
     schemas = _setting(args, config, "schemas", DEFAULT_SCHEMAS)
     check_schemas_folder(schemas)
-    return validate(schemas, args.files, args.output_format, sys.stdout, sys.stderr, quiet=args.quiet)
+    epoch = _setting(args, config, "epoch", DEFAULT_EPOCH)
+    return validate(schemas, args.files, args.output_format, sys.stdout, sys.stderr, quiet=args.quiet, epoch=epoch)
 
 
 COMMANDS = (

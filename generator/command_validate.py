@@ -25,6 +25,7 @@ from typing import Any, TextIO
 
 from .findings import Finding, errors_in
 from .folders import event_schema_findings
+from .netmera import DEFAULT_EPOCH
 from .payload_files import PayloadFileError, read_payload_file
 from .report import OutputFormat, Reporter, finding_json, github_annotation, json_text
 from .validators import compile_trees, load_in_memory
@@ -34,14 +35,15 @@ EXIT_VIOLATIONS = 1
 EXIT_UNREADABLE = 2
 
 
-def compile_schemas_dir(schemas_dir: Path) -> tuple[Any | None, list[Finding]]:
-    """The in-memory runtime module (with `.validate`) for a schemas folder, or None and the error findings."""
+def compile_schemas_dir(schemas_dir: Path, epoch: str = DEFAULT_EPOCH) -> tuple[Any | None, list[Finding]]:
+    """The in-memory runtime module (with `.validate`) for a schemas folder, or None and the error findings
+    (`epoch`: the project's unit of epoch-integer dates, which bounds them)."""
     from .bundle import read_events
 
     missing = errors_in(event_schema_findings(schemas_dir))
     if missing:
         return None, missing
-    _, events, findings = read_events(schemas_dir)
+    _, events, findings = read_events(schemas_dir, epoch=epoch)
     # The trees' own findings came with the events; compiling them reports nothing new.
     validator_files, _ = compile_trees([(event.name, event.tree) for event in events])
     errors = errors_in(findings)
@@ -57,9 +59,10 @@ def run_validate(
     stdout: TextIO,
     stderr: TextIO,
     quiet: bool = False,
+    epoch: str = DEFAULT_EPOCH,
 ) -> int:
     """Check payload files; print the violations; return the exit status (0 valid, 1 violations, 2 unreadable)."""
-    runtime, schema_errors = compile_schemas_dir(schemas_dir)
+    runtime, schema_errors = compile_schemas_dir(schemas_dir, epoch)
     if runtime is None:
         if output_format == "json":
             document = {"valid": False, "files": [], "schema_errors": [finding_json(f) for f in schema_errors]}

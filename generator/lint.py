@@ -45,7 +45,7 @@ from .findings import Finding
 from .load import SchemaFile
 from .metaschema import meta_validate
 from .naming import attribute_name, attribute_names, class_name, class_names
-from .netmera import ANNOTATIONS
+from .netmera import ANNOTATIONS, DEFAULT_EPOCH
 from .parse import parse_events
 from .pointers import join_pointer
 from .schema_tree import Node
@@ -67,11 +67,14 @@ _SCHEMA_VALUES = (
 _SCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems", "items")
 
 
-def lint(schemas_dir: Path) -> list[Finding]:
-    """All findings for a schemas folder, errors and warnings, sorted by file and pointer."""
+def lint(schemas_dir: Path, epoch: str = DEFAULT_EPOCH) -> list[Finding]:
+    """All findings for a schemas folder, errors and warnings, sorted by file and pointer (`epoch`: the project's
+    unit of epoch-integer dates)."""
     cache = default_cache()
-    usable, events, findings = read_events(schemas_dir, screen=meta_validate)
-    _, parse_findings = cache.remember("parse", ["events", *content_of(events)], lambda: parse_events(events))
+    usable, events, findings = read_events(schemas_dir, screen=meta_validate, epoch=epoch)
+    _, parse_findings = cache.remember(
+        "parse", ["epoch", epoch, "events", *content_of(events)], lambda: parse_events(events, epoch=epoch)
+    )
     findings += parse_findings
     for schema_file in usable:  # a file's own rules read nothing but the file (and its name, for findings)
         keyed = ["netmera rules", schema_file.display, schema_file.path.name, schema_file.sha256]

@@ -63,9 +63,7 @@ ANNOTATION_NAMES = frozenset(
 )
 """Names that would shadow a type (or the shared `types` module) inside a class body that uses it in an annotation."""
 
-CLASS_MEMBERS = frozenset(
-    {"ext_id", "to_payload", "to_json", "from_payload", "replace", "event_name", "self", "cls"}
-)
+CLASS_MEMBERS = frozenset({"ext_id", "to_payload", "to_json", "from_payload", "replace", "event_name", "self", "cls"})
 """Public members of the generated classes (`Event`, `EventObject`): an attribute must not replace one."""
 
 MAX_MODULE_NAME = 100
@@ -86,6 +84,7 @@ one of them."""
 
 CONSTRUCTOR_LOCALS = frozenset({"wire", "issues", "unknown", "value"})
 """Local names of the generated constructors and properties: a keyword of the same name would replace one."""
+
 
 def words(wire_name: str) -> list[str]:
     """The words of a wire name, ASCII only, in their original case."""

@@ -134,7 +134,7 @@ class _Planned:
 
 def bundle(options: Options) -> tuple[list[EventSchema], list[Finding]]:
     """The events of the schemas folder, read into their trees, with the findings of loading and bundling."""
-    _, events, findings = read_events(options.schemas)
+    _, events, findings = read_events(options.schemas, epoch=options.epoch)
     return events, findings
 
 
@@ -383,9 +383,7 @@ def build(options: Options, previous: Manifest | None = None, reporter: Reporter
     findings += parse_findings
     if errors_in(findings):
         return BuildResult(findings=sorted(set(findings)))
-    package = Package(
-        name=options.package, events=tuple(parsed), shared=tuple(shared), shared_imports=shared_imports
-    )
+    package = Package(name=options.package, events=tuple(parsed), shared=tuple(shared), shared_imports=shared_imports)
     reuse = Reuse(options.out, previous, settings)
     findings += template_findings
     try:

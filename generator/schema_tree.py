@@ -33,7 +33,7 @@ from .dialects import (
     dialect_of,
 )
 from .findings import Finding, errors_in
-from .netmera import EPOCH_SECONDS, EPOCH_UNITS, INTEGER_RANGES, JSON_TYPES_OF, NETMERA_TYPES
+from .netmera import DEFAULT_EPOCH, EPOCH_SECONDS, EPOCH_UNITS, INTEGER_RANGES, JSON_TYPES_OF, NETMERA_TYPES
 from .pointers import join_pointer, split_pointer
 
 MAX_NESTING = 64
@@ -188,10 +188,11 @@ def _declared_types(schema: dict[str, Any]) -> list[str]:
 
 
 class _Parser:
-    def __init__(self, root: Any, path: str, dialect: Dialect) -> None:
+    def __init__(self, root: Any, path: str, dialect: Dialect, epoch: str) -> None:
         self.root = root
         self.path = path
         self.dialect = dialect
+        self.epoch = epoch
         self.findings: list[Finding] = []
         self.nodes: dict[str, Node] = {}
         self.in_progress: list[str] = []
@@ -306,11 +307,8 @@ class _Parser:
             return
         node.netmera_type = netmera_type
         if netmera_type in INTEGER_RANGES:
-            low, high = (
-                EPOCH_SECONDS
-                if node.netmera_epoch == "seconds" and netmera_type in ("Date", "Timestamp")
-                else INTEGER_RANGES[netmera_type]
-            )
+            in_seconds = (node.netmera_epoch or self.epoch) == "seconds" and netmera_type in ("Date", "Timestamp")
+            low, high = EPOCH_SECONDS if in_seconds else INTEGER_RANGES[netmera_type]
             node.netmera_range = (netmera_type, low, high)
             node.item_range = (netmera_type, low, high)
 
@@ -589,8 +587,9 @@ class SchemaTree:
         return self.root is not None and not errors_in(list(self.findings))
 
 
-def read_tree(schema: Any, path: str, default_dialect: Dialect = DRAFT2020) -> SchemaTree:
-    """Read one bundled schema (findings name `path`); raises nothing."""
+def read_tree(schema: Any, path: str, default_dialect: Dialect = DRAFT2020, epoch: str = DEFAULT_EPOCH) -> SchemaTree:
+    """Read one bundled schema (findings name `path`); raises nothing. `epoch` is the unit of epoch-integer dates
+    without `x-netmera-epoch` (the project's setting), which bounds them."""
     dialect = dialect_of(schema, default_dialect)
     if dialect is None:
         finding = Finding(
@@ -600,6 +599,6 @@ def read_tree(schema: Any, path: str, default_dialect: Dialect = DRAFT2020) -> S
             "(http://json-schema.org/draft-07/schema#) or 2020-12 (https://json-schema.org/draft/2020-12/schema)",
         )
         return SchemaTree(path, None, None, (finding,))
-    parser = _Parser(schema, path, dialect)
+    parser = _Parser(schema, path, dialect, epoch)
     root = parser.parse_root()
     return SchemaTree(path, dialect, root, tuple(parser.findings))

@@ -370,11 +370,20 @@ def test_the_project_default_epoch_unit(tmp_path: Path) -> None:
         """
         import json
         from datetime import datetime, timezone
-        from netmera_events import Seen
-        print(json.dumps(Seen(ext_id="u", at=datetime(2024, 1, 1, tzinfo=timezone.utc)).to_payload()["at"]))
+        from netmera_events import Seen, validate
+        sent = Seen(ext_id="u", at=datetime(2024, 1, 1, tzinfo=timezone.utc)).to_payload()["at"]
+        # Bounded in seconds: the first second after 9999-12-31 is refused, as a datetime could not hold it.
+        late = [v.pointer for v in validate({"extId": "u", "name": "Seen", "at": 253402300800})]
+        print(json.dumps([sent, late]))
         """,
     )
-    assert out == 1704067200
+    assert out == [1704067200, ["/at"]]
+    (tmp_path / "late.json").write_text('{"extId": "u", "name": "Seen", "at": 253402300800}')
+    checked = run_cli("validate", "late.json", cwd=tmp_path)  # the command reads the project's setting too
+    assert checked.returncode == 1, checked.stdout + checked.stderr
+    assert (
+        "late.json:1:/at: error: 253402300800 is out of range for Date (-62135596800 to 253402300799)" in checked.stdout
+    )
     (tmp_path / "pyproject.toml").write_text('[tool.netmera-codegen]\nepoch = "minutes"\n')
     refused = run_cli("generate", cwd=tmp_path)
     assert refused.returncode == 2 and "epoch must be one of milliseconds, seconds" in refused.stderr
