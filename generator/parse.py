@@ -296,6 +296,17 @@ def _simple(expression: str | None) -> str | None:
     return None
 
 
+def _mapped(mapper: str, expression: str | None) -> tuple[bool, str | None]:
+    """A conversion applied to every item (`each`) or value (`each_value`) of a container: (whether it can be
+    written, the expression). Only a conversion that is one call can: anything else leaves the container untyped."""
+    if expression is None:
+        return True, None
+    function = _simple(expression)
+    if function is None:
+        return False, None
+    return True, f"{mapper}({function}, {{}})"
+
+
 def _optional(part: _Type) -> str:
     """The annotation of an array item or a map value, with `| None` where it may be null."""
     if part.nullable and part.annotation not in ("None", "Any"):
@@ -312,23 +323,12 @@ def _array_type(ctx: _Context, node: Node, hint: str, netmera_type: str | None, 
     if items.always is None and "x-netmera-type" not in items.keywords:
         passed_on = _Inherited(netmera_type, node.netmera_epoch or epoch)
     item = _schema_type(ctx, items, hint + "Item", passed_on)
-    untyped = _Type("list[Any]", f"{item.label}[]", "array", to_wire="json_wire({})")
-    to_wire = from_wire = None
-    if item.to_wire == "wire_of({})":
-        to_wire = "wires_of({})"
-        ctx.use("wires_of")
-    elif item.to_wire is not None:
-        if _simple(item.to_wire) is None:
-            ctx.use("Any")
-            return untyped
-        to_wire = f"each({_simple(item.to_wire)}, {{}})"
-        ctx.use("each")
-    if item.from_wire is not None:
-        if _simple(item.from_wire) is None:
-            ctx.use("Any")
-            return untyped
-        from_wire = f"each({_simple(item.from_wire)}, {{}})"
-        ctx.use("each")
+    # What each item converts with is named in the expressions; `_attributes` imports it from there.
+    sends, to_wire = (True, "wires_of({})") if item.to_wire == "wire_of({})" else _mapped("each", item.to_wire)
+    reads, from_wire = _mapped("each", item.from_wire)
+    if not (sends and reads):
+        ctx.use("Any")
+        return _Type("list[Any]", f"{item.label}[]", "array", to_wire="json_wire({})")
     return _Type(
         f"list[{_optional(item)}]",
         f"{item.label}[]",
@@ -349,14 +349,10 @@ def _object_type(ctx: _Context, node: Node, hint: str) -> _Type:
     if additional is None or additional.always is not None or not additional.keywords or node.pattern_properties:
         return untyped
     value = _schema_type(ctx, additional, hint + "Value")
-    if (value.to_wire is not None and _simple(value.to_wire) is None) or (
-        value.from_wire is not None and _simple(value.from_wire) is None
-    ):
+    sends, to_wire = _mapped("each_value", value.to_wire)
+    reads, from_wire = _mapped("each_value", value.from_wire)
+    if not (sends and reads):
         return untyped
-    to_wire = f"each_value({_simple(value.to_wire)}, {{}})" if value.to_wire else None
-    from_wire = f"each_value({_simple(value.from_wire)}, {{}})" if value.from_wire else None
-    if to_wire or from_wire:
-        ctx.use("each_value")
     return _Type(f"dict[str, {_optional(value)}]", "Object", "object", to_wire=to_wire, from_wire=from_wire)
 
 
