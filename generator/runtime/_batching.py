@@ -165,7 +165,8 @@ class BatchBuilder:
 class EventSource:
     """The events of one ``fire()`` call, encoded lazily and grouped into batches.
 
-    Lazy so that encoding the next batch can overlap sending the current one.
+    Lazy: each batch is encoded when it is to be sent, so that the batches before an event that
+    cannot be encoded still go out, and only one batch's encodings are held at a time.
     """
 
     def __init__(self, items: Sequence[Event] | Sequence[dict[str, Any]], typed: bool) -> None:

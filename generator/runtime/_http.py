@@ -140,11 +140,10 @@ def post(
     settings: ClientSettings,
     body: bytes,
     deadline: float,
-    extensions: dict[str, Any] | None = None,
 ) -> Outcome:
     """POST ``body`` to fireEvents, finished by ``deadline`` (a :func:`time.monotonic` time)."""
     try:
-        return _post(http, settings, body, deadline, extensions)
+        return _post(http, settings, body, deadline)
     except httpx.TransportError as error:
         return failure_of(error, settings.api_key)
     except Exception as error:  # noqa: BLE001 - an unexpected failure is reported, not leaked
@@ -158,7 +157,6 @@ def _post(
     settings: ClientSettings,
     body: bytes,
     deadline: float,
-    extensions: dict[str, Any] | None,
 ) -> Outcome:
     _DEADLINE.value = deadline
     try:
@@ -168,7 +166,6 @@ def _post(
             content=body,
             headers={API_KEY_HEADER: settings.api_key.reveal(), **_REQUEST_HEADERS},
             timeout=attempt_timeout(settings, deadline),
-            extensions=extensions or {},
         ) as response:
             if response.is_success:
                 # Read to the end (Netmera's is empty), so that the connection goes back to the
