@@ -73,7 +73,10 @@ def test_sigterm_flushes_then_ends_the_process_as_sigterm_does(fake: FakeNetmera
 
 
 def test_ctrl_c_flushes_at_exit(fake: FakeNetmera) -> None:
-    process = start(WAIT_FOR_SIGNAL, fake)
+    # Python's own Ctrl-C handler, as a program started from a terminal has it: a test run started in the
+    # background (`pytest &`, some CI runners) hands its children SIGINT ignored, and nothing would be raised.
+    interactive = "signal.signal(signal.SIGINT, signal.default_int_handler)\n"
+    process = start(interactive + WAIT_FOR_SIGNAL, fake)
     _, stderr = signal_when_ready(process, signal.SIGINT)
     assert "KeyboardInterrupt" in stderr
     assert len(fake.events) == 200
