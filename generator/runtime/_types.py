@@ -19,6 +19,8 @@ from datetime import date, datetime, timedelta, timezone
 from numbers import Number
 from typing import Any
 
+from ._validate import is_date
+
 __all__ = [
     "carried",
     "date_value",
@@ -45,7 +47,6 @@ _RFC3339 = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:([Zz])|([+-])(\d{2}):(\d{2}))\n?",
     re.ASCII,
 )
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 
 
 class Invalid:
@@ -100,19 +101,9 @@ def date_wire(value: Any) -> Any:
         return Invalid(value, "expected a date, not a datetime (use .date())")
     if isinstance(value, date):
         return value.isoformat()
-    if isinstance(value, str) and not _is_iso_date(value):
+    if isinstance(value, str) and not is_date(value):
         return Invalid(value, "expected a date as YYYY-MM-DD")
     return value
-
-
-def _is_iso_date(text: str) -> bool:
-    if _ISO_DATE.fullmatch(text) is None:
-        return False
-    try:
-        date.fromisoformat(text)
-    except ValueError:
-        return False
-    return True
 
 
 def date_value(value: Any) -> Any:
