@@ -13,7 +13,7 @@ from netmera_codegen.format import format_source
 from netmera_codegen.parse import parse_events
 from netmera_codegen.pipeline import Options, bundle
 from netmera_codegen.pystyle import LINE_LENGTH, annotated_call, assigned_list, fits
-from netmera_codegen.render import environment, render_events
+from netmera_codegen.render import docstring, environment, render_events
 
 FOLDERS = {
     "schemas": ROOT / "schemas",
@@ -66,3 +66,15 @@ def test_split_attribute_lines_and_lists_are_what_black_writes() -> None:
     for count in range(1, 8):
         listed = assigned_list("__all__", [f'"Event{index:03d}{"x" * 12}"' for index in range(count)]) + "\n"
         assert format_source(listed) == listed
+
+
+def test_docstrings_are_laid_out_as_black_lays_them_out() -> None:
+    """Descriptions come from users: indented continuation lines, trailing spaces, blank lines, tabs, CRLF."""
+    texts = [
+        "First line.\n\nPanel code: a.",
+        "Lines\n    indented by the author   \n      and more \r\n\n\tthen a tab",
+        '  leading space and a trailing quote"',
+    ]
+    for text in texts:
+        source = f"class A:\n    {docstring(text, 4)}\n\n    a: int\n"
+        assert format_source(source) == source, source
