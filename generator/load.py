@@ -8,13 +8,14 @@ strings hold lone surrogates (`"\\ud800"` is valid JSON syntax but not Unicode t
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .cache import BuildCache
+from .cache import BuildCache, Pack
 from .findings import Finding
 from .pointers import join_pointer
 
@@ -28,7 +29,7 @@ MAX_SCHEMA_BYTES = 16 * 1024 * 1024
 
 @dataclass(frozen=True)
 class SchemaFile:
-    """One decoded schema file."""
+    """One schema file, decoded when its `data` is first read (bytes already found sound need no check again)."""
 
     path: Path
     """Absolute path of the file."""
@@ -38,7 +39,15 @@ class SchemaFile:
     """The path as shown in findings (relative to the working directory when possible)."""
     text: str
     sha256: str
-    data: dict[str, Any]
+    decoded: dict[str, Any] | None = field(default=None, repr=False, compare=False)
+    """The JSON value when it was decoded already; otherwise `data` decodes `text` (known to be a sound schema)."""
+
+    @functools.cached_property
+    def data(self) -> dict[str, Any]:
+        if self.decoded is not None:
+            return self.decoded
+        decoded: dict[str, Any] = json.loads(self.text)
+        return decoded
 
     @property
     def is_shared(self) -> bool:
@@ -46,12 +55,25 @@ class SchemaFile:
         return self.path.name.startswith(SHARED_PREFIX)
 
 
-def display_path(path: Path, cwd: Path | None = None) -> str:
-    """The path relative to the working directory (`cwd`, already resolved, when the caller has it) if inside it."""
+def display_path(path: Path, cwd: Path | None = None, resolved: Path | None = None) -> str:
+    """The path relative to the working directory (`cwd`, already resolved, when the caller has it) if inside it
+    (`resolved`: the path resolved, when the caller has it)."""
     try:
-        return path.resolve().relative_to(cwd if cwd is not None else Path.cwd().resolve()).as_posix()
+        resolved = resolved if resolved is not None else path.resolve()
+        return resolved.relative_to(cwd if cwd is not None else Path.cwd().resolve()).as_posix()
     except ValueError:
         return path.as_posix()
+
+
+def _resolved(path: Path, folders: dict[Path, Path]) -> Path:
+    """`path.resolve()`, each folder resolved once: a file that is no symlink is its resolved folder's entry
+    (resolving costs a system call a path component, a third of loading 1000 unchanged files)."""
+    if path.is_symlink():
+        return path.resolve()
+    folder = folders.get(path.parent)
+    if folder is None:
+        folder = folders[path.parent] = path.parent.resolve()
+    return folder / path.name
 
 
 def find_schema_files(schemas_dir: Path) -> list[Path]:
@@ -63,11 +85,22 @@ def find_schema_files(schemas_dir: Path) -> list[Path]:
 
 
 def decode_schema(
-    path: Path, raw: bytes, schemas_dir: Path, cache: BuildCache | None = None, cwd: Path | None = None
+    path: Path,
+    raw: bytes,
+    schemas_dir: Path,
+    sound: Pack | None = None,
+    cwd: Path | None = None,
+    resolved: Path | None = None,
 ) -> tuple[SchemaFile | None, Finding | None]:
-    """Decode one file's bytes; return the file or the finding that says why it cannot be used. With a `cache`,
-    the structure of bytes already found sound is not walked again."""
-    shown = display_path(path, cwd)
+    """Decode one file's bytes; return the file or the finding that says why it cannot be used. Bytes that
+    `sound` (the cache's record of earlier runs) already found a sound schema are decoded only when read.
+    `cwd` and `resolved` are the working directory and `path`, resolved, when the caller has them."""
+    resolved = resolved if resolved is not None else path.resolve()
+    shown = display_path(path, cwd, resolved)
+    sha256 = hashlib.sha256(raw).hexdigest()
+    if sound is not None and sound.get(sha256) is True:
+        text = raw.decode("utf-8").removeprefix("\ufeff")
+        return _schema_file(path, resolved, schemas_dir, shown, text, sha256, None), None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -85,26 +118,22 @@ def decode_schema(
         return None, Finding(shown, "", f"nested too deeply: at most {MAX_DEPTH} levels of objects and arrays")
     if not isinstance(data, dict):
         return None, Finding(shown, "", f"the root must be a JSON object (a schema), not {_json_kind(data)}")
-    sha256 = hashlib.sha256(raw).hexdigest()
-    key = "" if cache is None else cache.key([sha256])
-    if cache is None or not cache.has(_CACHE_KIND, key):
-        problem = _structure_problem(data)
-        if problem is not None:
-            return None, Finding(shown, problem[0], problem[1])
-        if cache is not None:
-            cache.mark(_CACHE_KIND, key)
-    schema_file = SchemaFile(
-        path=path.resolve(),
-        relative=path.relative_to(schemas_dir).as_posix(),
-        display=shown,
-        text=text,
-        sha256=sha256,
-        data=data,
-    )
-    return schema_file, None
+    problem = _structure_problem(data)
+    if problem is not None:
+        return None, Finding(shown, problem[0], problem[1])
+    if sound is not None:
+        sound.put(sha256, True)
+    return _schema_file(path, resolved, schemas_dir, shown, text, sha256, data), None
 
 
-_CACHE_KIND = "structure"
+def _schema_file(
+    path: Path, resolved: Path, schemas_dir: Path, shown: str, text: str, sha256: str, data: dict[str, Any] | None
+) -> SchemaFile:
+    relative = path.relative_to(schemas_dir).as_posix()
+    return SchemaFile(path=resolved, relative=relative, display=shown, text=text, sha256=sha256, decoded=data)
+
+
+_CACHE_STAGE = "structure"
 
 
 def load_schemas(schemas_dir: Path, cache: BuildCache | None = None) -> tuple[list[SchemaFile], list[Finding]]:
@@ -114,6 +143,8 @@ def load_schemas(schemas_dir: Path, cache: BuildCache | None = None) -> tuple[li
     if not schemas_dir.is_dir():
         return files, [Finding(display_path(schemas_dir), "", "schemas folder not found")]
     cwd = Path.cwd().resolve()
+    sound = None if cache is None else Pack(cache, _CACHE_STAGE, [str(schemas_dir.resolve())])
+    folders: dict[Path, Path] = {}
     for path in find_schema_files(schemas_dir):
         undecodable = _lone_surrogate(path.relative_to(schemas_dir).as_posix())
         if undecodable is not None:  # the file system's bytes were not UTF-8: no output file could name it
@@ -130,11 +161,13 @@ def load_schemas(schemas_dir: Path, cache: BuildCache | None = None) -> tuple[li
             message = f"too large to be a schema: more than {MAX_SCHEMA_BYTES // (1024 * 1024)} MiB"
             findings.append(Finding(display_path(path), "", message))
             continue
-        schema_file, finding = decode_schema(path, raw, schemas_dir, cache, cwd)
+        schema_file, finding = decode_schema(path, raw, schemas_dir, sound, cwd, _resolved(path, folders))
         if schema_file is not None:
             files.append(schema_file)
         if finding is not None:
             findings.append(finding)
+    if sound is not None:
+        sound.save()
     return files, findings
 
 
