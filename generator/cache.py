@@ -10,7 +10,8 @@ generator version or an edit changes the key. What is kept:
   depth, lone surrogates), by content hash; each event file's bundled schema, with the hashes of the files its
   `$ref`s copied from and the findings of reading it into its tree; each event's parse (see `parse_cache`);
 - `parse/`: lint's parse of the event set;
-- `reserved/`: the names the package exports besides its events, keyed by the build's settings;
+- `reserved/`: the names the package exports besides its events, keyed by the build's settings; `exports/`: the
+  names a shipped module's `__all__` lists, by its text;
 - `templates/`: the templates compiled by Jinja, and whether each reads the schemas, by their source;
 - `lint/`: the findings of lint's rules that read one file only, by its name and bytes.
 

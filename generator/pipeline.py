@@ -44,7 +44,7 @@ from .render import (
     uses_schemas,
 )
 from .report import printable
-from .runtime_source import modules_needing_http, package_exports, runtime_files, shipped_sources
+from .runtime_source import declared_names, modules_needing_http, package_exports, runtime_files, shipped_sources
 from .template_checks import python_finding, rendering_finding, template_file, templates_folder_findings
 from .validators import compile_validator_module, validators_index
 
@@ -248,7 +248,7 @@ def _package_files(
     init = f"{package_name}/__init__.py"
     rendered = render_package({path: name for path, name in targets.items() if path != init}, context, env)
     shipped = {path: text for path, (_, text) in runtime.items()} | rendered
-    exports = package_exports(package_name, shipped)
+    exports = package_exports(package_name, shipped, _declared_names)
     lazy = modules_needing_http(package_name, shipped)
     context["runtime_exports"] = [(module, names) for module, names in exports if module not in lazy]
     context["lazy_exports"] = [(module, names) for module, names in exports if module in lazy]
@@ -256,6 +256,11 @@ def _package_files(
     if init in targets:
         rendered |= render_package({init: targets[init]}, context, env)
     return targets, rendered, runtime
+
+
+def _declared_names(text: str) -> tuple[str, ...]:
+    """A module's `__all__`, from the cache for a text seen before (parsing the runtime's modules takes 40 ms)."""
+    return default_cache().remember("exports", [text], functools.partial(declared_names, text))
 
 
 def reserved_names(options: Options, env: jinja2.Environment) -> list[str]:
