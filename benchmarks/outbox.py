@@ -1,14 +1,16 @@
 """The durable outbox against the in-memory BackgroundSender, measured in one run against the same server.
 
-    python benchmarks/outbox.py [--events 50000] [--threads 16] [--generated DIR]
+    python benchmarks/outbox.py [--events 50000] [--threads 16] [--tasks 256] [--generated DIR]
 
 Rows:
 
 - ``BackgroundSender``: ``enqueue()`` every event from one thread, then ``flush()`` (the baseline);
 - ``OutboxSender.enqueue()`` from one thread: every call waits for its own commit;
 - ``OutboxSender.enqueue()`` from ``--threads`` threads: concurrent callers share commits (group commit);
+- ``OutboxSender.enqueue_async()`` from ``--tasks`` tasks on one event loop, so one thread: they share commits too;
 - ``OutboxSender.enqueue_many()`` in chunks of 100 from one thread;
-- end to end: the outbox with its worker, fed by the threads, until ``flush()`` says everything was delivered;
+- end to end: the outbox with its worker, fed by the threads (then by the tasks), until ``flush()`` says everything
+  was delivered;
 - drain: a second process's leftovers (a pre-filled outbox) delivered by a fresh sender.
 
 The server is benchmarks/send.py's sink in a separate process: it parses each body and counts the events, so the
@@ -18,6 +20,7 @@ rows measure the senders. Every row checks that all of its events arrived. Files
 from __future__ import annotations
 
 import argparse
+import asyncio
 import gc
 import platform
 import sqlite3
@@ -42,6 +45,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--events", type=int, default=50_000, help="events per row (default 50000)")
     parser.add_argument("--threads", type=int, default=16, help="concurrent callers for group commit (default 16)")
+    parser.add_argument("--tasks", type=int, default=256, help="concurrent asyncio tasks (default 256)")
     parser.add_argument("--generated", type=Path, default=ROOT / "generated", help="folder holding netmera_events")
     options = parser.parse_args(argv)
     count: int = options.events
@@ -68,9 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     rows: list[tuple[str, float]] = []
     try:
-        events = [
-            ShareEvent(ext_id=f"user-{n % USERS}", item_id=str(n), channel="Facebook") for n in range(count)
-        ]
+        events = [ShareEvent(ext_id=f"user-{n % USERS}", item_id=str(n), channel="Facebook") for n in range(count)]
         gc.collect()
         gc.freeze()
         client = NetmeraClient(API_KEY, base_url=base_url)
@@ -103,6 +105,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             for thread in threads:
                 thread.join()
 
+        def in_tasks(sender: OutboxSender) -> None:
+            async def produce(part: list[ShareEvent]) -> None:
+                for event in part:
+                    if not await sender.enqueue_async(event):
+                        raise SystemExit("an event was dropped")
+
+            async def run() -> None:
+                await asyncio.gather(*(produce(events[n :: options.tasks]) for n in range(options.tasks)))
+
+            asyncio.run(run())
+
         def memory_end_to_end() -> int:
             with BackgroundSender(client, overflow=OverflowPolicy.BLOCK, block_timeout=60) as sender:
                 for event in events:
@@ -122,6 +135,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 in_threads(sender.enqueue)
             return count
 
+        def outbox_tasks() -> int:
+            with OutboxSender(client, fresh_path(), deliver=False) as sender:
+                in_tasks(sender)
+            return count
+
         def outbox_many() -> int:
             with OutboxSender(client, fresh_path(), deliver=False) as sender:
                 for start in range(0, count, CHUNK):
@@ -131,6 +149,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         def outbox_end_to_end() -> int:
             with OutboxSender(client, fresh_path()) as sender:
                 in_threads(sender.enqueue)
+                if not sender.flush(timeout=300):
+                    raise SystemExit("the outbox did not finish")
+            return count
+
+        def outbox_end_to_end_tasks() -> int:
+            with OutboxSender(client, fresh_path()) as sender:
+                in_tasks(sender)
                 if not sender.flush(timeout=300):
                     raise SystemExit("the outbox did not finish")
             return count
@@ -151,8 +176,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         memory = row("BackgroundSender (in memory): enqueue, flush", memory_end_to_end, True)
         single = row("outbox enqueue(), 1 thread", outbox_single, False)
         grouped = row(f"outbox enqueue(), {options.threads} threads (group commit)", outbox_threads, False)
+        tasks = row(f"outbox enqueue_async(), {options.tasks} tasks on one loop", outbox_tasks, False)
         many = row(f"outbox enqueue_many(), chunks of {CHUNK}", outbox_many, False)
         end_to_end = row(f"outbox end to end: {options.threads} threads, flush", outbox_end_to_end, True)
+        end_to_end_tasks = row(f"outbox end to end: {options.tasks} tasks, flush", outbox_end_to_end_tasks, True)
         drain = row("outbox drain: a previous process's leftovers", outbox_drain, True)
         client.close()
     finally:
@@ -170,8 +197,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     print()
     print("targets")
     checks = [
+        (f"enqueue >= {ENQUEUE_GOAL:,.0f}/s ({options.tasks} tasks, one thread)", tasks / ENQUEUE_GOAL),
         (f"enqueue >= {ENQUEUE_GOAL:,.0f}/s ({options.threads} threads)", grouped / ENQUEUE_GOAL),
-        (f"end to end >= {DELIVERY_GOAL}x in-memory sender", end_to_end / memory / DELIVERY_GOAL),
+        (
+            f"end to end >= {DELIVERY_GOAL}x in-memory ({options.tasks} tasks)",
+            end_to_end_tasks / memory / DELIVERY_GOAL,
+        ),
+        (f"end to end >= {DELIVERY_GOAL}x in-memory ({options.threads} threads)", end_to_end / memory / DELIVERY_GOAL),
     ]
     for label, ratio in checks:
         print(f"  {label:48} {ratio:>6.2f}x goal  {'met' if ratio >= 1 else 'MISSED'}")

@@ -21,6 +21,7 @@ INTERNAL_MODULES = frozenset(
         "_http",
         "_httpx",
         "_lifecycle",
+        "_outbox_async",
         "_outbox_commit",
         "_private",
         "_refusal",

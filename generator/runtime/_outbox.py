@@ -13,6 +13,7 @@ cost little more than one (``_outbox_commit``).
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 import itertools
 import logging
@@ -40,6 +41,7 @@ from ._encoding import EncodedEvent, encode_event, encode_payload
 from ._errors import EventsRejectedError, EventValidationError, NetmeraError
 from ._event import Event
 from ._hooks import SendHook, SendHookError, as_hooks, log_hook_failure, payload_to_event, run_hooks
+from ._outbox_async import LoopCommits
 from ._outbox_commit import GroupCommit
 from ._outbox_store import (
     DEFAULT_BUSY_TIMEOUT,
@@ -185,6 +187,7 @@ class OutboxSender:
         self._settled = threading.Condition(self._lock)  # the worker settled a batch
         self._token = process_token()
         self._commits = GroupCommit(self._lock, self._write, self._store.path, self._is_closing)
+        self._per_thread = threading.local()  # .loop_commits: the LoopCommits of its event loop
         self._last_id = 0  # the highest outbox id this process has committed
         self._unannounced = 0  # rows committed since the worker was last woken for them
         self._flush_asked = 0  # flush() calls so far ...
@@ -246,6 +249,23 @@ class OutboxSender:
         """
         encoded = self._encode(event)
         return encoded is not None and self._put([encoded]) == 1
+
+    async def enqueue_async(self, event: Event) -> bool:
+        """:meth:`enqueue` for asyncio code: the task waits for the commit, the event loop does not.
+
+        Tasks enqueueing on one event loop share commits, which a worker thread of the loop's
+        default executor makes, so many tasks on one thread enqueue faster than as many threads
+        calling :meth:`enqueue`. Cancelling the waiting task does not take the event back: it may
+        still be committed, and then it is sent.
+        """
+        encoded = self._encode(event)
+        if encoded is None:
+            return False
+        loop = asyncio.get_running_loop()
+        commits: LoopCommits | None = getattr(self._per_thread, "loop_commits", None)
+        if commits is None or commits.loop is not loop:
+            commits = self._per_thread.loop_commits = LoopCommits(loop, self._put)
+        return await commits.enqueue(encoded)
 
     def enqueue_many(self, events: Iterable[Event]) -> int:
         """Commit several events in one transaction, the cheapest way to enqueue from a single

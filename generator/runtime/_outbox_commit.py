@@ -2,14 +2,18 @@
 many threads cost little more than one.
 
 Callers queue their rows on the open group: a caller alone commits its own rows at once; while
-others wait, a commit thread takes each group as the previous commit ends, after letting it grow.
+others wait, a commit thread takes each group as the previous commit ends.
+
+The waiting is done on plain locks, not :class:`threading.Condition`: a group's ``gate`` is held
+until its transaction ends, and each caller passes it on (acquire, release) to the next one.
+Waking a caller is the whole cost of a grouped row, and a condition's Python-level bookkeeping
+doubled it (measured: 47k against 97k wake-ups a second, 16 threads on 2 cores).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,23 +23,20 @@ __all__ = ["GroupCommit"]
 
 _log = logging.getLogger(__name__)
 
-#: Seconds the commit thread may wait for a growing group before committing it.
-GROUP_GROWTH_LIMIT = 0.002
-
 
 class _Group:
-    """Rows committed in one transaction, and how it went (callers wait for ``done``)."""
+    """Rows committed in one transaction, and how it went (callers pass through ``gate``)."""
 
-    __slots__ = ("accepted", "done", "error", "rows", "waiters")
+    __slots__ = ("accepted", "done", "error", "gate", "rows", "waiting")
 
     def __init__(self) -> None:
         self.rows: list[NewRow] = []
         self.done = False
         self.accepted = 0
         self.error: OutboxError | None = None
-        # Made by the first caller that has to wait: waking only this group's callers keeps the
-        # others asleep (each wake-up costs a turn of the interpreter lock).
-        self.waiters: threading.Condition | None = None
+        self.waiting = 0  # callers that left their rows to the commit thread
+        self.gate = threading.Lock()
+        self.gate.acquire()  # released once, when the transaction has ended
 
 
 class GroupCommit:
@@ -58,10 +59,12 @@ class GroupCommit:
         self._write = write
         self._path = path
         self._refusing = refusing
-        self._has_group = threading.Condition(lock)  # rows wait to be committed
         self._commit_lock = threading.Lock()  # one group commits at a time
         self._open_group = _Group()  # the rows the next commit takes
         self._committer: threading.Thread | None = None
+        self._asleep = False  # the commit thread waits on ``_wake``, which a caller releases
+        self._wake = threading.Lock()
+        self._wake.acquire()
         self._waiting = 0  # callers waiting for their group's commit
 
     def commit(self, rows: list[NewRow]) -> int:
@@ -77,29 +80,32 @@ class GroupCommit:
             group.rows += rows
             alone = self._waiting == 0
         # Alone, the caller commits its own rows at once. Otherwise it leaves them to the commit
-        # thread, which lets the group grow while the other callers add theirs: a caller that
-        # committed whenever the lock happened to be free would commit its one row, and the
-        # groups would stay a row or two long (measured: 2.2 rows a commit from 16 threads).
+        # thread, which takes a group only when the previous commit has ended, so the group grows
+        # while it waits: a caller that committed whenever the lock happened to be free would
+        # commit its one row, and the groups would stay a row or two long (measured: 2.2 rows a
+        # commit from 16 threads).
         if alone and self._commit_lock.acquire(blocking=False):
             try:
                 self._commit_open_group()
             finally:
                 self._commit_lock.release()
         with self._lock:
-            if self._open_group.rows:
+            waits = not group.done
+            if waits:
                 if self._committer is None:
                     self._start_committer()
-                self._has_group.notify()
-            if self._committer is not None and not group.done:
-                if group.waiters is None:
-                    group.waiters = threading.Condition(self._lock)
-                self._waiting += 1
-                try:
-                    while not group.done:
-                        group.waiters.wait()
-                finally:
-                    self._waiting -= 1
-        if not group.done:  # no thread can start (interpreter shutdown): commit from here
+                if self._committer is not None:
+                    group.waiting += 1
+                    self._waiting += 1
+                    if self._asleep:
+                        self._asleep = False
+                        self._wake.release()
+                else:
+                    waits = False
+        if waits:
+            group.gate.acquire()
+            group.gate.release()  # the next caller of the group goes on
+        elif not group.done:  # no thread can start (interpreter shutdown): commit from here
             with self._commit_lock:
                 self._commit_open_group()
         if group.error is not None:
@@ -121,28 +127,17 @@ class GroupCommit:
     def _run_committer(self) -> None:
         while True:
             with self._lock:
-                while not self._open_group.rows:
-                    self._has_group.wait()
+                # Asleep only when nobody waits: rows of a caller committing alone need no thread.
+                self._asleep = self._waiting == 0
+                asleep = self._asleep
+            if asleep:
+                self._wake.acquire()
             with self._commit_lock:
-                self._let_group_grow()
                 self._commit_open_group()
 
-    def _let_group_grow(self) -> None:
-        """Give callers woken by the previous commit a turn to join the group, while it grows (up
-        to a bound): otherwise the commit thread, which never waits for the interpreter lock,
-        commits one or two rows at a time while the others are still waking up."""
-        deadline = time.monotonic() + GROUP_GROWTH_LIMIT
-        size = len(self._open_group.rows)
-        while time.monotonic() < deadline:
-            time.sleep(0)
-            grown = len(self._open_group.rows)
-            if grown == size:
-                return
-            size = grown
-
     def _commit_open_group(self) -> None:
-        """(Commit lock held.) Commit every row waiting now in one transaction, and wake their
-        callers."""
+        """(Commit lock held.) Commit every row waiting now in one transaction, and let their
+        callers go."""
         with self._lock:
             group, self._open_group = self._open_group, _Group()
         if not group.rows:
@@ -156,5 +151,5 @@ class GroupCommit:
         finally:
             with self._lock:
                 group.done = True
-                if group.waiters is not None:
-                    group.waiters.notify_all()
+                self._waiting -= group.waiting
+            group.gate.release()

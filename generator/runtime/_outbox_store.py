@@ -26,6 +26,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from ._batching import BatchLimits
 from ._errors import NetmeraError
@@ -103,8 +104,9 @@ class OutboxTotals:
     taken_over: int
 
 
-@dataclass(frozen=True, slots=True)
-class ClaimedRow:
+class ClaimedRow(NamedTuple):
+    """A leased row (a tuple: a batch makes a thousand of them at a time)."""
+
     id: int
     ext_id: str
     data: bytes
@@ -355,6 +357,8 @@ class OutboxStore:
                 " WHERE available_at <= ? ORDER BY id LIMIT ?",
                 (now, limit),
             ).fetchall()
+            if not candidates:  # another process claimed them meanwhile
+                return [], 0, 0, None
             chosen: list[ClaimedRow] = []
             ext_ids: set[str] = set()
             size = 1
@@ -370,9 +374,12 @@ class OutboxStore:
                 chosen.append(ClaimedRow(row_id, ext_id, data, attempts))
                 resent += attempts > 0
                 taken_over += claimed_by is not None
-            connection.executemany(
-                "UPDATE events SET claimed_by = ?, available_at = ?, attempts = attempts + 1 WHERE id = ?",
-                [(token, now + lease, row.id) for row in chosen],
+            # The chosen rows are every available row from the first id to the last (the write
+            # lock is held since they were read): one statement leases them all.
+            connection.execute(
+                "UPDATE events SET claimed_by = ?, available_at = ?, attempts = attempts + 1"
+                " WHERE id BETWEEN ? AND ? AND available_at <= ?",
+                (token, now + lease, chosen[0].id, chosen[-1].id, now),
             )
             if resent or taken_over:
                 connection.execute(

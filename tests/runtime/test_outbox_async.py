@@ -1,0 +1,150 @@
+"""The outbox from asyncio: `enqueue_async()` returns once the event is on disk without blocking the event loop,
+tasks of one loop share commits, drops and errors reach each task, and a cancelled task's event is not lost."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from netmera_events import NetmeraClient, OutboxLockedError, OutboxSender, ShareEvent, UndeliveredEvent
+from netmera_events.testing import FakeNetmera
+
+from .conftest import API_KEY, FAST_RETRY
+
+
+def share(number: int) -> ShareEvent:
+    return ShareEvent(ext_id=f"user-{number % 50}", item_id=str(number), channel="Facebook")
+
+
+def stored(path: Path) -> list[int]:
+    with sqlite3.connect(path) as connection:
+        return sorted(int(row[0]) for row in connection.execute("SELECT json_extract(data, '$.itemId') FROM events"))
+
+
+@pytest.fixture
+def path(tmp_path: Path) -> Path:
+    return tmp_path / "outbox.sqlite3"
+
+
+@pytest.fixture
+def outbox_client(fake: FakeNetmera) -> Iterator[NetmeraClient]:
+    with NetmeraClient(API_KEY, base_url=fake.url, retry=FAST_RETRY, timeout=2.0) as client:
+        yield client
+
+
+def test_tasks_share_commits_and_every_event_is_on_disk_when_its_await_returns(
+    outbox_client: NetmeraClient, path: Path
+) -> None:
+    transactions: list[int] = []
+    with OutboxSender(outbox_client, path, deliver=False) as sender:
+        write = sender._store.insert
+
+        def counting_insert(
+            rows: list[tuple[str, str, bytes, float]], max_rows: int, max_bytes: int
+        ) -> tuple[int, int]:
+            transactions.append(len(rows))
+            return write(rows, max_rows, max_bytes)
+
+        sender._store.insert = counting_insert  # type: ignore[method-assign]
+
+        async def produce(start: int) -> None:
+            for number in range(start, start + 20):
+                assert await sender.enqueue_async(share(number))
+                assert number in stored(path)  # read by another connection: committed
+
+        async def main() -> None:
+            await asyncio.gather(*(produce(start) for start in range(0, 400, 20)))
+
+        asyncio.run(main())
+    assert stored(path) == list(range(400))
+    assert sum(transactions) == 400 and len(transactions) < 200  # commits were shared
+
+
+def test_the_worker_delivers_what_tasks_enqueued(fake: FakeNetmera, outbox_client: NetmeraClient, path: Path) -> None:
+    with OutboxSender(outbox_client, path, flush_interval=0.05) as sender:
+
+        async def main() -> list[bool]:
+            return await asyncio.gather(*(sender.enqueue_async(share(number)) for number in range(300)))
+
+        assert asyncio.run(main()) == [True] * 300
+        assert sender.flush(timeout=10)
+    assert sorted(int(event["itemId"]) for event in fake.events) == list(range(300))
+
+
+def test_a_full_outbox_and_a_dropping_hook_answer_false(outbox_client: NetmeraClient, path: Path) -> None:
+    dropped: list[UndeliveredEvent] = []
+    with OutboxSender(
+        outbox_client,
+        path,
+        max_rows=3,
+        deliver=False,
+        on_drop=dropped.append,
+        before_send=lambda event: None if event.item_id == "odd" else event,
+    ) as sender:
+
+        async def main() -> list[bool]:
+            odd = ShareEvent(ext_id="user-1", item_id="odd", channel="Facebook")
+            return [await sender.enqueue_async(event) for event in [odd, *map(share, range(5))]]
+
+        assert asyncio.run(main()) == [False, True, True, True, False, False]
+    assert [event.reason for event in dropped] == ["queue_full", "queue_full"]
+    assert stored(path) == [0, 1, 2]
+
+
+def test_a_locked_file_raises_in_every_waiting_task_and_nothing_is_committed(
+    outbox_client: NetmeraClient, path: Path
+) -> None:
+    with OutboxSender(outbox_client, path, busy_timeout=0.2, deliver=False) as sender:
+        blocker = sqlite3.connect(path, isolation_level=None)
+        blocker.execute("BEGIN EXCLUSIVE")
+
+        async def main() -> list[BaseException | bool]:
+            return await asyncio.gather(*(sender.enqueue_async(share(n)) for n in range(10)), return_exceptions=True)
+
+        try:
+            outcomes = asyncio.run(main())
+        finally:
+            blocker.execute("ROLLBACK")
+            blocker.close()
+        assert all(isinstance(outcome, OutboxLockedError) for outcome in outcomes)
+        assert stored(path) == []
+
+        async def again() -> bool:
+            return await sender.enqueue_async(share(10))
+
+        assert asyncio.run(again())  # a new event loop, the file free again
+    assert stored(path) == [10]
+
+
+def test_the_loop_runs_while_a_commit_is_written_and_a_cancelled_task_keeps_its_event(
+    outbox_client: NetmeraClient, path: Path
+) -> None:
+    with OutboxSender(outbox_client, path, deliver=False) as sender:
+        insert = sender._store.insert
+        writing = threading.Event()
+        release = threading.Event()
+
+        def slow_insert(rows: list[tuple[str, str, bytes, float]], max_rows: int, max_bytes: int) -> tuple[int, int]:
+            writing.set()
+            assert release.wait(10)
+            return insert(rows, max_rows, max_bytes)
+
+        sender._store.insert = slow_insert  # type: ignore[method-assign]
+
+        async def main() -> None:
+            task = asyncio.create_task(sender.enqueue_async(share(1)))
+            while not writing.is_set():  # the commit is in a worker thread: this loop goes on
+                await asyncio.sleep(0.001)
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            release.set()
+            sender._store.insert = insert  # type: ignore[method-assign]
+            assert await sender.enqueue_async(share(2))  # after the first commit ended
+
+        asyncio.run(main())
+    assert stored(path) == [1, 2]
