@@ -14,6 +14,8 @@ check them alike.
 from __future__ import annotations
 
 import copy
+import functools
+import hashlib
 import json
 import re
 from collections.abc import Callable
@@ -22,7 +24,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import unquote
 
-from .cache import BuildCache, default_cache
+from .cache import BuildCache, Pack, default_cache
 from .findings import Finding
 from .load import SchemaFile, load_schemas
 from .netmera import DEFAULT_EPOCH
@@ -36,20 +38,69 @@ _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 _KEY_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 
 
-@dataclass(frozen=True)
 class EventSchema:
-    """One event: its wire name, where it came from, and its bundled, self-contained schema."""
+    """One event: its wire name, where it came from, and its bundled, self-contained schema.
 
-    name: str
-    path: str
-    """The source file as shown in findings."""
-    source: SchemaFile
-    schema: dict[str, Any]
-    tree: SchemaTree
-    """The bundled schema, read once (`schema_tree`): what every code generator works from."""
-    shared: dict[str, tuple[str, str]] = field(default_factory=dict)
-    """Bundled `$defs` key -> (file relative to the schemas folder, JSON pointer) of what was copied there from
-    another file: the same definition reached from several events is one shared class."""
+    The schema and its tree are made when first read: an event bundled in an earlier run comes from the cache as
+    its JSON text and the findings of its tree, and a build that takes the event's classes from the cache as well
+    never needs either (reading 1000 trees costs 0.7 s, unpickling them as much).
+    """
+
+    def __init__(
+        self,
+        name: str,
+        path: str,
+        source: SchemaFile,
+        shared: dict[str, tuple[str, str]],
+        epoch: str,
+        schema: dict[str, Any] | None = None,
+        schema_json: str | None = None,
+        tree_findings: tuple[Finding, ...] | None = None,
+    ) -> None:
+        assert schema is not None or schema_json is not None
+        self.name = name
+        self.path = path
+        """The source file as shown in findings."""
+        self.source = source
+        self.shared = shared
+        """Bundled `$defs` key -> (file relative to the schemas folder, JSON pointer) of what was copied there from
+        another file: the same definition reached from several events is one shared class."""
+        self.epoch = epoch
+        self._schema = schema
+        self._schema_json = schema_json
+        self._tree: SchemaTree | None = None
+        self._tree_findings = tree_findings
+
+    @property
+    def schema(self) -> dict[str, Any]:
+        if self._schema is None:
+            assert self._schema_json is not None
+            self._schema = json.loads(self._schema_json)
+        return self._schema
+
+    @property
+    def schema_json(self) -> str:
+        """The bundled schema as JSON text (`json.dumps`, keys in the schema's order)."""
+        if self._schema_json is None:
+            self._schema_json = json.dumps(self.schema)
+        return self._schema_json
+
+    @functools.cached_property
+    def schema_sha256(self) -> str:
+        """Hash of the bundled schema, in its keys' order (which the generated code follows)."""
+        return hashlib.sha256(self.schema_json.encode("utf-8", "surrogatepass")).hexdigest()
+
+    @property
+    def tree(self) -> SchemaTree:
+        """The bundled schema, read once (`schema_tree`): what every code generator works from."""
+        if self._tree is None:
+            self._tree = read_tree(self.schema, self.path, epoch=self.epoch)
+        return self._tree
+
+    @property
+    def tree_findings(self) -> tuple[Finding, ...]:
+        """The findings of reading the tree (known without reading it when the event came from the cache)."""
+        return self.tree.findings if self._tree_findings is None else self._tree_findings
 
 
 def event_name_of(schema_file: SchemaFile) -> str:
@@ -285,15 +336,17 @@ def bundle_events(
     from still hash the same, is taken from it (a file with findings is always bundled again)."""
     files_by_path = {schema_file.path: schema_file for schema_file in files}
     sha256_of = {schema_file.relative: schema_file.sha256 for schema_file in files}
-    root = str(schemas_dir.resolve())
+    bundled = None if cache is None else Pack(cache, _CACHE_STAGE, [str(schemas_dir.resolve()), epoch])
     events: list[EventSchema] = []
     findings: list[Finding] = []
     first_file_of: dict[str, SchemaFile] = {}
     for schema_file in files:
         if schema_file.is_shared:
             continue
-        name = event_name_of(schema_file)
-        root_type = schema_file.data.get("type", "object")
+        key = schema_file.relative + "\0" + schema_file.display + "\0" + schema_file.sha256
+        kept = None if bundled is None else _still_valid(bundled.get(key), sha256_of)
+        name = kept.name if kept is not None else event_name_of(schema_file)
+        root_type = "object" if kept is not None else schema_file.data.get("type", "object")
         if root_type != "object":
             findings.append(
                 Finding(schema_file.display, "/type", f'an event schema must have "type": "object", not {root_type!r}')
@@ -309,12 +362,9 @@ def bundle_events(
             )
             continue
         first_file_of[name] = schema_file
-        key = "" if cache is None else cache.key([root, schema_file.relative, schema_file.display, schema_file.sha256])
-        kept: Any = None if cache is None else cache.get(_CACHE_KIND, key)
-        if _still_valid(kept, sha256_of, name):
-            schema, recorded = kept
-            tree = read_tree(schema, schema_file.display, epoch=epoch)  # as fast as unpickling it would be
-            events.append(EventSchema(name, schema_file.display, schema_file, schema, tree, recorded["shared"]))
+        if kept is not None:
+            shared, shown = dict(kept.shared), schema_file.display
+            events.append(EventSchema(name, shown, schema_file, shared, epoch, None, kept.schema_json, kept.findings))
             continue
         reserved = _check_reserved(schema_file, name)
         bundler = _Bundler(schema_file, files_by_path, schemas_dir)
@@ -324,47 +374,57 @@ def bundle_events(
             continue
         schema = _with_reserved_keys(schema, name)
         shared = {key: target for target, key in bundler.keys.items()}
-        tree = read_tree(schema, schema_file.display, epoch=epoch)
-        events.append(EventSchema(name, schema_file.display, schema_file, schema, tree, shared))
-        if cache is not None:
-            copied_from = {relative: sha256_of[relative] for relative, _ in bundler.keys}
-            cache.put(_CACHE_KIND, key, (schema, {"name": name, "files": copied_from, "shared": shared}))
+        event = EventSchema(name, schema_file.display, schema_file, shared, epoch, schema)
+        events.append(event)
+        if bundled is not None:
+            copied_from = tuple(sorted({relative: sha256_of[relative] for relative, _ in bundler.keys}.items()))
+            entry = _Bundled(name, copied_from, tuple(sorted(shared.items())), event.schema_json, event.tree_findings)
+            bundled.put(key, entry)
+    if bundled is not None:
+        bundled.save()
     return events, findings
 
 
-_CACHE_KIND = "bundle"
+@dataclass(frozen=True)
+class _Bundled:
+    """What the cache keeps of an event bundled without findings (keyed by its file's name and bytes)."""
+
+    name: str
+    copied_from: tuple[tuple[str, str], ...]
+    """The files its `$ref`s copied from, with their hashes: the entry is used only while they are unchanged."""
+    shared: tuple[tuple[str, tuple[str, str]], ...]
+    schema_json: str
+    findings: tuple[Finding, ...]
+    """Of reading it into its tree: like the tree, a function of the bundled schema, its file name and the epoch."""
+
+
+_CACHE_STAGE = "bundle"
 
 
 def content_of(events: list[EventSchema]) -> list[str]:
     """Everything about bundled events a later stage can read, as text (the cache key of such a stage's result)."""
-    return [
-        "\0".join(
-            (
-                event.name,
-                event.path,
-                event.source.relative,
-                event.source.sha256,
-                json.dumps(event.schema),
-                json.dumps(sorted(event.shared.items())),
-            )
+    return [event_content(event) for event in events]
+
+
+def event_content(event: EventSchema) -> str:
+    """Everything about one bundled event a later stage can read, as text."""
+    return "\0".join(
+        (
+            event.name,
+            event.path,
+            event.source.relative,
+            event.source.sha256,
+            event.schema_sha256,
+            json.dumps(sorted(event.shared.items())),
         )
-        for event in events
-    ]
-
-
-def _still_valid(kept: Any, sha256_of: dict[str, str], name: str) -> bool:
-    """Whether a cache entry is a bundle of this event whose `$ref` targets are all unchanged."""
-    if not (isinstance(kept, tuple) and len(kept) == 2 and isinstance(kept[0], dict)):
-        return False
-    recorded = kept[1]
-    if not (isinstance(recorded, dict) and recorded.get("name") == name):
-        return False
-    copied_from = recorded.get("files")
-    return (
-        isinstance(copied_from, dict)
-        and isinstance(recorded.get("shared"), dict)
-        and all(sha256_of.get(file) == sha for file, sha in copied_from.items())
     )
+
+
+def _still_valid(kept: Any, sha256_of: dict[str, str]) -> _Bundled | None:
+    """The cache entry, if it is a bundle whose `$ref` targets are all unchanged."""
+    if not isinstance(kept, _Bundled):
+        return None
+    return kept if all(sha256_of.get(file) == sha for file, sha in kept.copied_from) else None
 
 
 def read_events(
@@ -386,5 +446,5 @@ def read_events(
     events, bundle_findings = bundle_events(files, schemas_dir, cache, epoch)
     findings += bundle_findings
     for event in events:
-        findings += event.tree.findings
+        findings += event.tree_findings
     return files, events, findings

@@ -6,10 +6,13 @@ on (a file's bytes, the files its `$ref`s reach, where it is shown) and `generat
 run can change them, so an entry is either exactly what the work would produce again or not found: a new
 generator version or an edit changes the key. What is kept:
 
-- `structure/`: files whose structure `load` already checked (nesting depth, lone surrogates), by content hash;
-- `bundle/`: an event file's bundled schema, with the hashes of the files its `$ref`s copied from;
-- `parse/`: the result of one parse of the event set, keyed by everything that call is given;
-- `reserved/`: the names the package exports besides its events, keyed by the build's settings;
+- per schemas folder, in `pack/` (see `Pack`): the files whose structure `load` already checked (nesting
+  depth, lone surrogates), by content hash; each event file's bundled schema, with the hashes of the files its
+  `$ref`s copied from and the findings of reading it into its tree; each event's parse (see `parse_cache`);
+- `parse/`: lint's parse of the event set;
+- `reserved/`: the names the package exports besides its events, keyed by the build's settings; `exports/`: the
+  names a shipped module's `__all__` lists, by its text;
+- `templates/`: the templates compiled by Jinja, and whether each reads the schemas, by their source;
 - `lint/`: the findings of lint's rules that read one file only, by its name and bytes.
 
 The folder is `$NETMERA_CODEGEN_CACHE`, else `$XDG_CACHE_HOME/netmera-codegen`, else `~/.cache/netmera-codegen`;
@@ -84,13 +87,6 @@ class BuildCache:
     def _path(self, kind: str, key: str) -> Path | None:
         return None if self.folder is None else self.folder / kind / key[:2] / key
 
-    def has(self, kind: str, key: str) -> bool:
-        """Whether a marker entry exists (for results that are only a yes)."""
-        return self.get(kind, key) is True
-
-    def mark(self, kind: str, key: str) -> None:
-        self.put(kind, key, True)
-
     def get(self, kind: str, key: str) -> Any:
         path = self._path(kind, key)
         if path is None:
@@ -148,3 +144,48 @@ class BuildCache:
 def default_cache() -> BuildCache:
     """The cache of this process (folder from the environment when first asked)."""
     return BuildCache(cache_folder())
+
+
+PACK_KIND = "pack"
+
+
+class Pack:
+    """Many small results of one stage for one schemas folder, stored together as one entry of `cache`.
+
+    Each result has its own key, made of everything it depends on, so a pack is as exact as one entry per result:
+    `get` finds a result only under the key it was computed for. Reading 1000 parse results from one entry takes
+    0.07 s, from 1000 entries 0.23 s (an open, a read, a hash and an unpickle each), which is most of what a
+    one-schema edit may cost. `save` keeps only the results this run asked for or added, so a pack holds one
+    schemas folder's current results and does not grow with its history.
+    """
+
+    def __init__(self, cache: BuildCache, stage: str, scope: Iterable[str]) -> None:
+        self.cache = cache
+        self.key = cache.key([stage, *scope])
+        self._stored: dict[str, Any] | None = None
+        self._used: dict[str, Any] = {}
+        self._added = False
+
+    def _entries(self) -> dict[str, Any]:
+        if self._stored is None:
+            kept = self.cache.get(PACK_KIND, self.key)
+            self._stored = kept if isinstance(kept, dict) else {}
+        return self._stored
+
+    def get(self, key: str) -> Any:
+        """The result stored under `key`, or None."""
+        value = self._entries().get(key)
+        if value is not None:
+            self._used[key] = value
+        return value
+
+    def put(self, key: str, value: Any) -> None:
+        self._used[key] = value
+        self._added = True
+
+    def save(self) -> None:
+        """Store the results used or added in this run, unless that is exactly what is stored already."""
+        if self.cache.folder is None or (not self._added and self._used.keys() == self._entries().keys()):
+            return
+        self.cache.put(PACK_KIND, self.key, self._used)
+        self._stored, self._added = dict(self._used), False

@@ -22,7 +22,7 @@ from typing import Any
 
 from . import __version__
 from .config import ConfigError, FileConfig, load_config, version_problem
-from .evolution import command as evolution
+from .evolution import options as evolution
 from .findings import errors_in
 from .folders import UsageError, check_build_folders, check_schemas_folder, event_schema_findings
 from .format import DEFAULT_FORMATTER, FORMATTERS, FormatterError
@@ -248,7 +248,8 @@ def run_generate(args: argparse.Namespace, config: FileConfig) -> int:
         return EXIT_FINDINGS
     assert result.manifest is not None
     try:
-        diff = write_tree(options.out, result.files, manifest=(MANIFEST_NAME, result.manifest.to_text()))
+        manifest = (MANIFEST_NAME, result.manifest.to_text())
+        diff = write_tree(options.out, result.files, manifest, result.on_disk)
     except OutputBlocked as blocked:
         reporter = Reporter.to(sys.stderr)
         for path, message in blocked.problems:
@@ -269,7 +270,7 @@ def run_check(args: argparse.Namespace, config: FileConfig) -> int:
     result = _build(options, Reporter.to(sys.stderr, quiet=args.quiet))
     if result is None:
         return EXIT_FINDINGS
-    diff = compare_tree(options.out, result.files)
+    diff = compare_tree(options.out, result.files, result.on_disk)
     for label, paths in (("missing", diff.missing), ("changed", diff.changed), ("extra", diff.extra)):
         for path in paths:
             print(f"{label}: {printable((options.out / path).as_posix())}")
@@ -334,6 +335,12 @@ def run_validate(args: argparse.Namespace, config: FileConfig) -> int:
     return validate(schemas, args.files, args.output_format, sys.stdout, sys.stderr, quiet=args.quiet, epoch=epoch)
 
 
+def _run_evolution(args: argparse.Namespace, config: FileConfig) -> int:
+    from .evolution import command  # schema evolution is loaded only for the commands that use it
+
+    return command.run(args, config.values)
+
+
 COMMANDS = (
     Command(
         "generate",
@@ -378,7 +385,7 @@ COMMANDS = (
         evolution.DIFF_DESCRIPTION,
         "netmera-codegen diff --against origin/main... --format github",
         evolution.add_diff_options,
-        lambda args, config: evolution.run(args, config.values),
+        _run_evolution,
     ),
     Command(
         "status",
@@ -386,7 +393,7 @@ COMMANDS = (
         evolution.STATUS_DESCRIPTION,
         "netmera-codegen status --fail-on-unused src/",
         evolution.add_status_options,
-        lambda args, config: evolution.run(args, config.values),
+        _run_evolution,
     ),
 )
 

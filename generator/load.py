@@ -8,13 +8,14 @@ strings hold lone surrogates (`"\\ud800"` is valid JSON syntax but not Unicode t
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .cache import BuildCache
+from .cache import BuildCache, Pack
 from .findings import Finding
 from .pointers import join_pointer
 
@@ -28,7 +29,7 @@ MAX_SCHEMA_BYTES = 16 * 1024 * 1024
 
 @dataclass(frozen=True)
 class SchemaFile:
-    """One decoded schema file."""
+    """One schema file, decoded when its `data` is first read (bytes already found sound need no check again)."""
 
     path: Path
     """Absolute path of the file."""
@@ -38,7 +39,15 @@ class SchemaFile:
     """The path as shown in findings (relative to the working directory when possible)."""
     text: str
     sha256: str
-    data: dict[str, Any]
+    decoded: dict[str, Any] | None = field(default=None, repr=False, compare=False)
+    """The JSON value when it was decoded already; otherwise `data` decodes `text` (known to be a sound schema)."""
+
+    @functools.cached_property
+    def data(self) -> dict[str, Any]:
+        if self.decoded is not None:
+            return self.decoded
+        decoded: dict[str, Any] = json.loads(self.text)
+        return decoded
 
     @property
     def is_shared(self) -> bool:
@@ -46,28 +55,73 @@ class SchemaFile:
         return self.path.name.startswith(SHARED_PREFIX)
 
 
-def display_path(path: Path, cwd: Path | None = None) -> str:
-    """The path relative to the working directory (`cwd`, already resolved, when the caller has it) if inside it."""
+def display_path(path: Path, cwd: Path | None = None, resolved: Path | None = None) -> str:
+    """The path relative to the working directory (`cwd`, already resolved, when the caller has it) if inside it
+    (`resolved`: the path resolved, when the caller has it)."""
     try:
-        return path.resolve().relative_to(cwd if cwd is not None else Path.cwd().resolve()).as_posix()
+        resolved = resolved if resolved is not None else path.resolve()
+        return resolved.relative_to(cwd if cwd is not None else Path.cwd().resolve()).as_posix()
     except ValueError:
         return path.as_posix()
 
 
+class _Folders:
+    """Resolves each folder once, and a file from its folder: a file that is no symlink resolves to its resolved
+    folder's entry (resolving costs a system call a path component, and `relative_to` is slow: together a third
+    of loading 1000 unchanged files)."""
+
+    def __init__(self, cwd: Path) -> None:
+        self.cwd = cwd
+        self.known: dict[Path, tuple[Path, str | None]] = {}
+
+    def place(self, path: Path) -> tuple[Path, str]:
+        """`path` resolved, and as `display_path` shows it."""
+        if path.is_symlink():
+            resolved = path.resolve()
+            return resolved, display_path(path, self.cwd, resolved)
+        folder = self.known.get(path.parent)
+        if folder is None:
+            resolved_folder = path.parent.resolve()
+            shown = display_path(resolved_folder, self.cwd) if resolved_folder.is_relative_to(self.cwd) else None
+            folder = self.known[path.parent] = (resolved_folder, shown)
+        resolved_folder, shown = folder
+        if shown is None:
+            return resolved_folder / path.name, path.as_posix()
+        return resolved_folder / path.name, path.name if shown == "." else f"{shown}/{path.name}"
+
+
 def find_schema_files(schemas_dir: Path) -> list[Path]:
     """Schema files under the folder, in a stable order (sorted by relative path)."""
-    return sorted(
-        (path for path in schemas_dir.rglob("*" + SCHEMA_SUFFIX) if path.is_file()),
-        key=lambda path: path.relative_to(schemas_dir).as_posix(),
-    )
+    return [path for path, _ in _schema_paths(schemas_dir)]
+
+
+def _schema_paths(schemas_dir: Path) -> list[tuple[Path, str]]:
+    """(path, path relative to the folder with forward slashes) of each schema file, sorted by the latter."""
+    found = [
+        (path, path.relative_to(schemas_dir).as_posix())
+        for path in schemas_dir.rglob("*" + SCHEMA_SUFFIX)
+        if path.is_file()
+    ]
+    return sorted(found, key=lambda pair: pair[1])
 
 
 def decode_schema(
-    path: Path, raw: bytes, schemas_dir: Path, cache: BuildCache | None = None, cwd: Path | None = None
+    path: Path,
+    raw: bytes,
+    schemas_dir: Path,
+    sound: Pack | None = None,
+    place: tuple[Path, str, str] | None = None,
 ) -> tuple[SchemaFile | None, Finding | None]:
-    """Decode one file's bytes; return the file or the finding that says why it cannot be used. With a `cache`,
-    the structure of bytes already found sound is not walked again."""
-    shown = display_path(path, cwd)
+    """Decode one file's bytes; return the file or the finding that says why it cannot be used. Bytes that
+    `sound` (the cache's record of earlier runs) already found a sound schema are decoded only when read.
+    `place`: the path resolved, as shown and relative to the folder, when the caller has them."""
+    if place is None:
+        place = (path.resolve(), display_path(path), path.relative_to(schemas_dir).as_posix())
+    shown = place[1]
+    sha256 = hashlib.sha256(raw).hexdigest()
+    if sound is not None and sound.get(sha256) is True:
+        text = raw.decode("utf-8").removeprefix("\ufeff")
+        return _schema_file(place, text, sha256, None), None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -85,26 +139,20 @@ def decode_schema(
         return None, Finding(shown, "", f"nested too deeply: at most {MAX_DEPTH} levels of objects and arrays")
     if not isinstance(data, dict):
         return None, Finding(shown, "", f"the root must be a JSON object (a schema), not {_json_kind(data)}")
-    sha256 = hashlib.sha256(raw).hexdigest()
-    key = "" if cache is None else cache.key([sha256])
-    if cache is None or not cache.has(_CACHE_KIND, key):
-        problem = _structure_problem(data)
-        if problem is not None:
-            return None, Finding(shown, problem[0], problem[1])
-        if cache is not None:
-            cache.mark(_CACHE_KIND, key)
-    schema_file = SchemaFile(
-        path=path.resolve(),
-        relative=path.relative_to(schemas_dir).as_posix(),
-        display=shown,
-        text=text,
-        sha256=sha256,
-        data=data,
-    )
-    return schema_file, None
+    problem = _structure_problem(data)
+    if problem is not None:
+        return None, Finding(shown, problem[0], problem[1])
+    if sound is not None:
+        sound.put(sha256, True)
+    return _schema_file(place, text, sha256, data), None
 
 
-_CACHE_KIND = "structure"
+def _schema_file(place: tuple[Path, str, str], text: str, sha256: str, data: dict[str, Any] | None) -> SchemaFile:
+    resolved, shown, relative = place
+    return SchemaFile(path=resolved, relative=relative, display=shown, text=text, sha256=sha256, decoded=data)
+
+
+_CACHE_STAGE = "structure"
 
 
 def load_schemas(schemas_dir: Path, cache: BuildCache | None = None) -> tuple[list[SchemaFile], list[Finding]]:
@@ -113,9 +161,10 @@ def load_schemas(schemas_dir: Path, cache: BuildCache | None = None) -> tuple[li
     findings: list[Finding] = []
     if not schemas_dir.is_dir():
         return files, [Finding(display_path(schemas_dir), "", "schemas folder not found")]
-    cwd = Path.cwd().resolve()
-    for path in find_schema_files(schemas_dir):
-        undecodable = _lone_surrogate(path.relative_to(schemas_dir).as_posix())
+    folders = _Folders(Path.cwd().resolve())
+    sound = None if cache is None else Pack(cache, _CACHE_STAGE, [str(schemas_dir.resolve())])
+    for path, relative in _schema_paths(schemas_dir):
+        undecodable = _lone_surrogate(relative)
         if undecodable is not None:  # the file system's bytes were not UTF-8: no output file could name it
             message = f"the file name is not UTF-8 text ({undecodable}): rename the file"
             findings.append(Finding(display_path(path), "", message))
@@ -130,11 +179,13 @@ def load_schemas(schemas_dir: Path, cache: BuildCache | None = None) -> tuple[li
             message = f"too large to be a schema: more than {MAX_SCHEMA_BYTES // (1024 * 1024)} MiB"
             findings.append(Finding(display_path(path), "", message))
             continue
-        schema_file, finding = decode_schema(path, raw, schemas_dir, cache, cwd)
+        schema_file, finding = decode_schema(path, raw, schemas_dir, sound, (*folders.place(path), relative))
         if schema_file is not None:
             files.append(schema_file)
         if finding is not None:
             findings.append(finding)
+    if sound is not None:
+        sound.save()
     return files, findings
 
 

@@ -48,7 +48,7 @@ from .schema_tree import Node
 _IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
 SHARED_MODULE = "types"
 """The package module holding classes shared between events."""
-_OBJECT_CLASS_USES = ("EventObject", "MISSING", "settle", "TYPE_CHECKING", "ClassVar")
+OBJECT_CLASS_USES = ("EventObject", "MISSING", "settle", "TYPE_CHECKING", "ClassVar")
 """What a module defining a generated object class imports."""
 MAX_LITERAL_MEMBERS = 256
 """Larger enums are annotated with their values' types rather than a `Literal` of every value: an annotation of
@@ -79,7 +79,7 @@ class _Inherited:
 
 
 @dataclass
-class _Shared:
+class SharedClasses:
     """The package's shared classes, each parsed once, by the file and pointer it is defined at."""
 
     classes: dict[tuple[str, str], ModelClass] = field(default_factory=dict)
@@ -105,7 +105,7 @@ class _Context:
 
     event: EventSchema
     findings: list[Finding]
-    shared: _Shared
+    shared: SharedClasses
     epoch: str
     module: str | None = None
     """None while parsing an event's own classes; `types` while parsing a shared class."""
@@ -416,7 +416,7 @@ def _nested_class(ctx: _Context, node: Node, hint: str) -> tuple[str, str | None
     ctx.class_for_pointer[node.pointer] = name
     if ctx.module is not None:
         ctx.shared.in_progress.add(name)
-    ctx.use(*_OBJECT_CLASS_USES)
+    ctx.use(*OBJECT_CLASS_USES)
     model = ModelClass(name, _description(node), _attributes(ctx, node, name, reserved=()), module=ctx.module)
     if ctx.module is None:
         ctx.classes[name] = model
@@ -479,10 +479,10 @@ def parse_event(
     class_name: str,
     module_name: str,
     findings: list[Finding],
-    shared: _Shared | None = None,
+    shared: SharedClasses | None = None,
     epoch: str = DEFAULT_EPOCH,
 ) -> EventClass:
-    ctx = _Context(event, findings, shared if shared is not None else _Shared(), epoch)
+    ctx = _Context(event, findings, shared if shared is not None else SharedClasses(), epoch)
     ctx.in_progress.add(class_name)
     root = event.tree.root if event.tree.root is not None else Node("", always=True)
     attributes = _attributes(ctx, root, class_name, reserved=(EXT_ID, NAME))
@@ -522,20 +522,32 @@ def parse_events(
     return parsed, findings
 
 
-def parse_package(
-    events: list[EventSchema], reserved: Iterable[str] = (), epoch: str = DEFAULT_EPOCH
-) -> tuple[list[EventClass], list[Finding], list[ModelClass], tuple[tuple[str, tuple[str, ...]], ...]]:
+ParsedPackage = tuple[list[EventClass], list[Finding], list[ModelClass], tuple[tuple[str, tuple[str, ...]], ...]]
+"""The event classes, the findings, the shared classes (each after the classes it uses) and their imports."""
+
+
+def parse_package(events: list[EventSchema], reserved: Iterable[str] = (), epoch: str = DEFAULT_EPOCH) -> ParsedPackage:
     """Parse every bundled event; classes are named across the whole package (avoiding the `reserved` names the
     package exports besides them), modules after their classes. Also returns the shared classes, in an order
     where each comes after the classes it uses, and the imports of their module."""
     findings: list[Finding] = []
-    shared = _Shared()
+    shared = SharedClasses()
+    names = package_names(events, reserved)
+    parsed = [
+        parse_event(event, *names[event.name], findings, shared, epoch)
+        for event in sorted(events, key=lambda event: event.name)
+    ]
+    return parsed, findings, *shared_part(shared)
+
+
+def package_names(events: list[EventSchema], reserved: Iterable[str]) -> dict[str, tuple[str, str]]:
+    """Each event's class and module name (by wire name), unique across the package."""
     classes = class_names([event.name for event in events], taken=reserved)
     modules = module_names(list(classes.values()))
-    ordered = sorted(events, key=lambda event: event.name)
-    parsed = [
-        parse_event(event, classes[event.name], modules[classes[event.name]], findings, shared, epoch)
-        for event in ordered
-    ]
-    uses = shared.uses | (set(_OBJECT_CLASS_USES) if shared.classes else set())
-    return parsed, findings, list(shared.classes.values()), imports_for(uses)
+    return {name: (class_name, modules[class_name]) for name, class_name in classes.items()}
+
+
+def shared_part(shared: SharedClasses) -> tuple[list[ModelClass], tuple[tuple[str, tuple[str, ...]], ...]]:
+    """The shared classes in the order they were defined (each after the classes it uses), and their imports."""
+    uses = shared.uses | (set(OBJECT_CLASS_USES) if shared.classes else set())
+    return list(shared.classes.values()), imports_for(uses)

@@ -24,14 +24,14 @@ from typing import Protocol
 import jinja2
 
 from . import __version__
-from .bundle import EventSchema, content_of, read_events
+from .bundle import EventSchema, read_events
 from .cache import default_cache, generator_sha256
 from .findings import Finding, errors_in
 from .format import DEFAULT_FORMATTER, UnformattableError, format_files, formatter_identity
 from .manifest import Entry, Manifest, Reuse, sha256_text
 from .model import EventClass, Package
 from .netmera import DEFAULT_EPOCH
-from .parse import parse_package
+from .parse_cache import parse_package_cached
 from .pystyle import LINE_LENGTH, fits
 from .render import (
     EVENT_TEMPLATE,
@@ -44,7 +44,7 @@ from .render import (
     uses_schemas,
 )
 from .report import printable
-from .runtime_source import modules_needing_http, package_exports, runtime_files, shipped_sources
+from .runtime_source import declared_names, modules_needing_http, package_exports, runtime_files, shipped_sources
 from .template_checks import python_finding, rendering_finding, template_file, templates_folder_findings
 from .validators import compile_validator_module, validators_index
 
@@ -87,6 +87,8 @@ class BuildResult:
     """What `generate` records after writing `files`."""
     rebuilt: list[str] = field(default_factory=list)
     """Files rendered and formatted in this run (the others were unchanged and taken from disk)."""
+    on_disk: set[str] = field(default_factory=set)
+    """Files read from the output folder in this build that hold exactly their text in `files` already."""
     event_count: int | None = None
 
     @property
@@ -204,11 +206,6 @@ def settings_of(options: Options, env: jinja2.Environment) -> dict[str, str]:
     }
 
 
-def event_key(event: EventClass) -> str:
-    """Hash of the event's model: with the settings, everything its module is rendered from."""
-    return sha256_text(repr(event))
-
-
 def unchanged(
     out: Path, settings: dict[str, str], inputs: dict[str, str], previous: Manifest | None
 ) -> BuildResult | None:
@@ -224,7 +221,7 @@ def unchanged(
     if texts is None:
         return None
     events = len({entry.source for entry in previous.files.values() if entry.source is not None})
-    return BuildResult(files=texts, events=[], event_count=events, manifest=previous)
+    return BuildResult(files=texts, events=[], event_count=events, manifest=previous, on_disk=set(texts))
 
 
 def _package_files(
@@ -251,7 +248,7 @@ def _package_files(
     init = f"{package_name}/__init__.py"
     rendered = render_package({path: name for path, name in targets.items() if path != init}, context, env)
     shipped = {path: text for path, (_, text) in runtime.items()} | rendered
-    exports = package_exports(package_name, shipped)
+    exports = package_exports(package_name, shipped, _declared_names)
     lazy = modules_needing_http(package_name, shipped)
     context["runtime_exports"] = [(module, names) for module, names in exports if module not in lazy]
     context["lazy_exports"] = [(module, names) for module, names in exports if module in lazy]
@@ -261,6 +258,11 @@ def _package_files(
     return targets, rendered, runtime
 
 
+def _declared_names(text: str) -> tuple[str, ...]:
+    """A module's `__all__`, from the cache for a text seen before (parsing the runtime's modules takes 40 ms)."""
+    return default_cache().remember("exports", [text], functools.partial(declared_names, text))
+
+
 def reserved_names(options: Options, env: jinja2.Environment) -> list[str]:
     """The names the package exports besides its event classes (an event class may not take one)."""
     _, rendered, runtime = _package_files(options, env, Package(name=options.package, events=()))
@@ -268,7 +270,9 @@ def reserved_names(options: Options, env: jinja2.Environment) -> list[str]:
     return [name for _, names in package_exports(options.package, shipped) for name in names]
 
 
-def _plan(options: Options, package: Package, events: list[EventSchema], env: jinja2.Environment) -> list[_Planned]:
+def _plan(
+    options: Options, package: Package, events: list[EventSchema], model_keys: dict[str, str], env: jinja2.Environment
+) -> list[_Planned]:
     folder = options.schemas.resolve().name
     # A package-level file's header names the schemas folder (or its template, when no schema shapes it) and the
     # hash of what it holds: editing one event's attributes then leaves the event index files untouched.
@@ -276,7 +280,7 @@ def _plan(options: Options, package: Package, events: list[EventSchema], env: ji
     targets, rendered, runtime = _package_files(options, env, package)
     for path, body in rendered.items():
         name = targets[path]
-        source = f"{folder}/" if uses_schemas(env, name) else f"template {name}"
+        source = f"{folder}/" if uses_schemas(env, name, default_cache()) else f"template {name}"
         first_line = header(path, source, sha256_text(body)) if path.endswith(HEADED_SUFFIXES) else ""
         planned.append(
             _Planned(
@@ -311,7 +315,7 @@ def _plan(options: Options, package: Package, events: list[EventSchema], env: ji
             _Planned(
                 path,
                 first_line,
-                event_key(event),
+                model_keys[event.wire_name],
                 render,
                 True,
                 event.source,
@@ -323,7 +327,7 @@ def _plan(options: Options, package: Package, events: list[EventSchema], env: ji
         bundled = schema_of[event.wire_name]
         path = f"{package.name}/{VALIDATORS_FOLDER}/{event.module_name}.py"
         compile_check = functools.partial(compile_validator_module, bundled)
-        key = sha256_text(json.dumps([bundled.schema, event.module_name], sort_keys=True))
+        key = sha256_text(json.dumps([bundled.schema_sha256, event.module_name]))
         planned.append(_Planned(path, first_line, key, compile_check, False, event.source, event.source_sha256))
     return planned
 
@@ -359,7 +363,7 @@ def build(options: Options, previous: Manifest | None = None, reporter: Reporter
         template_findings = templates_folder_findings(options.templates, runtime_names())
         if errors_in(template_findings):
             return BuildResult(findings=template_findings)
-    env = environment(options.templates)
+    env = environment(options.templates, default_cache())
     settings = settings_of(options, env)
     inputs = input_hashes(options.schemas)
     quick = unchanged(options.out, settings, inputs, previous)
@@ -376,9 +380,9 @@ def build(options: Options, previous: Manifest | None = None, reporter: Reporter
         if finding is None:
             raise
         return BuildResult(findings=sorted(set(findings + [finding])))
-    parts = ["reserved", *sorted(reserved), "epoch", options.epoch, "events", *content_of(events)]
-    parsed, parse_findings, shared, shared_imports = default_cache().remember(
-        "parse", parts, lambda: parse_package(events, reserved=reserved, epoch=options.epoch)
+    scope = [str(options.schemas.resolve()), "generate"]
+    (parsed, parse_findings, shared, shared_imports), model_keys = parse_package_cached(
+        events, reserved, options.epoch, default_cache(), scope
     )
     findings += parse_findings
     if errors_in(findings):
@@ -387,7 +391,7 @@ def build(options: Options, previous: Manifest | None = None, reporter: Reporter
     reuse = Reuse(options.out, previous, settings)
     findings += template_findings
     try:
-        planned = _plan(options, package, events, env)
+        planned = _plan(options, package, events, model_keys, env)
     except Exception as error:  # a user's template failed to load or render: a finding, if a template caused it
         finding = rendering_finding(error)
         if finding is None:
@@ -399,12 +403,12 @@ def build(options: Options, previous: Manifest | None = None, reporter: Reporter
     bodies: dict[str, str] = {}
     unformatted: dict[str, str] = {}
     compiled: dict[str, Callable[[], str]] = {}
-    reused: set[str] = set()
     template_of = {item.path: template_file(env, item.template) for item in planned if item.template}
+    kept_text: dict[str, str] = {}
     for item in planned:
         kept = reuse.text(item.path, item.key)
         if kept is not None:
-            reused.add(item.path)
+            kept_text[item.path] = kept
             bodies[item.path] = kept[len(kept.partition("\n")[0]) + 1 :] if item.header else kept
             continue
         if not item.formatted and item.template is None:
@@ -440,7 +444,7 @@ def build(options: Options, previous: Manifest | None = None, reporter: Reporter
 
     files = {item.path: item.header + bodies[item.path] for item in planned}
     shown = {event.source.relative: event.path for event in events}
-    broken = [_not_python(item, files[item.path], shown) for item in planned if item.path not in reused]
+    broken = [_not_python(item, files[item.path], shown) for item in planned if item.path not in kept_text]
     if any(broken):
         return BuildResult(findings=sorted(set(findings) | {finding for finding in broken if finding is not None}))
     manifest = Manifest(settings=settings, inputs=inputs)
@@ -454,4 +458,5 @@ def build(options: Options, previous: Manifest | None = None, reporter: Reporter
         findings=findings,
         manifest=manifest,
         rebuilt=sorted(unformatted),
+        on_disk={path for path, text in kept_text.items() if files[path] == text},
     )

@@ -23,6 +23,7 @@ which make them inert literals: schema text is data, never code or template synt
 
 from __future__ import annotations
 
+import functools
 import json
 import unicodedata
 from collections.abc import Iterable
@@ -32,12 +33,14 @@ from typing import Any
 import jinja2
 from jinja2 import meta
 
+from .cache import BuildCache
 from .model import Attribute, EventClass
 from .pystyle import LINE_LENGTH, annotated_call, assigned_list, from_import, literal
 from .report import printable
 
 TEMPLATE_SUFFIX = ".jinja"
 EVENT_TEMPLATE = "event.py.jinja"
+MARKDOWN_CELLS_KEPT = 1 << 16
 
 
 def builtin_templates() -> Path:
@@ -46,13 +49,37 @@ def builtin_templates() -> Path:
     return packaged if packaged.is_dir() else Path(__file__).parent.parent / "templates"
 
 
-def environment(user_templates: Path | None) -> jinja2.Environment:
+class _CompiledTemplates(jinja2.BytecodeCache):
+    """Jinja's compiled templates kept in the build cache: compiling the templates costs a run about 0.1 s.
+
+    Jinja keys each by the template's name and file and checks its source's hash before using it; the build cache
+    adds its own hash of the entry and of the generator's code, so a damaged entry is compiled again."""
+
+    def __init__(self, cache: BuildCache) -> None:
+        self.cache = cache
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        code = self.cache.get(_TEMPLATES_KIND, self.cache.key([jinja2.__version__, bucket.key]))
+        if isinstance(code, bytes):
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self.cache.put(_TEMPLATES_KIND, self.cache.key([jinja2.__version__, bucket.key]), bucket.bytecode_to_string())
+
+
+_TEMPLATES_KIND = "templates"
+
+
+def environment(user_templates: Path | None, cache: BuildCache | None = None) -> jinja2.Environment:
+    """The templates (`user_templates` first) with the filters and helpers they use; with a `cache`, compiled
+    templates are kept in it."""
     search_path = [str(user_templates)] if user_templates is not None else []
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(search_path + [str(builtin_templates())]),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         autoescape=False,
+        bytecode_cache=None if cache is None or cache.folder is None else _CompiledTemplates(cache),
     )
     env.filters.update(pyrepr=literal, docstring=docstring, md=markdown_cell, tomlstr=json.dumps)
     env.globals.update(
@@ -102,8 +129,11 @@ def _leading_tabs_expanded(line: str) -> str:
     return line[: len(line) - len(body)].expandtabs() + body
 
 
+@functools.lru_cache(maxsize=MARKDOWN_CELLS_KEPT)
 def markdown_cell(text: str) -> str:
-    """Text safe inside a Markdown table cell or code span: one line, no pipes, no raw HTML, controls escaped."""
+    """Text safe inside a Markdown table cell or code span: one line, no pipes, no raw HTML, controls escaped.
+
+    Kept by value: the catalogue in the README shows the same labels and descriptions thousands of times."""
     one_line = printable(" ".join(str(text).split()))
     return one_line.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;").replace("`", "'")
 
@@ -207,9 +237,17 @@ def template_source(env: jinja2.Environment, name: str) -> str:
     return env.loader.get_source(env, name)[0]
 
 
-def uses_schemas(env: jinja2.Environment, name: str) -> bool:
-    """Whether a template's output depends on the schemas (it reads a context variable), or is the same for all."""
-    return bool(meta.find_undeclared_variables(env.parse(template_source(env, name))) - set(env.globals))
+def uses_schemas(env: jinja2.Environment, name: str, cache: BuildCache | None = None) -> bool:
+    """Whether a template's output depends on the schemas (it reads a context variable), or is the same for all
+    (with a `cache`, known without parsing a template seen before)."""
+    source = template_source(env, name)
+
+    def reads_context() -> bool:
+        return bool(meta.find_undeclared_variables(env.parse(source)) - set(env.globals))
+
+    if cache is None:
+        return reads_context()
+    return cache.remember(_TEMPLATES_KIND, ["reads the context", jinja2.__version__, source], reads_context)
 
 
 def render_package(targets: dict[str, str], context: dict[str, Any], env: jinja2.Environment) -> dict[str, str]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import ast
 import functools
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 from .runtime import EVENT_MODULE_SOURCES, INTERNAL_MODULES
@@ -96,8 +96,11 @@ def event_module_imports() -> tuple[tuple[str, tuple[str, ...]], ...]:
     return tuple((module, source_names(module)) for module in sorted(EVENT_MODULE_SOURCES))
 
 
-def package_exports(package_name: str, texts: Mapping[str, str]) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    """(module, names) the package's `__init__` re-exports, from the texts of the files it ships (by output path)."""
+def package_exports(
+    package_name: str, texts: Mapping[str, str], names_of: Callable[[str], tuple[str, ...]] = declared_names
+) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """(module, names) the package's `__init__` re-exports, from the texts of the files it ships (by output path);
+    `names_of` reads a module's `__all__` (`declared_names`, or a cached one)."""
     exports = []
     for path, text in sorted(texts.items()):
         folder, _, name = path.rpartition("/")
@@ -106,7 +109,7 @@ def package_exports(package_name: str, texts: Mapping[str, str]) -> tuple[tuple[
             continue
         if module in INTERNAL_MODULES:
             continue
-        names = declared_names(text)
+        names = names_of(text)
         if names:
             exports.append((module, names))
     return tuple(exports)

@@ -13,7 +13,7 @@ import os
 import re
 import stat
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -61,8 +61,9 @@ def carries_header(path: Path) -> bool:
     return bool(newline) and HEADER_LINE.fullmatch(first.removesuffix(b"\r")) is not None
 
 
-def generated_files_on_disk(out_dir: Path) -> list[str]:
-    """Files under the output folder that the generator wrote (they carry its header).
+def generated_files_on_disk(out_dir: Path, ignored: Collection[str] = frozenset()) -> list[str]:
+    """Files under the output folder that the generator wrote (they carry its header), except the `ignored` ones
+    (relative paths), which are not even opened.
 
     Build artefacts are not: `build/lib/...` left by a setuptools install holds exact copies of generated files.
     """
@@ -72,20 +73,25 @@ def generated_files_on_disk(out_dir: Path) -> list[str]:
         dirs[:] = sorted(d for d in dirs if d not in skipped and not d.endswith(".egg-info"))
         for name in names:
             path = Path(root, name)
-            if carries_header(path):
-                found.append(path.relative_to(out_dir).as_posix())
+            relative = path.relative_to(out_dir).as_posix()
+            if relative not in ignored and carries_header(path):
+                found.append(relative)
     return sorted(found)
 
 
-def compare_tree(out_dir: Path, files: Mapping[str, str]) -> TreeDiff:
+def compare_tree(out_dir: Path, files: Mapping[str, str], on_disk: Collection[str] = frozenset()) -> TreeDiff:
+    """How the folder differs from `files`; `on_disk` names files the caller has just read and found to hold
+    their text already (an incremental build reads every file it keeps), which are not read again."""
     diff = TreeDiff()
     for relative, text in sorted(files.items()):
+        if relative in on_disk:
+            continue
         path = out_dir / relative
         if not path.is_file():
             diff.missing.append(relative)
         elif not _holds(path, text.encode("utf-8")):
             diff.changed.append(relative)
-    diff.extra = [relative for relative in generated_files_on_disk(out_dir) if relative not in files]
+    diff.extra = generated_files_on_disk(out_dir, ignored=files.keys())
     return diff
 
 
@@ -143,13 +149,18 @@ def write_atomically(path: Path, text: str) -> None:
         raise
 
 
-def write_tree(out_dir: Path, files: Mapping[str, str], manifest: tuple[str, str] | None = None) -> TreeDiff:
-    """Bring the output folder in line with `files`; return what had to change.
+def write_tree(
+    out_dir: Path,
+    files: Mapping[str, str],
+    manifest: tuple[str, str] | None = None,
+    on_disk: Collection[str] = frozenset(),
+) -> TreeDiff:
+    """Bring the output folder in line with `files` (`on_disk`: see `compare_tree`); return what had to change.
 
     `manifest` (name, text) is written last, and only if it differs: a run interrupted before it leaves the old
     manifest, whose hashes no longer match the files already replaced, so the next run rebuilds those.
     """
-    diff = compare_tree(out_dir, files)
+    diff = compare_tree(out_dir, files, on_disk)
     problems = blocked_targets(out_dir, diff.missing + diff.changed)
     if manifest is not None:
         problems += blocked_targets(out_dir, [manifest[0]])

@@ -46,7 +46,7 @@ def plain(data: dict[str, Any]) -> list[str]:
 
 def as_file(data: dict[str, Any]) -> SchemaFile:
     text = json.dumps(data)
-    return SchemaFile(path=Path("/x.json"), relative="x.json", display="x.json", text=text, sha256="", data=data)
+    return SchemaFile(path=Path("/x.json"), relative="x.json", display="x.json", text=text, sha256="", decoded=data)
 
 
 def shown(findings: list[Finding]) -> list[str]:

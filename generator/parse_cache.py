@@ -1,0 +1,103 @@
+"""Stage 3, parse, one event at a time with each event's result cached: a one-schema edit parses that schema only.
+
+`parse.parse_package` parses the events in wire-name order through one `SharedClasses` state: a definition shared
+through another file becomes a class named by the first event that reaches it, and each later event only refers to
+it by that name. So what parsing one event produces depends on its bundled content (`bundle.event_content`), its
+class and module names, the epoch, and what the state holds of the shared definitions the event can reach: for
+each, its name or that it has none yet, and, when one has none, every shared name already taken (a new class is
+named around them). Under a key of exactly those, the cache keeps the event's class, its findings, and what it
+added to the state, in order; replaying that on a hit leaves the state as parsing would, so the package comes out
+as `parse_package` makes it (a test holds them byte-identical).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from itertools import islice
+
+from .bundle import EventSchema, event_content
+from .cache import BuildCache, Pack
+from .findings import Finding
+from .manifest import sha256_text
+from .model import EventClass, ModelClass
+from .netmera import DEFAULT_EPOCH
+from .parse import ParsedPackage, SharedClasses, package_names, parse_event, shared_part
+
+_CACHE_STAGE = "parse"
+
+
+@dataclass(frozen=True)
+class _Parsed:
+    """One event's parse, as the cache keeps it."""
+
+    event: EventClass
+    model_key: str
+    """`model_key(event)`, kept so that a build need not hash every event's model again."""
+    findings: tuple[Finding, ...]
+    added: tuple[tuple[tuple[str, str], str, ModelClass], ...]
+    """The shared classes this event defined: (origin, name, class), in the order it defined them."""
+    uses: frozenset[str]
+    """What their module imports, as far as this event's classes added to it."""
+
+
+def model_key(event: EventClass) -> str:
+    """Hash of an event's model: with the build's settings, everything its module is rendered from."""
+    return sha256_text(repr(event))
+
+
+def parse_package_cached(
+    events: list[EventSchema],
+    reserved: Iterable[str] = (),
+    epoch: str = DEFAULT_EPOCH,
+    cache: BuildCache | None = None,
+    scope: Iterable[str] = (),
+) -> tuple[ParsedPackage, dict[str, str]]:
+    """`parse.parse_package`, with every event's parse taken from `cache` when its inputs are unchanged (`scope`
+    names the schemas folder whose results are kept together); also each event's `model_key` by wire name."""
+    pack = None if cache is None else Pack(cache, _CACHE_STAGE, scope)
+    findings: list[Finding] = []
+    shared = SharedClasses()
+    names = package_names(events, reserved)
+    parsed, keys = [], {}
+    for schema in sorted(events, key=lambda event: event.name):
+        class_name, module_name = names[schema.name]
+        key = "" if cache is None else cache.key(_parse_inputs(schema, class_name, module_name, epoch, shared))
+        kept = None if pack is None else pack.get(key)
+        if not isinstance(kept, _Parsed):
+            kept = _parse_one(schema, class_name, module_name, epoch, shared)
+            if pack is not None:
+                pack.put(key, kept)
+        else:
+            for origin, name, model in kept.added:
+                shared.names[origin] = name
+                shared.classes[origin] = model
+            shared.uses |= kept.uses
+        parsed.append(kept.event)
+        keys[kept.event.wire_name] = kept.model_key
+        findings += kept.findings
+    if pack is not None:
+        pack.save()
+    return (parsed, findings, *shared_part(shared)), keys
+
+
+def _parse_inputs(
+    schema: EventSchema, class_name: str, module_name: str, epoch: str, shared: SharedClasses
+) -> list[str]:
+    """Everything parsing the event reads (see the module's docstring), as text."""
+    reached = sorted(set(schema.shared.values()))
+    named = [shared.names.get(origin) for origin in reached]
+    taken = sorted(shared.names.values()) if None in named else []
+    return [event_content(schema), class_name, module_name, epoch, json.dumps([reached, named, taken])]
+
+
+def _parse_one(schema: EventSchema, class_name: str, module_name: str, epoch: str, shared: SharedClasses) -> _Parsed:
+    """Parse one event into `shared`, recording what it added there."""
+    defined, uses = len(shared.classes), set(shared.uses)
+    findings: list[Finding] = []
+    event = parse_event(schema, class_name, module_name, findings, shared, epoch)
+    added = tuple(
+        (origin, shared.names[origin], shared.classes[origin]) for origin in islice(shared.classes, defined, None)
+    )
+    return _Parsed(event, model_key(event), tuple(findings), added, frozenset(shared.uses - uses))
