@@ -310,12 +310,11 @@ class OutboxSender:
 
     def _put(self, events: list[EncodedEvent]) -> int:
         """Commit ``events`` in order, waiting for room under BLOCK; drop what does not fit."""
+        committed = self._commit(events)
+        if committed == len(events):
+            return committed
         deadline = time.monotonic() + self._block_timeout
-        committed = 0
         while True:
-            committed += self._commit(events[committed:])
-            if committed == len(events):
-                return committed
             if (
                 self._closing
                 or self._overflow is not OverflowPolicy.BLOCK
@@ -327,6 +326,9 @@ class OutboxSender:
                 return committed
             with self._lock:
                 self._settled.wait(min(_ROOM_POLL, max(0.0, deadline - time.monotonic())))
+            committed += self._commit(events[committed:])
+            if committed == len(events):
+                return committed
 
     def _commit(self, events: list[EncodedEvent]) -> int:
         """Commit rows with the next group; return how many fitted (none if closing)."""
