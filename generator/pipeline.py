@@ -3,11 +3,13 @@
 `build` returns every output file as text, or the findings that stopped it; nothing here touches the output
 folder, so `generate` and `check` share it and a failed build cannot damage existing output.
 
-Incremental builds: load, bundle and parse always run for every schema (they are cheap, and names, collisions and
-the package-level files depend on all events). Rendering and formatting are what cost, so with the previous run's
-manifest (see `manifest`) an event module whose model is unchanged, and whose file on disk is still the one that
-run wrote, is taken from disk instead; package-level files are rendered (cheap) but only reformatted when their
-rendered text changed.
+Incremental builds: load, bundle and parse run per event, each event's results taken from the build cache while
+its inputs are unchanged (`bundle`, `parse_cache`); names, collisions and the package-level files depend on all
+events and are settled every run from the models. Rendering and formatting are what cost, so with the previous
+run's manifest (see `manifest`) an event module whose model is unchanged, and whose file on disk is still the one
+that run wrote, is taken from disk instead; package-level files are rendered (cheap) but only reformatted when
+their rendered text changed. What is made anew (event modules, compiled checks) is made, formatted and compiled in
+the worker processes (`worker_files`).
 """
 
 from __future__ import annotations
