@@ -9,6 +9,8 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+
 from ._constants import DEFAULT_MAX_REQUEST_BYTES, MAX_EXT_IDS_PER_REQUEST
 from ._encoding import (
     EncodedEvent,
@@ -17,6 +19,7 @@ from ._encoding import (
     encode_json,
     encode_payload,
     ensure_finite,
+    may_hold_non_finite,
 )
 from ._errors import EventValidationError
 from ._event import Event
@@ -25,6 +28,8 @@ from ._validate import validate
 __all__ = ["Batch", "BatchBuilder", "BatchLimits", "EventSource"]
 
 _EXT_ID = operator.attrgetter("ext_id")
+_WIRE = operator.attrgetter("_wire")
+_WIRE_EXT_ID = operator.itemgetter("extId")
 
 #: A request body smaller than this could not hold even a minimal event.
 _MIN_REQUEST_BYTES = 64
@@ -59,10 +64,12 @@ class Batch:
 
     The hot path handles nothing but bytes; names and extIds are needed only when an event has to be
     reported, and come from the events the batch was made of (the background sender's queue) or,
-    for ``fire()``, from ``label`` (the call's items, looked up by position).
+    for ``fire()``, from ``label`` (the call's items, looked up by position). A batch made from a
+    body encoded at once (:meth:`of_body`) encodes its events one by one only if it is split or
+    reported.
     """
 
-    __slots__ = ("_events", "_label", "body", "datas", "positions")
+    __slots__ = ("_datas", "_each", "_events", "_label", "body", "positions")
 
     def __init__(
         self,
@@ -71,18 +78,46 @@ class Batch:
         label: Callable[[int], tuple[str, str]] | None = None,
         events: Sequence[QueuedEvent] | None = None,
     ) -> None:
-        self.datas = datas
+        self._datas: Sequence[bytes] | None = datas
+        self._each: Callable[[int], bytes] | None = None
         self.positions = positions
         self.body = b"[" + b",".join(datas) + b"]"
         self._label = label
         self._events = events
 
     @classmethod
+    def of_body(
+        cls,
+        body: bytes,
+        positions: Sequence[int],
+        label: Callable[[int], tuple[str, str]],
+        each: Callable[[int], bytes],
+    ) -> Batch:
+        """A batch whose ``body`` is already the JSON array of its events; ``each`` encodes the
+        event at a position on its own, byte for byte as in ``body``."""
+        batch = cls.__new__(cls)
+        batch._datas = None
+        batch._each = each
+        batch.positions = positions
+        batch.body = body
+        batch._label = label
+        batch._events = None
+        return batch
+
+    @property
+    def datas(self) -> Sequence[bytes]:
+        """Each event's encoding, in order."""
+        if self._datas is None:
+            assert self._each is not None
+            self._datas = list(map(self._each, self.positions))
+        return self._datas
+
+    @classmethod
     def of(cls, events: Sequence[QueuedEvent]) -> Batch:
         return cls([event[3] for event in events], [event[0] for event in events], None, events)
 
     def __len__(self) -> int:
-        return len(self.datas)
+        return len(self.positions)
 
     @property
     def events(self) -> list[EncodedEvent]:
@@ -100,7 +135,7 @@ class Batch:
         ]
 
     def halves(self) -> tuple[Batch, Batch]:
-        middle = len(self.datas) // 2
+        middle = len(self.positions) // 2
         events = self._events
         return (
             Batch(
@@ -118,7 +153,7 @@ class Batch:
         )
 
     def __repr__(self) -> str:
-        return f"Batch(events={len(self.datas)}, bytes={len(self.body)})"
+        return f"Batch(events={len(self.positions)}, bytes={len(self.body)})"
 
 
 class BatchBuilder:
@@ -169,23 +204,32 @@ class EventSource:
     cannot be encoded still go out, and only one batch's encodings are held at a time.
     """
 
-    def __init__(self, items: Sequence[Event] | Sequence[dict[str, Any]], typed: bool) -> None:
+    def __init__(
+        self,
+        items: Sequence[Event] | Sequence[dict[str, Any]],
+        typed: bool,
+        at_once: bool = False,
+    ) -> None:
         # Events (``typed``) or wire dicts; kept as one sequence so the hot loop has a single shape.
         self._items: Sequence[Any] = items
         self._typed = typed
+        # Every event encodes as Event.to_json does: a chunk's array is one encoder call.
+        self._at_once = at_once
         self.count = len(items)
 
     @classmethod
     def from_events(cls, events: Sequence[Event]) -> EventSource:
         # One check per class, not per event: a call holds few classes and many events.
-        for kind in set(map(type, events)):
+        kinds: set[type[Event]] = set(map(type, events))
+        for kind in kinds:
             if not issubclass(kind, Event):
                 index = next(i for i, event in enumerate(events) if type(event) is kind)
                 raise TypeError(
                     f"fire() takes generated event objects; argument #{index} "
                     f"is {kind.__name__} (use fire_payloads() for dicts)"
                 )
-        return cls(events, typed=True)
+        at_once = all(kind.to_json is Event.to_json for kind in kinds)
+        return cls(events, typed=True, at_once=at_once)
 
     @classmethod
     def from_payloads(cls, payloads: Sequence[Mapping[str, Any]]) -> EventSource:
@@ -206,50 +250,74 @@ class EventSource:
         checked for NaN and Infinity.
 
         Typed events go a chunk at a time: ``max_ext_ids`` events can hold no more distinct
-        extIds than that, so a chunk whose encodings fit in ``max_bytes`` is a batch as it is, and
-        nothing is done per event but ``to_json()``. A chunk that does not fit (or fails to encode)
-        and raw payloads take :meth:`_grouped`, which groups event by event.
+        extIds than that, so a chunk whose array fits in ``max_bytes`` is a batch as it is. The
+        array is one call of the JSON encoder when every class encodes as :class:`Event` does
+        (a thousand encodings made and kept one by one cost more than the encoding itself), else
+        the events' ``to_json()`` joined. A chunk that does not fit (or fails to encode) and raw
+        payloads take :meth:`_grouped`, which groups event by event.
         """
         if not self._typed:
             yield from self._grouped(0, self.count, limits)
             return
         step = min(limits.max_ext_ids, limits.max_events or limits.max_ext_ids)
-        items, max_bytes = self._items, limits.max_bytes
+        max_bytes, max_ext_ids = limits.max_bytes, limits.max_ext_ids
         max_events = limits.max_events or sys.maxsize
         # The batch being filled: chunks join it while their extIds, bytes and count still fit.
-        datas: list[bytes] = []
+        parts: list[bytes] = []  # the chunks' JSON arrays
         ext_ids: set[str] = set()
         size, first = 1, 0
         for start in range(0, self.count, step):
             stop = min(start + step, self.count)
-            chunk = items[start:stop]
-            try:
-                encoded = [item.to_json() for item in chunk]
-            except Exception:  # noqa: BLE001 - _grouped raises the explanatory error in order
-                encoded = None
-            chunk_size = sum(map(len, encoded)) + len(encoded) if encoded is not None else 0
-            if encoded is None or chunk_size + 1 > max_bytes:
-                if datas:
-                    yield _checked(Batch(datas, range(first, start), self._label))
-                    datas, ext_ids, size = [], set(), 1
+            array = self._array(start, stop)
+            if array is None or len(array[0]) > max_bytes:
+                if parts:
+                    yield self._batch(parts, first, start)
+                    parts, ext_ids, size = [], set(), 1
                 yield from self._grouped(start, stop, limits)
                 first = stop
                 continue
-            chunk_ids = set(map(_EXT_ID, chunk))
-            if datas:
+            body, chunk_ids = array
+            if parts:
                 joined = ext_ids | chunk_ids
                 if (
-                    len(joined) <= limits.max_ext_ids
-                    and size + chunk_size <= max_bytes
-                    and len(datas) + len(encoded) <= max_events
+                    len(joined) <= max_ext_ids
+                    and size + len(body) - 1 <= max_bytes
+                    and stop - first <= max_events
                 ):
-                    datas += encoded
-                    ext_ids, size = joined, size + chunk_size
+                    parts.append(body)
+                    ext_ids, size = joined, size + len(body) - 1
                     continue
-                yield _checked(Batch(datas, range(first, start), self._label))
-            datas, ext_ids, size, first = encoded, chunk_ids, 1 + chunk_size, start
-        if datas:
-            yield _checked(Batch(datas, range(first, self.count), self._label))
+                yield self._batch(parts, first, start)
+            parts, ext_ids, size, first = [body], chunk_ids, len(body), start
+        if parts:
+            yield self._batch(parts, first, self.count)
+
+    def _array(self, start: int, stop: int) -> tuple[bytes, set[str]] | None:
+        """The JSON array of the events from ``start`` to ``stop`` and their extIds, or ``None``
+        if one of them cannot be encoded (:meth:`_grouped` then says which, and why)."""
+        chunk = self._items[start:stop]
+        if self._at_once:
+            wires = list(map(_WIRE, chunk))
+            try:
+                # orjson writes no NaN or Infinity (and the classes refuse them): nothing to check.
+                return orjson.dumps(wires), set(map(_WIRE_EXT_ID, wires))
+            except orjson.JSONEncodeError:
+                pass  # an integer wider than 64 bits: to_json() writes it, one event at a time
+        try:
+            encoded = [item.to_json() for item in chunk]
+        except Exception:  # noqa: BLE001 - _grouped raises the explanatory error in order
+            return None
+        body = b"[" + b",".join(encoded) + b"]"
+        ensure_finite(body, encoded, range(start, stop))
+        return body, set(map(_EXT_ID, chunk))
+
+    def _batch(self, parts: list[bytes], first: int, stop: int) -> Batch:
+        body = parts[0] if len(parts) == 1 else b"[" + b",".join(p[1:-1] for p in parts) + b"]"
+        return Batch.of_body(body, range(first, stop), self._label, self._to_json)
+
+    def _to_json(self, position: int) -> bytes:
+        data: bytes = self._items[position].to_json()
+        return data
 
     def _grouped(self, start: int, stop: int, limits: BatchLimits) -> Iterator[Batch]:
         """Batches of the events from ``start`` to ``stop``, grouped one event at a time by the
@@ -300,5 +368,6 @@ class EventSource:
 
 
 def _checked(batch: Batch) -> Batch:
-    ensure_finite(batch.body, batch.datas, batch.positions)
+    if may_hold_non_finite(batch.body):  # before asking for datas, which a batch may have to encode
+        ensure_finite(batch.body, batch.datas, batch.positions)
     return batch

@@ -81,3 +81,38 @@ def test_a_source_refuses_what_is_not_an_event_and_events_that_cannot_be_sent() 
     source = EventSource.from_events([Rated(ext_id="u", item_id="1"), Rated(ext_id="u", item_id="x" * 400)])
     with pytest.raises(EventEncodingError, match=r"event #1 \(Rated\) is \d+ bytes, more than fits in one request"):
         list(source.batches(BatchLimits(max_bytes=200)))
+
+
+class Encoded(Rated):
+    """A class with its own encoder, as a replaced runtime file may give one: fire() must use it."""
+
+    __slots__ = ()
+
+    def to_json(self) -> bytes:
+        return super().to_json().replace(b'"Rated"', b'"Rated" ')
+
+
+def test_a_chunk_encoded_at_once_is_byte_for_byte_its_events_to_json() -> None:
+    events = [
+        Rated(ext_id=f"user{index % 7}", item_id=f"caf\u00e9 {index}", score=index / 3 if index % 2 else None)
+        for index in range(50)
+    ]
+    events.append(Rated(ext_id="wide", item_id="big", score=2**70))  # wider than orjson writes: one by one
+    for limits in (BatchLimits(), BatchLimits(max_ext_ids=3), BatchLimits(max_events=8), BatchLimits(max_bytes=400)):
+        batches = list(EventSource.from_events(events).batches(limits))
+        assert [position for batch in batches for position in batch.positions] == list(range(51))
+        for batch in batches:
+            expected = [events[position].to_json() for position in batch.positions]
+            assert batch.body == b"[" + b",".join(expected) + b"]"
+            assert list(batch.datas) == expected
+            if len(batch) > 1:  # a refused batch is split: each half encodes its own events
+                first, second = batch.halves()
+                assert list(first.datas) + list(second.datas) == expected
+                assert first.body == b"[" + b",".join(first.datas) + b"]"
+
+
+def test_a_class_with_its_own_encoder_is_sent_as_it_encodes() -> None:
+    events = [Encoded(ext_id="u", item_id="1"), Rated(ext_id="u", item_id="2")]
+    (batch,) = EventSource.from_events(events).batches(BatchLimits())
+    assert batch.body == b"[" + events[0].to_json() + b"," + events[1].to_json() + b"]"
+    assert b'"Rated" ' in batch.body
