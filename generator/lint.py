@@ -301,15 +301,20 @@ def subschemas(schema: Any, pointer: str) -> Iterator[tuple[str, dict[str, Any]]
     if not isinstance(schema, dict):
         return
     yield pointer, schema
+    # Only objects are descended into: a pointer made for every keyword a subschema might have was most of the walk.
     for key in _SCHEMA_MAPS:
         members = schema.get(key)
         if isinstance(members, dict):
             for name, member in members.items():
-                yield from subschemas(member, join_pointer(pointer, key, name))
+                if isinstance(member, dict):
+                    yield from subschemas(member, join_pointer(pointer, key, name))
     for key in _SCHEMA_VALUES:
-        yield from subschemas(schema.get(key), join_pointer(pointer, key))
+        value = schema.get(key)
+        if isinstance(value, dict):
+            yield from subschemas(value, join_pointer(pointer, key))
     for key in _SCHEMA_LISTS:
         members = schema.get(key)
         if isinstance(members, list):
             for index, member in enumerate(members):
-                yield from subschemas(member, join_pointer(pointer, key, index))
+                if isinstance(member, dict):
+                    yield from subschemas(member, join_pointer(pointer, key, index))
