@@ -21,7 +21,6 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Mapping
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import TypeVar
 
@@ -154,6 +153,8 @@ def _run(tasks: list[Callable[[], R]], lines: int, progress: Progress | None) ->
             if progress:
                 progress(1)
         return results
+    from concurrent.futures import ProcessPoolExecutor  # multiprocessing is imported only when a build uses it
+
     with ProcessPoolExecutor(max_workers=workers) as pool:
         results = []
         for text in pool.map(_call, tasks, chunksize=max(1, min(16, len(tasks) // (workers * 8)))):

@@ -27,7 +27,7 @@ import jinja2
 
 from . import __version__
 from .bundle import EventSchema, read_events
-from .cache import default_cache, generator_sha256
+from .cache import default_cache
 from .findings import Finding, errors_in
 from .format import DEFAULT_FORMATTER, UnformattableError, format_files, formatter_identity
 from .manifest import Entry, Manifest, Reuse, sha256_text
@@ -201,7 +201,7 @@ def settings_of(options: Options, env: jinja2.Environment) -> dict[str, str]:
     """Everything besides the schemas that output depends on; a manifest with other settings is not reused."""
     return {
         "generator_version": __version__,
-        "generator_sha256": generator_sha256(),
+        "generator_sha256": default_cache().salt,  # the cache hashed the generator's code already
         "jinja2": jinja2.__version__,
         "package": options.package,
         "package_version": options.version,
