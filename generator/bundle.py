@@ -401,13 +401,9 @@ class _Bundled:
 _CACHE_STAGE = "bundle"
 
 
-def content_of(events: list[EventSchema]) -> list[str]:
-    """Everything about bundled events a later stage can read, as text (the cache key of such a stage's result)."""
-    return [event_content(event) for event in events]
-
-
 def event_content(event: EventSchema) -> str:
-    """Everything about one bundled event a later stage can read, as text."""
+    """Everything about one bundled event a later stage can read, as text (the cache key of such a stage's
+    result for it)."""
     return "\0".join(
         (
             event.name,

@@ -74,6 +74,7 @@ class BuildCache:
     def __init__(self, folder: Path | None) -> None:
         self.folder = folder
         self.salt = generator_sha256()
+        """The generator's code hash, in every key (and the build's settings)."""
 
     def key(self, parts: Iterable[str]) -> str:
         """The key of a result that depends on `parts` (and on the generator's code)."""

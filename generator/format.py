@@ -21,10 +21,13 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Mapping
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import TypeVar
 
 from .pystyle import LINE_LENGTH
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 PARALLEL_THRESHOLD_LINES = 4000
 """Below this many lines to format (and `PARALLEL_THRESHOLD_TASKS` tasks) one process is faster than a pool."""
@@ -64,7 +67,8 @@ def format_source(source: str) -> str:
     return black.format_str(source, mode=_black_mode())  # type: ignore[arg-type]
 
 
-def _format_file(path: str, source: str) -> str:
+def format_file(path: str, source: str) -> str:
+    """`format_source`, raising `UnformattableError` (naming `path`) for text black cannot parse."""
     from black.parsing import InvalidInput
 
     try:
@@ -107,23 +111,27 @@ def format_files(
     files: Mapping[str, str],
     formatter: str = DEFAULT_FORMATTER,
     progress: Progress | None = None,
-    alongside: Mapping[str, Callable[[], str]] | None = None,
-) -> dict[str, str]:
+    alongside: Mapping[str, Callable[[], T]] | None = None,
+) -> dict[str, str | T]:
     """Format the `.py` files among `files` (path -> text); other files pass through unchanged.
 
-    `alongside` is other CPU-bound work of the build (path -> a picklable function making that file's text, such
-    as compiling a validator), run in the same worker processes so that it overlaps with formatting.
+    `alongside` is other CPU-bound work of the build (path -> a picklable function making what it returns for
+    that file, such as a compiled validator), run in the same worker processes so that it overlaps with
+    formatting. The files to format go first: each is one of the package's long modules, and started last they
+    would leave one worker busy while the other waits.
     """
     python = sorted(path for path in files if path.endswith(".py"))
-    result = {path: text for path, text in files.items() if path not in python}
+    result: dict[str, str | T] = {path: text for path, text in files.items() if path not in python}
     other = dict(alongside or {})
-    tasks: list[Callable[[], str]] = list(other.values())
+    tasks: list[Callable[[], str | T]] = []
     if formatter == "black":
-        tasks += [functools.partial(_format_file, path, files[path]) for path in python]
+        tasks += [functools.partial(format_file, path, files[path]) for path in python]
+    tasks += other.values()
     done = _run(tasks, sum(files[path].count("\n") for path in python), progress)
-    result.update(zip(other, done))
+    formatted = len(tasks) - len(other)
+    result.update(zip(other, done[formatted:]))
     if formatter == "black":
-        result.update(zip(python, done[len(other) :]))
+        result.update(zip(python, done[:formatted]))
     elif python:
         result.update(_format_with_ruff({path: files[path] for path in python}))
         if progress:
@@ -131,11 +139,11 @@ def format_files(
     return result
 
 
-def _call(task: Callable[[], str]) -> str:
+def _call(task: Callable[[], R]) -> R:
     return task()
 
 
-def _run(tasks: list[Callable[[], str]], lines: int, progress: Progress | None) -> list[str]:
+def _run(tasks: list[Callable[[], R]], lines: int, progress: Progress | None) -> list[R]:
     """Run the tasks on all cores when there is enough work to pay for starting workers, else here."""
     workers = min(os.cpu_count() or 1, len(tasks))
     if workers < 2 or (lines < PARALLEL_THRESHOLD_LINES and len(tasks) < PARALLEL_THRESHOLD_TASKS):
@@ -145,6 +153,8 @@ def _run(tasks: list[Callable[[], str]], lines: int, progress: Progress | None) 
             if progress:
                 progress(1)
         return results
+    from concurrent.futures import ProcessPoolExecutor  # multiprocessing is imported only when a build uses it
+
     with ProcessPoolExecutor(max_workers=workers) as pool:
         results = []
         for text in pool.map(_call, tasks, chunksize=max(1, min(16, len(tasks) // (workers * 8)))):

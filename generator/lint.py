@@ -28,7 +28,7 @@ from __future__ import annotations
 import difflib
 import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -39,14 +39,13 @@ except ImportError:  # pragma: no cover - Python 3.10
     import sre_constants as _constants  # type: ignore[no-redef,unused-ignore]
     import sre_parse as _regex_parser  # type: ignore[no-redef,unused-ignore]
 
-from .bundle import EXT_ID, NAME, EventSchema, content_of, event_name_of, read_events
-from .cache import default_cache
+from .bundle import EXT_ID, NAME, EventSchema, event_content, event_name_of, read_events
+from .cache import Pack, default_cache
 from .findings import Finding
 from .load import SchemaFile
-from .metaschema import meta_validate
 from .naming import attribute_name, attribute_names, class_name, class_names
 from .netmera import ANNOTATIONS, DEFAULT_EPOCH
-from .parse import parse_events
+from .parse_cache import parse_package_cached
 from .pointers import join_pointer
 from .schema_tree import Node
 
@@ -69,20 +68,50 @@ _SCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems", "items")
 
 def lint(schemas_dir: Path, epoch: str = DEFAULT_EPOCH) -> list[Finding]:
     """All findings for a schemas folder, errors and warnings, sorted by file and pointer (`epoch`: the project's
-    unit of epoch-integer dates)."""
+    unit of epoch-integer dates).
+
+    Every rule reads one file or one event, so its findings are kept in the cache by what it reads: a file's
+    name, display path and bytes; an event's bundled content and the epoch. With the cache warm, lint reads no
+    schema tree, runs no metaschema check and parses only the events whose inputs changed."""
     cache = default_cache()
-    usable, events, findings = read_events(schemas_dir, screen=meta_validate, epoch=epoch)
-    _, parse_findings = cache.remember(
-        "parse", ["epoch", epoch, "events", *content_of(events)], lambda: parse_events(events, epoch=epoch)
-    )
+    kept = Pack(cache, _CACHE_STAGE, [str(schemas_dir.resolve()), epoch])
+    screen = functools.partial(_remembered, kept, "metaschema", _metaschema_findings)
+    usable, events, findings = read_events(schemas_dir, screen=screen, epoch=epoch)
+    scope = [str(schemas_dir.resolve()), "lint"]
+    (_, parse_findings, _, _), _ = parse_package_cached(events, (), epoch, cache, scope)
     findings += parse_findings
     for schema_file in usable:  # a file's own rules read nothing but the file (and its name, for findings)
-        keyed = ["netmera rules", schema_file.display, schema_file.path.name, schema_file.sha256]
-        findings += cache.remember("lint", keyed, functools.partial(netmera_rules, schema_file))
+        findings += _remembered(kept, "netmera rules", netmera_rules, schema_file)
     for event in events:
-        findings += nested_attributes(event)
+        found = kept.get(f"nested attributes\0{event_content(event)}")
+        if not isinstance(found, tuple):
+            found = tuple(nested_attributes(event))
+            kept.put(f"nested attributes\0{event_content(event)}", found)
+        findings += found
+    kept.save()
     findings += event_name_collisions([f for f in usable if not f.is_shared])
     return sorted(set(findings))
+
+
+_CACHE_STAGE = "lint"
+
+
+def _remembered(
+    kept: Pack, rule: str, check: Callable[[SchemaFile], list[Finding]], schema_file: SchemaFile
+) -> list[Finding]:
+    """The findings of a rule that reads one file only, from `kept` when it saw these bytes under this name."""
+    key = f"{rule}\0{schema_file.display}\0{schema_file.path.name}\0{schema_file.sha256}"
+    found = kept.get(key)
+    if not isinstance(found, tuple):
+        found = tuple(check(schema_file))
+        kept.put(key, found)
+    return list(found)
+
+
+def _metaschema_findings(schema_file: SchemaFile) -> list[Finding]:
+    from .metaschema import meta_validate  # jsonschema is imported only when a file has to be checked
+
+    return meta_validate(schema_file)
 
 
 def netmera_rules(schema_file: SchemaFile) -> list[Finding]:
@@ -272,15 +301,20 @@ def subschemas(schema: Any, pointer: str) -> Iterator[tuple[str, dict[str, Any]]
     if not isinstance(schema, dict):
         return
     yield pointer, schema
+    # Only objects are descended into: a pointer made for every keyword a subschema might have was most of the walk.
     for key in _SCHEMA_MAPS:
         members = schema.get(key)
         if isinstance(members, dict):
             for name, member in members.items():
-                yield from subschemas(member, join_pointer(pointer, key, name))
+                if isinstance(member, dict):
+                    yield from subschemas(member, join_pointer(pointer, key, name))
     for key in _SCHEMA_VALUES:
-        yield from subschemas(schema.get(key), join_pointer(pointer, key))
+        value = schema.get(key)
+        if isinstance(value, dict):
+            yield from subschemas(value, join_pointer(pointer, key))
     for key in _SCHEMA_LISTS:
         members = schema.get(key)
         if isinstance(members, list):
             for index, member in enumerate(members):
-                yield from subschemas(member, join_pointer(pointer, key, index))
+                if isinstance(member, dict):
+                    yield from subschemas(member, join_pointer(pointer, key, index))

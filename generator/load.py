@@ -190,29 +190,43 @@ def load_schemas(schemas_dir: Path, cache: BuildCache | None = None) -> tuple[li
 
 
 def _structure_problem(data: dict[str, Any]) -> tuple[str, str] | None:
-    """(pointer, message) of the first node nested deeper than MAX_DEPTH or holding a lone surrogate, if any."""
-    stack: list[tuple[Any, str, int]] = [(data, "", 1)]
+    """(pointer, message) of the first node nested deeper than MAX_DEPTH or holding a lone surrogate, if any.
+
+    Where a node is is kept as a chain of (parent, token) pairs, made into a pointer only for the node reported:
+    making every node's pointer was most of the walk."""
+    stack: list[tuple[Any, _Place, int]] = [(data, None, 1)]
     while stack:
-        node, pointer, depth = stack.pop()
+        node, place, depth = stack.pop()
         if isinstance(node, (dict, list)) and depth > MAX_DEPTH:
-            return pointer, f"nested too deeply: at most {MAX_DEPTH} levels of objects and arrays"
+            return _pointer(place), f"nested too deeply: at most {MAX_DEPTH} levels of objects and arrays"
         if isinstance(node, dict):
             for key, value in reversed(node.items()):
-                at = join_pointer(pointer, key)
                 if _lone_surrogate(key):
-                    return at, f"the key {_lone_surrogate(key)}: not valid Unicode text"
-                stack.append((value, at, depth + 1))
+                    return _pointer((place, key)), f"the key {_lone_surrogate(key)}: not valid Unicode text"
+                stack.append((value, (place, key), depth + 1))
         elif isinstance(node, list):
-            stack.extend(
-                (value, join_pointer(pointer, index), depth + 1) for index, value in reversed(list(enumerate(node)))
-            )
+            stack.extend((value, (place, index), depth + 1) for index, value in reversed(list(enumerate(node))))
         elif isinstance(node, str) and _lone_surrogate(node):
-            return pointer, f"the string {_lone_surrogate(node)}: not valid Unicode text"
+            return _pointer(place), f"the string {_lone_surrogate(node)}: not valid Unicode text"
     return None
+
+
+_Place = tuple[Any, "str | int"] | None
+"""Where a node is: None for the root, else (its parent's place, its key or index)."""
+
+
+def _pointer(place: _Place) -> str:
+    tokens: list[str | int] = []
+    while place is not None:
+        place, token = place
+        tokens.append(token)
+    return join_pointer("", *reversed(tokens))
 
 
 def _lone_surrogate(text: str) -> str | None:
     """`holds a lone surrogate U+D800` when the text has one (JSON can spell them, UTF-8 cannot), else None."""
+    if text.isascii():
+        return None
     for char in text:
         if "\ud800" <= char <= "\udfff":
             return f"holds a lone surrogate U+{ord(char):04X}"

@@ -18,6 +18,7 @@ two differ only in case or share their first `MAX_MODULE_NAME` characters.
 
 from __future__ import annotations
 
+import functools
 import keyword
 import re
 import unicodedata
@@ -68,6 +69,9 @@ CLASS_MEMBERS = frozenset({"ext_id", "to_payload", "to_json", "from_payload", "r
 
 MAX_MODULE_NAME = 100
 """Longest module name (without `.py` and a collision number): well below the 255 bytes a file name may have."""
+NAMES_KEPT = 1 << 16
+"""Wire names whose Python spellings are kept by value: the same names recur across a package's events, and
+spelling one (Unicode decomposition, word splitting) is most of what naming costs."""
 
 IMPORT_SOURCES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("datetime", ("date", "datetime")),
@@ -97,6 +101,7 @@ def words(wire_name: str) -> list[str]:
     return [word for word in _NOT_WORD.split(_CAMEL_BOUNDARY.sub(" ", ascii_text)) if word]
 
 
+@functools.lru_cache(maxsize=NAMES_KEPT)
 def snake_case(wire_name: str) -> str:
     name = "_".join(word.lower() for word in words(wire_name))
     if not name:
@@ -104,6 +109,7 @@ def snake_case(wire_name: str) -> str:
     return "field_" + name if name[0].isdigit() else name
 
 
+@functools.lru_cache(maxsize=NAMES_KEPT)
 def pascal_case(wire_name: str) -> str:
     name = "".join(word[:1].upper() + word[1:] for word in words(wire_name))
     if not name:

@@ -3,11 +3,13 @@
 `build` returns every output file as text, or the findings that stopped it; nothing here touches the output
 folder, so `generate` and `check` share it and a failed build cannot damage existing output.
 
-Incremental builds: load, bundle and parse always run for every schema (they are cheap, and names, collisions and
-the package-level files depend on all events). Rendering and formatting are what cost, so with the previous run's
-manifest (see `manifest`) an event module whose model is unchanged, and whose file on disk is still the one that
-run wrote, is taken from disk instead; package-level files are rendered (cheap) but only reformatted when their
-rendered text changed.
+Incremental builds: load, bundle and parse run per event, each event's results taken from the build cache while
+its inputs are unchanged (`bundle`, `parse_cache`); names, collisions and the package-level files depend on all
+events and are settled every run from the models. Rendering and formatting are what cost, so with the previous
+run's manifest (see `manifest`) an event module whose model is unchanged, and whose file on disk is still the one
+that run wrote, is taken from disk instead; package-level files are rendered (cheap) but only reformatted when
+their rendered text changed. What is made anew (event modules, compiled checks) is made, formatted and compiled in
+the worker processes (`worker_files`).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import jinja2
 
 from . import __version__
 from .bundle import EventSchema, read_events
-from .cache import default_cache, generator_sha256
+from .cache import default_cache
 from .findings import Finding, errors_in
 from .format import DEFAULT_FORMATTER, UnformattableError, format_files, formatter_identity
 from .manifest import Entry, Manifest, Reuse, sha256_text
@@ -35,6 +37,7 @@ from .parse_cache import parse_package_cached
 from .pystyle import LINE_LENGTH, fits
 from .render import (
     EVENT_TEMPLATE,
+    PRESTYLED_PACKAGE_TEMPLATES,
     environment,
     event_module_path,
     is_builtin,
@@ -47,6 +50,7 @@ from .report import printable
 from .runtime_source import declared_names, modules_needing_http, package_exports, runtime_files, shipped_sources
 from .template_checks import python_finding, rendering_finding, template_file, templates_folder_findings
 from .validators import compile_validator_module, validators_index
+from .worker_files import Made, event_module, made_file, python_problem
 
 DEFAULT_SCHEMAS = Path("schemas")
 DEFAULT_OUT = Path("generated")
@@ -86,7 +90,7 @@ class BuildResult:
     manifest: Manifest | None = None
     """What `generate` records after writing `files`."""
     rebuilt: list[str] = field(default_factory=list)
-    """Files rendered and formatted in this run (the others were unchanged and taken from disk)."""
+    """Files made in this run (the others were unchanged and taken from disk)."""
     on_disk: set[str] = field(default_factory=set)
     """Files read from the output folder in this build that hold exactly their text in `files` already."""
     event_count: int | None = None
@@ -132,6 +136,8 @@ class _Planned:
     """Rendered by a built-in template that writes black's style: formatted only if a code line is too long."""
     template: str | None = None
     """The template it is rendered from, when a user's templates folder may have supplied it (for findings)."""
+    in_worker: bool = False
+    """Made, formatted and checked in the worker processes (`worker_files`): `make` is picklable."""
 
 
 def bundle(options: Options) -> tuple[list[EventSchema], list[Finding]]:
@@ -195,7 +201,7 @@ def settings_of(options: Options, env: jinja2.Environment) -> dict[str, str]:
     """Everything besides the schemas that output depends on; a manifest with other settings is not reused."""
     return {
         "generator_version": __version__,
-        "generator_sha256": generator_sha256(),
+        "generator_sha256": default_cache().salt,  # the cache hashed the generator's code already
         "jinja2": jinja2.__version__,
         "package": options.package,
         "package_version": options.version,
@@ -282,9 +288,11 @@ def _plan(
         name = targets[path]
         source = f"{folder}/" if uses_schemas(env, name, default_cache()) else f"template {name}"
         first_line = header(path, source, sha256_text(body)) if path.endswith(HEADED_SUFFIXES) else ""
+        prestyled = name in PRESTYLED_PACKAGE_TEMPLATES and is_builtin(env, name)
+        make = functools.partial(str, body)
         planned.append(
             _Planned(
-                path, first_line, sha256_text(body), functools.partial(str, body), path.endswith(".py"), template=name
+                path, first_line, sha256_text(body), make, path.endswith(".py"), prestyled=prestyled, template=name
             )
         )
     for path, (source, text) in runtime.items():
@@ -310,7 +318,10 @@ def _plan(
     for event in package.events:
         first_line = header(event_module_path(package.name, event), f"{folder}/{event.source}", event.source_sha256)
         path = event_module_path(package.name, event)
-        render = functools.partial(_render_event, package.name, event, env)
+        if builtin_event:  # a user's event template is rendered here, where its errors become findings
+            render = functools.partial(event_module, package.name, event, options.templates)
+        else:
+            render = functools.partial(_render_event, package.name, event, env)
         planned.append(
             _Planned(
                 path,
@@ -322,34 +333,34 @@ def _plan(
                 event.source_sha256,
                 builtin_event,
                 None if builtin_event else EVENT_TEMPLATE,
+                in_worker=builtin_event,
             )
         )
         bundled = schema_of[event.wire_name]
         path = f"{package.name}/{VALIDATORS_FOLDER}/{event.module_name}.py"
         compile_check = functools.partial(compile_validator_module, bundled)
         key = sha256_text(json.dumps([bundled.schema_sha256, event.module_name]))
-        planned.append(_Planned(path, first_line, key, compile_check, False, event.source, event.source_sha256))
+        planned.append(
+            _Planned(path, first_line, key, compile_check, False, event.source, event.source_sha256, in_worker=True)
+        )
     return planned
 
 
-def _not_python(item: _Planned, text: str, shown: dict[str, str]) -> Finding | None:
-    """A finding when a generated Python module does not compile: a bug of the generator (or of a template
-    override), reported against the schema it came from instead of written as a broken package."""
-    if not item.path.endswith(".py"):
+def _not_python(item: _Planned, problem: tuple[int | None, str] | None, shown: dict[str, str]) -> Finding | None:
+    """A finding when a generated Python module does not compile (`problem`: `worker_files.python_problem`): a bug
+    of the generator (or of a template override), reported against the schema it came from instead of written as
+    a broken package."""
+    if problem is None:
         return None
-    try:
-        compile(text, item.path, "exec", dont_inherit=True)
-    except (SyntaxError, ValueError) as error:
-        where = f" (line {error.lineno})" if isinstance(error, SyntaxError) and error.lineno else ""
-        reason = error.msg if isinstance(error, SyntaxError) else str(error)
-        source = shown.get(item.source or "", item.source or item.path)
-        return Finding(
-            source,
-            "",
-            f"internal error: the generated module {item.path} is not valid Python{where}: {reason}. This is a bug "
-            "in netmera-codegen (or in a --templates override); please report it with this schema",
-        )
-    return None
+    line, reason = problem
+    where = f" (line {line})" if line else ""
+    source = shown.get(item.source or "", item.source or item.path)
+    return Finding(
+        source,
+        "",
+        f"internal error: the generated module {item.path} is not valid Python{where}: {reason}. This is a bug "
+        "in netmera-codegen (or in a --templates override); please report it with this schema",
+    )
 
 
 def _render_event(package_name: str, event: EventClass, env: jinja2.Environment) -> str:
@@ -402,7 +413,7 @@ def build(options: Options, previous: Manifest | None = None, reporter: Reporter
     # its current header, which may name a newer schema folder hash); everything else is rendered again.
     bodies: dict[str, str] = {}
     unformatted: dict[str, str] = {}
-    compiled: dict[str, Callable[[], str]] = {}
+    in_workers: dict[str, Callable[[], Made]] = {}
     template_of = {item.path: template_file(env, item.template) for item in planned if item.template}
     kept_text: dict[str, str] = {}
     for item in planned:
@@ -411,8 +422,11 @@ def build(options: Options, previous: Manifest | None = None, reporter: Reporter
             kept_text[item.path] = kept
             bodies[item.path] = kept[len(kept.partition("\n")[0]) + 1 :] if item.header else kept
             continue
-        if not item.formatted and item.template is None:
-            compiled[item.path] = item.make  # compiled validators: in the workers, beside the formatting
+        if item.in_worker:
+            formatter = options.formatter if item.formatted else None
+            in_workers[item.path] = functools.partial(
+                made_file, item.make, item.path, item.header, formatter, item.prestyled
+            )
             continue
         try:
             body = item.make()  # rendering is fast; formatting is what costs
@@ -433,10 +447,21 @@ def build(options: Options, previous: Manifest | None = None, reporter: Reporter
             unformatted[item.path] = body
     if errors_in(findings):
         return BuildResult(findings=sorted(set(findings)))
-    work = len(unformatted) + len(compiled)
+    work = len(unformatted) + len(in_workers)
     progress = reporter.start(work) if reporter and work else None
+    checked: dict[str, tuple[int | None, str] | None] = {}
     try:
-        bodies.update(format_files(unformatted, options.formatter, progress, alongside=compiled))
+        results = format_files(unformatted, options.formatter, progress, alongside=in_workers)
+        for path in in_workers:
+            made = results.pop(path)
+            assert isinstance(made, Made)
+            if made.unformatted:
+                unformatted[path] = made.body
+            else:
+                bodies[path], checked[path] = made.body, made.problem
+        bodies.update({path: text for path, text in results.items() if isinstance(text, str)})
+        left = {path: unformatted[path] for path in in_workers if path in unformatted}
+        bodies.update({path: str(text) for path, text in format_files(left, options.formatter).items()})
     except UnformattableError as error:
         where = template_of.get(error.path, error.path)
         message = f"renders {error.path} as code black cannot format: {error.message}"
@@ -444,7 +469,13 @@ def build(options: Options, previous: Manifest | None = None, reporter: Reporter
 
     files = {item.path: item.header + bodies[item.path] for item in planned}
     shown = {event.source.relative: event.path for event in events}
-    broken = [_not_python(item, files[item.path], shown) for item in planned if item.path not in kept_text]
+    broken = [
+        _not_python(
+            item, checked[item.path] if item.path in checked else python_problem(files[item.path], item.path), shown
+        )
+        for item in planned
+        if item.path not in kept_text
+    ]
     if any(broken):
         return BuildResult(findings=sorted(set(findings) | {finding for finding in broken if finding is not None}))
     manifest = Manifest(settings=settings, inputs=inputs)
@@ -457,6 +488,6 @@ def build(options: Options, previous: Manifest | None = None, reporter: Reporter
         events=list(package.events),
         findings=findings,
         manifest=manifest,
-        rebuilt=sorted(unformatted),
+        rebuilt=sorted(set(unformatted) | set(in_workers)),
         on_disk={path for path, text in kept_text.items() if files[path] == text},
     )

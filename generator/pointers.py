@@ -19,7 +19,12 @@ def escape_token(token: str) -> str:
 
 def join_pointer(pointer: str, *tokens: str | int) -> str:
     """Extend a pointer by raw (unescaped) tokens."""
-    return pointer + "".join("/" + escape_token(str(token)) for token in tokens)
+    for token in tokens:
+        text = token if isinstance(token, str) else str(token)
+        if "~" in text or "/" in text:  # most tokens need no escape: checking is a third of the cost of escaping
+            text = escape_token(text)
+        pointer = f"{pointer}/{text}"
+    return pointer
 
 
 def split_pointer(pointer: str) -> list[str] | None:

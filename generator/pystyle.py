@@ -9,6 +9,7 @@ black's own output.
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 import tokenize
@@ -17,6 +18,8 @@ from typing import Any
 
 LINE_LENGTH = 100
 """The line length of every generated Python file (the formatters are run with it too)."""
+LINES_KEPT = 1 << 16
+"""Lines of code whose literals are kept restyled: the compiled validators repeat the same lines module to module."""
 IMPORT_LINE_LENGTH = 88
 """isort's and ruff's default: longer `from ... import` lines are wrapped, so a user's import sorter with its
 defaults agrees with the generated modules (black keeps the wrapped form, for its trailing comma)."""
@@ -126,8 +129,10 @@ def from_import(module: str, names: Sequence[str]) -> str:
     return f"from {module} import (\n" + "".join(f"    {name},\n" for name in names) + ")"
 
 
+@functools.lru_cache(maxsize=LINES_KEPT)
 def black_literals(code: str) -> str:
-    """One line of code with its string and number literals written as black writes them."""
+    """One line of code with its string and number literals written as black writes them (kept by value: the
+    compiled validators repeat the same lines from module to module)."""
     return _LITERAL.sub(_black_literal, code)
 
 
@@ -190,7 +195,7 @@ def blacken(source: str) -> str:
         if docstring:
             in_docstring = in_docstring != (line.count('"""') % 2 == 1)
         else:
-            line = _LITERAL.sub(_black_literal, line)
+            line = black_literals(line)
         if len(line) > LINE_LENGTH and not docstring:
             out.extend(_split_line(line))
         else:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
@@ -41,6 +42,14 @@ from .report import printable
 TEMPLATE_SUFFIX = ".jinja"
 EVENT_TEMPLATE = "event.py.jinja"
 MARKDOWN_CELLS_KEPT = 1 << 16
+_ASCII_ESCAPED = re.compile(r'[\\"\x00-\x08\x0b-\x1f\x7f]')
+"""The ASCII characters a docstring escapes: backslashes, quotes and controls other than tab and line feed."""
+PRESTYLED_PACKAGE_TEMPLATES = frozenset(
+    {"package/_registry.py.jinja", "package/events/__init__.py.jinja", "package/types.py.jinja"}
+)
+"""Built-in package templates that, like `event.py.jinja`, write black's style (a test holds them to it): their
+output goes through black only when a code line is too long. black takes 0.6 s over each of the first two for 1000
+events, only to change nothing."""
 
 
 def builtin_templates() -> Path:
@@ -100,8 +109,11 @@ def docstring(text: str, indent: int = 0) -> str:
     """A triple-quoted docstring holding `text`, whatever quotes, backslashes or controls it has, laid out as
     black lays docstrings out: continuation lines at `indent` (their common indentation removed), no trailing
     spaces, blank lines empty."""
+    laid_out = _docstring_lines(text, indent)
+    if laid_out.isascii() and not _ASCII_ESCAPED.search(laid_out):
+        return '"""' + laid_out + '"""'  # nothing to escape: most descriptions, and 4x faster than char by char
     pieces = []
-    for char in _docstring_lines(text, indent):
+    for char in laid_out:
         if char == "\\":
             pieces.append("\\\\")
         elif char == '"':

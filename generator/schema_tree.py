@@ -248,12 +248,12 @@ class _Parser:
         supported = SUPPORTED_KEYWORDS[self.dialect]
         refused = REFUSED_KEYWORDS[self.dialect]
         for key in schema:
-            at = join_pointer(pointer, key)
             if not isinstance(key, str) or key.startswith("x-") or key in ANNOTATION_KEYWORDS:
                 continue
             if key in refused:
-                self.error(at, refused[key])
+                self.error(join_pointer(pointer, key), refused[key])
             elif key not in supported:
+                at = join_pointer(pointer, key)
                 if key in ALL_KNOWN:
                     self.warning(at, f"{key!r} is not a {dialect_name(self.dialect)} keyword and has no effect")
                 else:

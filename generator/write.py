@@ -108,11 +108,14 @@ def _holds(path: Path, expected: bytes) -> bool:
 def blocked_targets(out_dir: Path, relatives: list[str]) -> list[tuple[str, str]]:
     """(path, why) for each target that cannot be written: something other than a file at it or a parent folder."""
     problems = []
+    not_a_folder: dict[Path, bool] = {}  # each folder looked at once: 2000 files share a handful
     for relative in relatives:
         path = out_dir / relative
         for folder in [out_dir, *reversed(Path(relative).parents[:-1])]:
             at = folder if folder == out_dir else out_dir / folder
-            if at.exists() and not at.is_dir():
+            if at not in not_a_folder:
+                not_a_folder[at] = at.exists() and not at.is_dir()
+            if not_a_folder[at]:
                 problems.append((at.as_posix(), f"a file is where the folder for {relative} goes"))
                 break
         else:
@@ -136,11 +139,13 @@ def _umask() -> int:
     return current
 
 
-def write_atomically(path: Path, text: str) -> None:
+def write_atomically(path: Path, text: str, mode: int | None = None) -> None:
+    """Write `text` to a temporary file beside `path` and move it into place, with `mode` (default: what a new file
+    gets under the umask)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        os.fchmod(handle, _FILE_MODE & ~_umask())  # mkstemp makes 0600; a new file normally gets 0666 - umask
+        os.fchmod(handle, _FILE_MODE & ~_umask() if mode is None else mode)  # mkstemp makes 0600
         with os.fdopen(handle, "wb") as stream:
             stream.write(text.encode("utf-8"))
         os.replace(temporary, path)
@@ -166,8 +171,9 @@ def write_tree(
         problems += blocked_targets(out_dir, [manifest[0]])
     if problems:
         raise OutputBlocked(sorted(set(problems)))
+    mode = _FILE_MODE & ~_umask()  # a new file normally gets 0666 - umask
     for relative in diff.missing + diff.changed:
-        write_atomically(out_dir / relative, files[relative])
+        write_atomically(out_dir / relative, files[relative], mode)
     for relative in diff.extra:
         (out_dir / relative).unlink()
     if manifest is not None:

@@ -7,6 +7,7 @@ Schema text never becomes code: every key, value and pattern from a schema is wr
 from __future__ import annotations
 
 import ast
+import functools
 import math
 import re
 from collections.abc import Sequence
@@ -16,6 +17,10 @@ from typing import Any
 from ..pointers import split_pointer
 from ..pystyle import matching
 from ..schema_tree import Node
+
+EXPRESSIONS_KEPT = 1 << 14
+"""Expressions whose grouping is kept by value: a package's checks repeat the same conditions (parsing one to see
+whether it needs brackets is a tenth of compiling a check)."""
 
 
 @dataclass
@@ -73,6 +78,7 @@ def safe_comment(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_$./~ -]", "?", text)[:100]
 
 
+@functools.lru_cache(maxsize=EXPRESSIONS_KEPT)
 def group(expression: str) -> str:
     """Parenthesise an expression unless it is atomic (a name, call, attribute, subscript or constant)."""
     body = ast.parse(expression, mode="eval").body
@@ -89,6 +95,7 @@ def group(expression: str) -> str:
     return f"({expression})"
 
 
+@functools.lru_cache(maxsize=EXPRESSIONS_KEPT)
 def unparen(expression: str) -> str:
     """An expression without redundant outer brackets (black drops them on the right of an assignment)."""
     while expression.startswith("(") and matching(expression, 0) == len(expression) - 1:

@@ -9,6 +9,7 @@ violation does in this function: `return False` in a predicate, appending an iss
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ Mode = Literal["check", "collect"]
 issue of a value to `out`."""
 
 INDENT = "    "
+MESSAGES_KEPT = 1 << 14
 
 
 @dataclass(frozen=True)
@@ -111,17 +113,9 @@ class FunctionWriter:
         if self.mode == "check":
             self.line("return False")
             return
-        call = ast.parse(message, mode="eval").body
-        assert isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.args
-        pieces = [ast.get_source_segment(message, argument) or "" for argument in call.args]
-        if len(pieces) == 1:
-            detail = "None"
-        elif len(pieces) == 2:
-            detail = pieces[1]
-        else:
-            detail = "(" + ", ".join(pieces[1:]) + ")"
-        where = (self.path if path is None else path).render()
-        self._append_issue([black_literals(piece) for piece in (where, repr(keyword), call.func.id, pieces[0], detail)])
+        helper, value, detail = _issue_parts(message)
+        where = black_literals((self.path if path is None else path).render())
+        self._append_issue([where, black_literals(repr(keyword)), helper, value, detail])
 
     def _append_issue(self, elements: list[str]) -> None:
         """`out.append((e1, ...))`, laid out as black lays it out when it is too long for one line (nearly every
@@ -144,3 +138,20 @@ class FunctionWriter:
         """`if condition:` then `fail(...)`."""
         with self.block(f"if {condition}:"):
             self.fail(keyword, message, path)
+
+
+@functools.lru_cache(maxsize=MESSAGES_KEPT)
+def _issue_parts(message: str) -> tuple[str, str, str]:
+    """A message helper's call `helper(value, detail...)` as the issue's elements, black literals: the helper's
+    name, the value, and the detail (`None`, the one detail, or a tuple of them). Kept by value: a module repeats
+    the same few messages, and parsing one is most of what writing a failure costs."""
+    call = ast.parse(message, mode="eval").body
+    assert isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.args
+    pieces = [ast.get_source_segment(message, argument) or "" for argument in call.args]
+    if len(pieces) == 1:
+        detail = "None"
+    elif len(pieces) == 2:
+        detail = pieces[1]
+    else:
+        detail = "(" + ", ".join(pieces[1:]) + ")"
+    return call.func.id, black_literals(pieces[0]), black_literals(detail)

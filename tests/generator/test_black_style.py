@@ -1,6 +1,7 @@
-"""Event modules are written in black's style, so the build formats only those with a code line too long.
+"""Event modules (and the package modules of `PRESTYLED_PACKAGE_TEMPLATES`) are written in black's style, so the
+build formats only those with a code line too long.
 
-The guarantee behind skipping black for them: for every event module of the bundled schema sets and the real
+The guarantee behind skipping black for them: for every such module of the bundled schema sets and the real
 corpus whose code lines all fit, black changes nothing.
 """
 
@@ -10,10 +11,11 @@ import pytest
 from support import GOLDEN, ROOT
 
 from netmera_codegen.format import format_source
-from netmera_codegen.parse import parse_events
-from netmera_codegen.pipeline import Options, bundle
+from netmera_codegen.model import Package
+from netmera_codegen.parse import parse_events, parse_package
+from netmera_codegen.pipeline import Options, _package_files, bundle
 from netmera_codegen.pystyle import LINE_LENGTH, annotated_call, assigned_list, fits
-from netmera_codegen.render import docstring, environment, render_events
+from netmera_codegen.render import PRESTYLED_PACKAGE_TEMPLATES, docstring, environment, render_events
 
 FOLDERS = {
     "schemas": ROOT / "schemas",
@@ -78,3 +80,21 @@ def test_docstrings_are_laid_out_as_black_lays_them_out() -> None:
     for text in texts:
         source = f"class A:\n    {docstring(text, 4)}\n\n    a: int\n"
         assert format_source(source) == source, source
+
+
+@pytest.mark.parametrize(
+    "name", [pytest.param(name, marks=pytest.mark.slow) if name in OUTSIDE else name for name in sorted(FOLDERS)]
+)
+def test_package_modules_of_the_prestyled_templates_that_fit_are_already_black_formatted(name: str) -> None:
+    if not FOLDERS[name].is_dir():
+        pytest.skip(f"{FOLDERS[name]} not found beside the repository")
+    events, _ = bundle(Options(schemas=FOLDERS[name]))
+    parsed, _, shared, shared_imports = parse_package(events)
+    package = Package("netmera_events", tuple(parsed), tuple(shared), shared_imports)
+    env = environment(None)
+    targets, rendered, _ = _package_files(Options(schemas=FOLDERS[name]), env, package)
+    prestyled = {path: body for path, body in rendered.items() if targets[path] in PRESTYLED_PACKAGE_TEMPLATES}
+    assert len(prestyled) == len(PRESTYLED_PACKAGE_TEMPLATES)
+    fitting = {path: body for path, body in prestyled.items() if fits(body, LINE_LENGTH)}
+    changed = [path for path, body in fitting.items() if format_source(body) != body]
+    assert changed == [], f"black would change {changed}"

@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from tests.support import GOLDEN, ROOT, _env, tree
 
@@ -106,3 +107,17 @@ def test_lint_reports_the_same_findings_with_a_warm_cache(tmp_path: Path) -> Non
     assert (without.returncode, without.stdout, without.stderr) == (filling.returncode, filling.stdout, filling.stderr)
     assert (without.returncode, without.stdout, without.stderr) == (warm.returncode, warm.stdout, warm.stderr)
     assert "warning" in without.stdout + without.stderr  # the hard set has findings to compare
+
+
+def test_lint_with_a_warm_cache_sees_edits(tmp_path: Path) -> None:
+    schemas, cache = project(tmp_path, hard=True), tmp_path / "cache"
+    codegen("lint", "--schemas", schemas, cache=cache, cwd=tmp_path)
+    path = schemas / "search.json"  # a misspelt annotation and an object attribute: a warning and a note
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    data["properties"]["lintProbe"] = {"type": "object", "x-netmera-typ": "String", "properties": {}}
+    path.write_text(json.dumps(data, indent=2), encoding="utf-8")
+    edit_shared(schemas / "_common.json")
+    warm = codegen("lint", "--schemas", schemas, cache=cache, cwd=tmp_path)
+    without = codegen("lint", "--schemas", schemas, cache=None, cwd=tmp_path)
+    assert (without.returncode, without.stdout, without.stderr) == (warm.returncode, warm.stdout, warm.stderr)
+    assert "x-netmera-typ" in warm.stdout + warm.stderr and "'lintProbe' is an object" in warm.stdout + warm.stderr

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from support import run_cli_inline, run_python, tree
+from support import ROOT, run_cli_inline, run_python, tree
 
 NAME_LENGTHS = (70, 76, 80, 90, 100)
 """Around the width where the validator's line splitter used to close `vN = item[` with `)`."""
@@ -67,4 +67,31 @@ def test_an_event_template_that_renders_broken_code_names_the_template(tmp_path:
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert "event.py.jinja" in result.stderr
+    assert tree(out) == before
+
+
+def test_a_module_made_in_a_worker_process_that_does_not_compile_is_reported(tmp_path: Path) -> None:
+    """Event modules of the built-in event template are rendered and compiled in the worker processes (enough
+    events that the build starts them): a broken one, here through an overridden macro file the template uses,
+    is the same finding, against its schema, and nothing is written."""
+    folder = tmp_path / "schemas"
+    folder.mkdir()
+    for index in range(60):
+        schema = {"title": f"order{index}", "type": "object", "properties": {"total": {"type": "number"}}}
+        (folder / f"order{index}.json").write_text(json.dumps(schema))
+    out = tmp_path / "out"
+    assert run_cli_inline("generate", "--schemas", folder, "--out", out).returncode == 0
+    before = tree(out)
+    overrides = tmp_path / "templates"
+    overrides.mkdir()
+    macros = (ROOT / "templates" / "classes.jinja").read_text(encoding="utf-8")
+    broken = macros.replace("class {{ event.class_name }}(Event):", "class {{ event.class_name }}(Event:")
+    assert broken != macros
+    (overrides / "classes.jinja").write_text(broken, encoding="utf-8")
+    result = run_cli_inline("generate", "--schemas", folder, "--out", out, "--templates", overrides)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert (
+        "order7.json" in result.stderr and "netmera_events/events/order7.py is not valid Python (line" in result.stderr
+    )
     assert tree(out) == before
