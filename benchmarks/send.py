@@ -10,8 +10,8 @@ counted every event.
 - ceiling: a bare ``httpx.Client.post`` of prebuilt JSON arrays of 1000 events (the events' own ``to_json()``
   bytes joined beforehand);
 - ``fire()`` of prebuilt typed events; build the typed events, then ``fire()`` them;
-- ``fire()`` of events whose ``to_json()`` costs nothing (cached bytes): what the runtime itself costs, whatever
-  the event classes cost;
+- ``fire()`` of events of a subclass whose own ``to_json()`` costs nothing (cached bytes): the path of classes that
+  encode themselves, one ``to_json()`` call an event (generated classes are encoded a chunk at a time instead);
 - ``BackgroundSender``: ``enqueue()`` every event, then ``flush()``.
 
 Then the caller's cost per event: ``to_json()``, ``enqueue()`` (with no sending competing), and its baselines, a
@@ -181,7 +181,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "ceiling: bare httpx.Client.post of prebuilt 1000-event arrays": bare,
             "fire(*events), typed events built beforehand": lambda: client.fire(*events),
             "build typed events, then fire(*events)": lambda: client.fire(*[build(n) for n in range(count)]),
-            "fire(*events), to_json() free (the runtime's own cost)": lambda: client.fire(*cached),
+            "fire(*events), own to_json() returning cached bytes": lambda: client.fire(*cached),
             "BackgroundSender: enqueue() each, then flush()": background,
         }
         # Rows take turns in every round, so that the machine's load swings reach each of them alike.
