@@ -23,6 +23,7 @@ INTERNAL_MODULES = frozenset(
         "_lifecycle",
         "_outbox_async",
         "_outbox_commit",
+        "_outbox_outcome",
         "_private",
         "_refusal",
         "_reporting",

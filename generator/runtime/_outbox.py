@@ -18,7 +18,6 @@ import atexit
 import itertools
 import logging
 import os
-import random
 import threading
 import time
 import weakref
@@ -43,6 +42,7 @@ from ._event import Event
 from ._hooks import SendHook, SendHookError, as_hooks, log_hook_failure, payload_to_event, run_hooks
 from ._outbox_async import LoopCommits
 from ._outbox_commit import GroupCommit
+from ._outbox_outcome import record_outcome
 from ._outbox_store import (
     DEFAULT_BUSY_TIMEOUT,
     ClaimedRow,
@@ -51,7 +51,6 @@ from ._outbox_store import (
     OutboxStore,
     process_token,
 )
-from ._private import redact_text
 from ._results import FireResult, summarize_names
 from ._sender_records import DropCallback, ErrorCallback, OverflowPolicy, UndeliveredEvent
 from ._validate import validate
@@ -310,12 +309,11 @@ class OutboxSender:
 
     def _put(self, events: list[EncodedEvent]) -> int:
         """Commit ``events`` in order, waiting for room under BLOCK; drop what does not fit."""
+        committed = self._commit(events)
+        if committed == len(events):
+            return committed
         deadline = time.monotonic() + self._block_timeout
-        committed = 0
         while True:
-            committed += self._commit(events[committed:])
-            if committed == len(events):
-                return committed
             if (
                 self._closing
                 or self._overflow is not OverflowPolicy.BLOCK
@@ -327,6 +325,9 @@ class OutboxSender:
                 return committed
             with self._lock:
                 self._settled.wait(min(_ROOM_POLL, max(0.0, deadline - time.monotonic())))
+            committed += self._commit(events[committed:])
+            if committed == len(events):
+                return committed
 
     def _commit(self, events: list[EncodedEvent]) -> int:
         """Commit rows with the next group; return how many fitted (none if closing)."""
@@ -535,31 +536,9 @@ class OutboxSender:
             self._settled.notify_all()
 
     def _settle(self, rows: list[ClaimedRow], report: BatchReport) -> None:
-        unsent_ids = {event.position for event in report.unsent}
-        refused_ids = {rejected.index for rejected in report.rejected}
-        delivered = [
-            row.id for row in rows if row.id not in unsent_ids and row.id not in refused_ids
-        ]
-        if delivered:
-            self._store.delete(delivered)
-        if report.rejected:
-            self._store.bury(
-                [
-                    (r.index, r.status_code, r.code, redact_text(r.message, [r.payload]))
-                    for r in report.rejected
-                ]
-            )
-        if report.unsent:
-            if report.abandoned:
-                available_at = 0.0  # shutting down: free for whoever runs next
-            else:
-                attempts = max(row.attempts for row in rows if row.id in unsent_ids) + 1
-                initial, cap = self._backoff
-                delay = min(cap, initial * 2.0 ** (attempts - 1)) * (0.5 + random.random() / 2)
-                available_at = time.time() + delay
-            self._store.release([event.position for event in report.unsent], available_at)
+        delivered = record_outcome(self._store, rows, report, self._backoff)
         with self._lock:
-            self._sent += len(delivered)
+            self._sent += delivered
             self._retried += report.retried
             self._failed += len(report.rejected)
         if report.rejected:

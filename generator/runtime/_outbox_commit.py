@@ -35,8 +35,8 @@ class _Group:
         self.accepted = 0
         self.error: OutboxError | None = None
         self.waiting = 0  # callers that left their rows to the commit thread
-        self.gate = threading.Lock()
-        self.gate.acquire()  # released once, when the transaction has ended
+        # Made, held, by the first caller that waits; released once, when the transaction has ended.
+        self.gate: threading.Lock | None = None
 
 
 class GroupCommit:
@@ -86,31 +86,40 @@ class GroupCommit:
         # commit from 16 threads).
         if alone and self._commit_lock.acquire(blocking=False):
             try:
-                self._commit_open_group()
+                self._commit_open_group()  # ``group``, unless it was committed meanwhile
             finally:
                 self._commit_lock.release()
-        with self._lock:
-            waits = not group.done
-            if waits:
-                if self._committer is None:
-                    self._start_committer()
-                if self._committer is not None:
-                    group.waiting += 1
-                    self._waiting += 1
-                    if self._asleep:
-                        self._asleep = False
-                        self._wake.release()
-                else:
-                    waits = False
-        if waits:
-            group.gate.acquire()
-            group.gate.release()  # the next caller of the group goes on
-        elif not group.done:  # no thread can start (interpreter shutdown): commit from here
-            with self._commit_lock:
-                self._commit_open_group()
+        else:
+            gate = self._wait_for(group)
+            if gate is not None:
+                gate.acquire()
+                gate.release()  # the next caller of the group goes on
+            elif not group.done:  # no thread can start (interpreter shutdown): commit from here
+                with self._commit_lock:
+                    self._commit_open_group()
         if group.error is not None:
             raise group.error
         return min(max(group.accepted - place, 0), len(rows))
+
+    def _wait_for(self, group: _Group) -> threading.Lock | None:
+        """The gate to wait at for ``group``'s commit, waking the commit thread (``None``: it is
+        done already, or there is no commit thread)."""
+        with self._lock:
+            if group.done:
+                return None
+            if self._committer is None:
+                self._start_committer()
+                if self._committer is None:
+                    return None
+            if group.gate is None:
+                group.gate = threading.Lock()
+                group.gate.acquire()
+            group.waiting += 1
+            self._waiting += 1
+            if self._asleep:
+                self._asleep = False
+                self._wake.release()
+            return group.gate
 
     def _start_committer(self) -> None:
         """(Lock held.)"""
@@ -152,4 +161,6 @@ class GroupCommit:
             with self._lock:
                 group.done = True
                 self._waiting -= group.waiting
-            group.gate.release()
+                gate = group.gate
+            if gate is not None:
+                gate.release()

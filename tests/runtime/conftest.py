@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -86,4 +87,17 @@ def fake() -> Iterator[FakeNetmera]:
 @pytest.fixture
 def client(fake: FakeNetmera) -> Iterator[NetmeraClient]:
     with NetmeraClient(API_KEY, base_url=fake.url, retry=FAST_RETRY, timeout=5.0) as netmera:
+        yield netmera
+
+
+@pytest.fixture
+def path(tmp_path: Path) -> Path:
+    """An outbox file of the test's own (not created yet)."""
+    return tmp_path / "outbox.sqlite3"
+
+
+@pytest.fixture
+def outbox_client(fake: FakeNetmera) -> Iterator[NetmeraClient]:
+    """A client for outbox senders, with a shorter timeout than `client`."""
+    with NetmeraClient(API_KEY, base_url=fake.url, retry=FAST_RETRY, timeout=2.0) as netmera:
         yield netmera

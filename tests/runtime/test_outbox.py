@@ -8,7 +8,6 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -39,17 +38,6 @@ def numbers(fake: FakeNetmera) -> list[int]:
 def rows_in(path: Path) -> int:
     with sqlite3.connect(path) as connection:
         return int(connection.execute("SELECT count(*) FROM events").fetchone()[0])
-
-
-@pytest.fixture
-def path(tmp_path: Path) -> Path:
-    return tmp_path / "outbox.sqlite3"
-
-
-@pytest.fixture
-def outbox_client(fake: FakeNetmera) -> Iterator[NetmeraClient]:
-    with NetmeraClient(API_KEY, base_url=fake.url, retry=FAST_RETRY, timeout=2.0) as client:
-        yield client
 
 
 def test_enqueue_returns_once_committed_and_the_worker_delivers_and_deletes(

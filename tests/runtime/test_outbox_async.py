@@ -6,14 +6,11 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from netmera_events import NetmeraClient, OutboxLockedError, OutboxSender, ShareEvent, UndeliveredEvent
 from netmera_events.testing import FakeNetmera
-
-from .conftest import API_KEY, FAST_RETRY
 
 
 def share(number: int) -> ShareEvent:
@@ -23,17 +20,6 @@ def share(number: int) -> ShareEvent:
 def stored(path: Path) -> list[int]:
     with sqlite3.connect(path) as connection:
         return sorted(int(row[0]) for row in connection.execute("SELECT json_extract(data, '$.itemId') FROM events"))
-
-
-@pytest.fixture
-def path(tmp_path: Path) -> Path:
-    return tmp_path / "outbox.sqlite3"
-
-
-@pytest.fixture
-def outbox_client(fake: FakeNetmera) -> Iterator[NetmeraClient]:
-    with NetmeraClient(API_KEY, base_url=fake.url, retry=FAST_RETRY, timeout=2.0) as client:
-        yield client
 
 
 def test_tasks_share_commits_and_every_event_is_on_disk_when_its_await_returns(
