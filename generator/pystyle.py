@@ -121,12 +121,14 @@ def assigned_list(head: str, elements: Sequence[str]) -> str:
     return "\n".join([f"{head} = [", *[f"    {element}," for element in elements], "]"])
 
 
-def from_import(module: str, names: Sequence[str]) -> str:
-    """`from module import names`, one line if it fits `IMPORT_LINE_LENGTH`, else one name a line."""
-    line = f"from {module} import {', '.join(names)}"
+def from_import(module: str, names: Sequence[str], indent: int = 0) -> str:
+    """`from module import names` indented by `indent` spaces (the first line's indentation included), one line if
+    it fits `IMPORT_LINE_LENGTH`, else one name a line."""
+    margin = " " * indent
+    line = f"{margin}from {module} import {', '.join(names)}"
     if len(line) <= IMPORT_LINE_LENGTH:
         return line
-    return f"from {module} import (\n" + "".join(f"    {name},\n" for name in names) + ")"
+    return f"{margin}from {module} import (\n" + "".join(f"{margin}    {name},\n" for name in names) + f"{margin})"
 
 
 @functools.lru_cache(maxsize=LINES_KEPT)

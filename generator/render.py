@@ -45,7 +45,12 @@ MARKDOWN_CELLS_KEPT = 1 << 16
 _ASCII_ESCAPED = re.compile(r'[\\"\x00-\x08\x0b-\x1f\x7f]')
 """The ASCII characters a docstring escapes: backslashes, quotes and controls other than tab and line feed."""
 PRESTYLED_PACKAGE_TEMPLATES = frozenset(
-    {"package/_registry.py.jinja", "package/events/__init__.py.jinja", "package/types.py.jinja"}
+    {
+        "package/__init__.py.jinja",
+        "package/_registry.py.jinja",
+        "package/events/__init__.py.jinja",
+        "package/types.py.jinja",
+    }
 )
 """Built-in package templates that, like `event.py.jinja`, write black's style (a test holds them to it): their
 output goes through black only when a code line is too long. black takes 0.6 s over each of the first two for 1000
