@@ -264,7 +264,7 @@ class OutboxSender:
         commits: LoopCommits | None = getattr(self._per_thread, "loop_commits", None)
         if commits is None or commits.loop is not loop:
             commits = self._per_thread.loop_commits = LoopCommits(loop, self._put)
-        return await commits.enqueue(encoded)
+        return await commits.add(encoded)
 
     def enqueue_many(self, events: Iterable[Event]) -> int:
         """Commit several events in one transaction, the cheapest way to enqueue from a single

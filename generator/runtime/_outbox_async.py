@@ -33,15 +33,16 @@ class LoopCommits:
         self._futures: list[asyncio.Future[bool]] = []
         self._committing: asyncio.Task[None] | None = None
 
-    async def enqueue(self, event: EncodedEvent) -> bool:
-        """(On ``loop``.) Wait until ``event`` is committed (``True``) or dropped (``False``)."""
+    def add(self, event: EncodedEvent) -> asyncio.Future[bool]:
+        """(On ``loop``.) A future of whether ``event`` was committed (``True``) or dropped
+        (``False``); a plain function, not a coroutine: one coroutine an event is enough."""
         future: asyncio.Future[bool] = self.loop.create_future()
         self._events.append(event)
         self._futures.append(future)
         if self._committing is None:
             # Kept until it ends: the loop holds only a weak reference to a task.
             self._committing = self.loop.create_task(self._commit_all())
-        return await future
+        return future
 
     async def _commit_all(self) -> None:
         try:
