@@ -19,7 +19,6 @@ from ._encoding import (
     encode_json,
     encode_payload,
     ensure_finite,
-    may_hold_non_finite,
 )
 from ._errors import EventValidationError
 from ._event import Event
@@ -368,6 +367,5 @@ class EventSource:
 
 
 def _checked(batch: Batch) -> Batch:
-    if may_hold_non_finite(batch.body):  # before asking for datas, which a batch may have to encode
-        ensure_finite(batch.body, batch.datas, batch.positions)
+    ensure_finite(batch.body, batch.datas, batch.positions)
     return batch

@@ -4,24 +4,33 @@ Threads waiting for a group commit each need waking when it ends, and those wake
 threads can enqueue (about 20k events a second from 16 threads on 2 cores). Tasks on an event
 loop wait on futures instead: one commit, run in a worker thread so that the loop goes on, settles
 every task whose event it holds, and the events enqueued meanwhile form the next group.
+
+The commits are chained by callbacks, not run by a task of their own: a task can be cancelled (as
+``asyncio.run`` cancels every task when it ends) before or while it commits, and events given to
+it would then wait for ever or be lost. An event handed to :meth:`LoopCommits.add` is committed
+(or dropped and reported, as ``put`` does) even if the task waiting for it is cancelled.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
+import logging
 from collections.abc import Callable
 
 from ._encoding import EncodedEvent
 
 __all__ = ["LoopCommits"]
 
+_log = logging.getLogger(__name__)
+
 
 class LoopCommits:
-    """The events enqueued on ``loop`` and not yet committed, and the task committing them.
+    """The events enqueued on ``loop`` and not yet committed, and the commit under way.
 
     ``put`` commits a list of events in order and returns how many were committed (the first ones;
     it has dealt with the rest, as :meth:`OutboxSender.enqueue` deals with an event it drops). It
-    blocks, so it runs in the loop's default executor, one call at a time.
+    blocks, so it runs in the loop's default executor, one group after the other.
     """
 
     def __init__(
@@ -31,7 +40,7 @@ class LoopCommits:
         self._put = put
         self._events: list[EncodedEvent] = []
         self._futures: list[asyncio.Future[bool]] = []
-        self._committing: asyncio.Task[None] | None = None
+        self._committing = False
 
     def add(self, event: EncodedEvent) -> asyncio.Future[bool]:
         """(On ``loop``.) A future of whether ``event`` was committed (``True``) or dropped
@@ -39,32 +48,51 @@ class LoopCommits:
         future: asyncio.Future[bool] = self.loop.create_future()
         self._events.append(event)
         self._futures.append(future)
-        if self._committing is None:
-            # Kept until it ends: the loop holds only a weak reference to a task.
-            self._committing = self.loop.create_task(self._commit_all())
+        if not self._committing:
+            self._committing = True
+            self._commit_next()
         return future
 
-    async def _commit_all(self) -> None:
+    def _commit_next(self) -> None:
+        """(On ``loop``.) Commit the events waiting now, in the executor."""
+        events, futures = self._events, self._futures
+        self._events, self._futures = [], []
         try:
-            while self._events:
-                events, futures = self._events, self._futures
-                self._events, self._futures = [], []
-                try:
-                    committed = await self.loop.run_in_executor(None, self._put, events)
-                except asyncio.CancelledError:
-                    # The loop is shutting down: the commit may still finish in its thread, but
-                    # no task waiting here hears of it, and nothing more is committed.
-                    for future in futures + self._futures:
-                        future.cancel()
-                    self._events, self._futures = [], []
-                    raise
-                except Exception as error:  # noqa: BLE001 - each waiting task hears of it
-                    for future in futures:
-                        if not future.done():
-                            future.set_exception(error)
-                    continue
-                for position, future in enumerate(futures):
-                    if not future.done():  # its task was cancelled: the event is committed anyway
-                        future.set_result(position < committed)
-        finally:
-            self._committing = None
+            commit = self.loop.run_in_executor(None, self._put, events)
+        except RuntimeError:  # the executor is shutting down (the loop is ending): commit here
+            self._settle(futures, events, None)
+            return
+        commit.add_done_callback(functools.partial(self._settled, futures, events))
+
+    def _settled(
+        self,
+        futures: list[asyncio.Future[bool]],
+        events: list[EncodedEvent],
+        commit: asyncio.Future[int],
+    ) -> None:
+        """(On ``loop``.) The commit of ``events`` ended: settle their futures, go on with the
+        events enqueued meanwhile."""
+        self._settle(futures, events, commit)
+        if self._events:
+            self._commit_next()
+        else:
+            self._committing = False
+
+    def _settle(
+        self,
+        futures: list[asyncio.Future[bool]],
+        events: list[EncodedEvent],
+        commit: asyncio.Future[int] | None,
+    ) -> None:
+        try:
+            committed = self._put(events) if commit is None else commit.result()
+        except Exception as error:  # noqa: BLE001 - each waiting task hears of it
+            if all(future.done() for future in futures):  # no task left to hear of it
+                _log.error("could not commit %d events to the outbox", len(events), exc_info=True)
+            for future in futures:
+                if not future.done():
+                    future.set_exception(error)
+            return
+        for position, future in enumerate(futures):
+            if not future.done():  # its task was cancelled: the event is committed anyway
+                future.set_result(position < committed)

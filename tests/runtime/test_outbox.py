@@ -22,6 +22,8 @@ from netmera_events import (
     ShareEvent,
     UndeliveredEvent,
 )
+from netmera_events._batching import BatchLimits
+from netmera_events._outbox_store import OutboxStore
 from netmera_events.testing import FakeNetmera, Fault
 
 from .conftest import API_KEY, FAST_RETRY, wait_until
@@ -264,3 +266,23 @@ def test_a_closed_client_keeps_events_in_the_outbox(fake: FakeNetmera, path: Pat
     assert sender.flush(timeout=0.5) is False
     assert sender.close(timeout=0.2) is False
     assert rows_in(path) == 1
+
+
+def test_a_claim_leaves_alone_a_row_another_worker_holds_between_its_rows(
+    outbox_client: NetmeraClient, path: Path
+) -> None:
+    with OutboxSender(outbox_client, path, deliver=False) as producer:
+        producer.enqueue_many(share(n) for n in range(10))
+    with sqlite3.connect(path) as connection:  # row 4 is being sent by another worker
+        connection.execute(
+            "UPDATE events SET claimed_by = 'other', available_at = ?, attempts = 1 WHERE id = 4", (time.time() + 60,)
+        )
+    store = OutboxStore(path)
+    try:
+        rows, resent, taken_over, _ = store.claim("mine", BatchLimits(), 30.0, min_events=1, max_age=0.0)
+    finally:
+        store.close()
+    assert [row.id for row in rows] == [1, 2, 3, 5, 6, 7, 8, 9, 10] and (resent, taken_over) == (0, 0)
+    with sqlite3.connect(path) as connection:
+        holders = dict(connection.execute("SELECT id, claimed_by || ':' || attempts FROM events").fetchall())
+    assert holders == {row_id: "other:1" if row_id == 4 else "mine:1" for row_id in range(1, 11)}

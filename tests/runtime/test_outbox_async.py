@@ -134,3 +134,29 @@ def test_the_loop_runs_while_a_commit_is_written_and_a_cancelled_task_keeps_its_
 
         asyncio.run(main())
     assert stored(path) == [1, 2]
+
+
+def test_cancelling_every_task_loses_no_handed_event_and_later_enqueues_still_commit(
+    outbox_client: NetmeraClient, path: Path
+) -> None:
+    """A graceful shutdown cancels every task of the loop; `asyncio.run` does so when it ends."""
+    with OutboxSender(outbox_client, path, deliver=False) as sender:
+
+        async def main() -> None:
+            waiting = [asyncio.create_task(sender.enqueue_async(share(n))) for n in range(20)]
+            await asyncio.sleep(0)  # every task has handed its event over
+            for task in asyncio.all_tasks():
+                if task is not asyncio.current_task():
+                    task.cancel()
+            await asyncio.gather(*waiting, return_exceptions=True)
+            assert await asyncio.wait_for(sender.enqueue_async(share(20)), 10)
+
+        asyncio.run(main())
+
+        async def abandoned() -> None:  # asyncio.run ends with these tasks still waiting: it cancels them
+            for n in range(21, 40):
+                asyncio.get_running_loop().create_task(sender.enqueue_async(share(n)))
+            await asyncio.sleep(0)
+
+        asyncio.run(abandoned())
+    assert stored(path) == list(range(40))

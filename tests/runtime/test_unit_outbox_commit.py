@@ -5,6 +5,7 @@ caller of its group."""
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -56,8 +57,10 @@ def run_callers(commits: GroupCommit, store: Store, callers: int) -> dict[int, i
     others = [threading.Thread(target=call, args=(number,)) for number in range(1, callers + 1)]
     for thread in others:
         thread.start()
+    deadline = time.monotonic() + TIMEOUT
     while commits._waiting < callers:  # every later caller has queued its row
-        threading.Event().wait(0.001)
+        assert time.monotonic() < deadline, "the callers did not queue up"
+        time.sleep(0.001)
     store.release.set()
     for thread in [first, *others]:
         thread.join(TIMEOUT)
@@ -137,3 +140,25 @@ def test_no_caller_is_left_waiting_when_callers_keep_arriving(callers: int) -> N
         thread.join(TIMEOUT)
         assert not thread.is_alive()
     assert sorted(committed) == list(range(callers * 250))
+
+
+def test_without_a_commit_thread_a_waiting_caller_commits_its_own_rows(monkeypatch: pytest.MonkeyPatch) -> None:
+    """At interpreter shutdown no thread can start: a caller that would wait for the commit thread commits itself."""
+    store = Store()
+    commits = GroupCommit(threading.Lock(), store.write, PATH, lambda: False)
+    results: dict[int, int] = {}
+    first = threading.Thread(target=lambda: results.setdefault(0, commits.commit([row(0)])))
+    first.start()
+    assert store.started.wait(TIMEOUT)  # the first caller is inside its transaction
+
+    def refuse(thread: threading.Thread) -> None:
+        raise RuntimeError("can't create new thread at interpreter shutdown")
+
+    releaser = threading.Timer(0.2, store.release.set)  # ends the first transaction while this thread waits
+    releaser.start()
+    monkeypatch.setattr(threading.Thread, "start", refuse)
+    results[1] = commits.commit([row(1)])  # finds the first commit under way, and no commit thread can start
+    monkeypatch.undo()
+    first.join(TIMEOUT)
+    assert results == {0: 1, 1: 1}
+    assert [len(rows) for rows in store.transactions] == [1, 1]
