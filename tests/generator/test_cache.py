@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tests.support import GOLDEN, ROOT, _env, tree
+from tests.support import GOLDEN, ROOT, _env, run_python, tree
 
 CACHE_ENV = "NETMERA_CODEGEN_CACHE"
 
@@ -121,3 +121,27 @@ def test_lint_with_a_warm_cache_sees_edits(tmp_path: Path) -> None:
     without = codegen("lint", "--schemas", schemas, cache=None, cwd=tmp_path)
     assert (without.returncode, without.stdout, without.stderr) == (warm.returncode, warm.stdout, warm.stderr)
     assert "x-netmera-typ" in warm.stdout + warm.stderr and "'lintProbe' is an object" in warm.stdout + warm.stderr
+
+
+def write_thing(path: Path, with_time: bool) -> None:
+    """A shared file's definition; its `when` attribute makes the shared module import datetime's converters."""
+    properties: dict[str, Any] = {"label": {"type": "string", "x-netmera-type": "String"}}
+    if with_time:
+        properties["when"] = {"type": "string", "format": "date-time", "x-netmera-type": "Date"}
+    path.write_text(json.dumps({"$defs": {"Thing": {"type": "object", "properties": properties}}}), encoding="utf-8")
+
+
+def test_a_warm_build_keeps_the_shared_imports_a_cached_event_needs(tmp_path: Path) -> None:
+    schemas, cache = tmp_path / "schemas", tmp_path / "cache"
+    schemas.mkdir()
+    for event, shared in (("alpha", "_a.json"), ("echo", "_e.json")):
+        write_thing(schemas / shared, with_time=True)
+        schema = {"title": event.title(), "type": "object", "properties": {"thing": {"$ref": f"{shared}#/$defs/Thing"}}}
+        (schemas / f"{event}.json").write_text(json.dumps(schema), encoding="utf-8")
+    generate(schemas, tmp_path / "warm", cache)
+
+    write_thing(schemas / "_a.json", with_time=False)  # echo's Thing, its parse cached, still needs datetime
+    warm = generate(schemas, tmp_path / "warm", cache)
+    assert warm == cold(schemas, tmp_path / "cold")
+    imported = run_python("import netmera_events.types", path=tmp_path / "warm")
+    assert imported.returncode == 0, imported.stderr
