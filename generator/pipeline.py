@@ -38,6 +38,7 @@ from .pystyle import LINE_LENGTH, fits
 from .render import (
     EVENT_TEMPLATE,
     PRESTYLED_PACKAGE_TEMPLATES,
+    builtin_throughout,
     environment,
     event_module_path,
     is_builtin,
@@ -288,7 +289,7 @@ def _plan(
         name = targets[path]
         source = f"{folder}/" if uses_schemas(env, name, default_cache()) else f"template {name}"
         first_line = header(path, source, sha256_text(body)) if path.endswith(HEADED_SUFFIXES) else ""
-        prestyled = name in PRESTYLED_PACKAGE_TEMPLATES and is_builtin(env, name)
+        prestyled = name in PRESTYLED_PACKAGE_TEMPLATES and builtin_throughout(env, name, default_cache())
         make = functools.partial(str, body)
         planned.append(
             _Planned(
@@ -315,6 +316,7 @@ def _plan(
     )
     schema_of = {event.name: event for event in events}
     builtin_event = is_builtin(env, EVENT_TEMPLATE)
+    prestyled_event = builtin_event and builtin_throughout(env, EVENT_TEMPLATE, default_cache())
     for event in package.events:
         first_line = header(event_module_path(package.name, event), f"{folder}/{event.source}", event.source_sha256)
         path = event_module_path(package.name, event)
@@ -331,7 +333,7 @@ def _plan(
                 True,
                 event.source,
                 event.source_sha256,
-                builtin_event,
+                prestyled_event,
                 None if builtin_event else EVENT_TEMPLATE,
                 in_worker=builtin_event,
             )
@@ -455,7 +457,9 @@ def build(options: Options, previous: Manifest | None = None, reporter: Reporter
         for path in in_workers:
             made = results.pop(path)
             assert isinstance(made, Made)
-            if made.unformatted:
+            if made.finding is not None:
+                findings.append(made.finding)
+            elif made.unformatted:
                 unformatted[path] = made.body
             else:
                 bodies[path], checked[path] = made.body, made.problem
@@ -466,6 +470,8 @@ def build(options: Options, previous: Manifest | None = None, reporter: Reporter
         where = template_of.get(error.path, error.path)
         message = f"renders {error.path} as code black cannot format: {error.message}"
         return BuildResult(findings=sorted(set(findings + [Finding(where, "", message)])))
+    if errors_in(findings):
+        return BuildResult(findings=sorted(set(findings)))
 
     files = {item.path: item.header + bodies[item.path] for item in planned}
     shown = {event.source.relative: event.path for event in events}

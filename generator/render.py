@@ -234,9 +234,40 @@ def _templates_under(env: jinja2.Environment, folder: str) -> list[str]:
 
 
 def is_builtin(env: jinja2.Environment, name: str) -> bool:
-    """Whether the template in use is the one shipped with the generator (not a user's override)."""
+    """Whether the template file in use is the one shipped with the generator (not a user's override)."""
     filename = env.get_template(name).filename
     return filename is not None and Path(filename).resolve().is_relative_to(builtin_templates().resolve())
+
+
+def builtin_throughout(env: jinja2.Environment, name: str, cache: BuildCache | None = None) -> bool:
+    """Whether the template and every template it imports or includes, directly or through another, are the
+    built-in ones: what it writes is then what the built-in templates write (a user's macro file can change it)."""
+    seen: set[str] = set()
+    pending = [name]
+    while pending:
+        current = pending.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        referenced = _referenced_templates(env, current, cache)
+        if not is_builtin(env, current) or referenced is None:
+            return False
+        pending += referenced
+    return True
+
+
+def _referenced_templates(env: jinja2.Environment, name: str, cache: BuildCache | None) -> list[str] | None:
+    """The templates a template imports, includes or extends; None when one is named by an expression (unknown
+    until rendered). With a `cache`, known without parsing a template seen before."""
+    source = template_source(env, name)
+
+    def referenced() -> list[str] | None:
+        names = list(meta.find_referenced_templates(env.parse(source)))
+        return None if None in names else [str(found) for found in names]
+
+    if cache is None:
+        return referenced()
+    return cache.remember(_TEMPLATES_KIND, ["referenced templates", jinja2.__version__, source], referenced)
 
 
 def package_templates(env: jinja2.Environment, package_name: str) -> dict[str, str]:
