@@ -146,12 +146,16 @@ def _leading_tabs_expanded(line: str) -> str:
     return line[: len(line) - len(body)].expandtabs() + body
 
 
-@functools.lru_cache(maxsize=MARKDOWN_CELLS_KEPT)
-def markdown_cell(text: str) -> str:
-    """Text safe inside a Markdown table cell or code span: one line, no pipes, no raw HTML, controls escaped.
+def markdown_cell(value: object) -> str:
+    """A value's text, safe inside a Markdown table cell or code span: one line, no pipes, no raw HTML, controls
+    escaped. A template may pass any value; it is the text that is kept (`True` and `1.0` are equal keys)."""
+    return _markdown_cell(str(value))
 
-    Kept by value: the catalogue in the README shows the same labels and descriptions thousands of times."""
-    one_line = printable(" ".join(str(text).split()))
+
+@functools.lru_cache(maxsize=MARKDOWN_CELLS_KEPT)
+def _markdown_cell(text: str) -> str:
+    """Kept by text: the catalogue in the README shows the same labels and descriptions thousands of times."""
+    one_line = printable(" ".join(text.split()))
     return one_line.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;").replace("`", "'")
 
 
