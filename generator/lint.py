@@ -29,6 +29,7 @@ import difflib
 import functools
 import re
 from collections.abc import Callable, Iterator
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -74,7 +75,7 @@ def lint(schemas_dir: Path, epoch: str = DEFAULT_EPOCH) -> list[Finding]:
     name, display path and bytes; an event's bundled content and the epoch. With the cache warm, lint reads no
     schema tree, runs no metaschema check and parses only the events whose inputs changed."""
     cache = default_cache()
-    kept = Pack(cache, _CACHE_STAGE, [str(schemas_dir.resolve()), epoch])
+    kept = Pack(cache, _CACHE_STAGE, [str(schemas_dir.resolve()), epoch, *metaschema_versions()])
     screen = functools.partial(_remembered, kept, "metaschema", _metaschema_findings)
     usable, events, findings = read_events(schemas_dir, screen=screen, epoch=epoch)
     scope = [str(schemas_dir.resolve()), "lint"]
@@ -94,6 +95,14 @@ def lint(schemas_dir: Path, epoch: str = DEFAULT_EPOCH) -> list[Finding]:
 
 
 _CACHE_STAGE = "lint"
+METASCHEMA_DISTRIBUTIONS = ("jsonschema", "jsonschema-specifications")
+"""What the metaschema findings come from besides the generator's code: the checker and the metaschemas."""
+
+
+def metaschema_versions() -> list[str]:
+    """The installed versions of `METASCHEMA_DISTRIBUTIONS`, read from their metadata (nothing is imported): an
+    upgrade may change the findings, so cached ones are kept under them."""
+    return [f"{name} {metadata.version(name)}" for name in METASCHEMA_DISTRIBUTIONS]
 
 
 def _remembered(
