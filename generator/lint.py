@@ -84,11 +84,8 @@ def lint(schemas_dir: Path, epoch: str = DEFAULT_EPOCH) -> list[Finding]:
     for schema_file in usable:  # a file's own rules read nothing but the file (and its name, for findings)
         findings += _remembered(kept, "netmera rules", netmera_rules, schema_file)
     for event in events:
-        found = kept.get(f"nested attributes\0{event_content(event)}")
-        if not isinstance(found, tuple):
-            found = tuple(nested_attributes(event))
-            kept.put(f"nested attributes\0{event_content(event)}", found)
-        findings += found
+        rule = functools.partial(nested_attributes, event)
+        findings += kept.remember(f"nested attributes\0{event_content(event)}", rule, tuple)
     kept.save()
     findings += event_name_collisions([f for f in usable if not f.is_shared])
     return sorted(set(findings))
@@ -110,11 +107,7 @@ def _remembered(
 ) -> list[Finding]:
     """The findings of a rule that reads one file only, from `kept` when it saw these bytes under this name."""
     key = f"{rule}\0{schema_file.display}\0{schema_file.path.name}\0{schema_file.sha256}"
-    found = kept.get(key)
-    if not isinstance(found, tuple):
-        found = tuple(check(schema_file))
-        kept.put(key, found)
-    return list(found)
+    return list(kept.remember(key, lambda: tuple(check(schema_file)), tuple))
 
 
 def _metaschema_findings(schema_file: SchemaFile) -> list[Finding]:
@@ -231,11 +224,11 @@ def _name_and_title(schema_file: SchemaFile) -> list[Finding]:
     ]
 
 
-def nested_attributes(event: EventSchema) -> list[Finding]:
+def nested_attributes(event: EventSchema) -> tuple[Finding, ...]:
     """A note for each attribute of an event that is an object or an array of objects (from its read tree)."""
     root = event.tree.root
     if root is None:
-        return []
+        return ()
     findings = []
     for name, node in root.properties:
         if name in (EXT_ID, NAME):
@@ -257,7 +250,7 @@ def nested_attributes(event: EventSchema) -> list[Finding]:
                 severity="note",
             )
         )
-    return findings
+    return tuple(findings)
 
 
 def _target(node: Node) -> Node:

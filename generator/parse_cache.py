@@ -12,6 +12,7 @@ parsing would, so the package comes out as `parse_package` makes it (a test hold
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -63,17 +64,17 @@ def parse_package_cached(
     parsed, keys = [], {}
     for schema in sorted(events, key=lambda event: event.name):
         class_name, module_name = names[schema.name]
-        key = "" if cache is None else cache.key(_parse_inputs(schema, class_name, module_name, epoch, shared))
-        kept = None if pack is None else pack.get(key)
-        if not isinstance(kept, _Parsed):
-            kept = _parse_one(schema, class_name, module_name, epoch, shared)
-            if pack is not None:
-                pack.put(key, kept)
+        parse = functools.partial(_parse_one, schema, class_name, module_name, epoch, shared)
+        if pack is None:
+            kept = parse()
         else:
-            for origin, name, model in kept.added:
-                shared.names[origin] = name
-                shared.classes[origin] = model
-            shared.uses |= kept.uses
+            inputs = _parse_inputs(schema, class_name, module_name, epoch, shared)
+            kept = pack.remember(pack.cache.key(inputs), parse, _Parsed)
+        # A kept parse is replayed into `shared`; after a parse just made, this sets what it set already.
+        for origin, name, model in kept.added:
+            shared.names[origin] = name
+            shared.classes[origin] = model
+        shared.uses |= kept.uses
         parsed.append(kept.event)
         keys[kept.event.wire_name] = kept.model_key
         findings += kept.findings

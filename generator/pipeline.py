@@ -43,7 +43,7 @@ from .render import (
     event_module_path,
     is_builtin,
     package_templates,
-    render_events,
+    render_event,
     render_package,
     uses_schemas,
 )
@@ -320,10 +320,12 @@ def _plan(
     for event in package.events:
         first_line = header(event_module_path(package.name, event), f"{folder}/{event.source}", event.source_sha256)
         path = event_module_path(package.name, event)
-        if builtin_event:  # a user's event template is rendered here, where its errors become findings
-            render = functools.partial(event_module, package.name, event, options.templates)
+        # The built-in template's modules are made in the worker processes; a user's event template is rendered
+        # here, where a module it renders that is not Python is reported against the template.
+        if builtin_event:
+            render = functools.partial(event_module, event, options.templates)
         else:
-            render = functools.partial(_render_event, package.name, event, env)
+            render = functools.partial(render_event, event, env)
         planned.append(
             _Planned(
                 path,
@@ -363,10 +365,6 @@ def _not_python(item: _Planned, problem: tuple[int | None, str] | None, shown: d
         f"internal error: the generated module {item.path} is not valid Python{where}: {reason}. This is a bug "
         "in netmera-codegen (or in a --templates override); please report it with this schema",
     )
-
-
-def _render_event(package_name: str, event: EventClass, env: jinja2.Environment) -> str:
-    return render_events(package_name, [event], env)[event_module_path(package_name, event)]
 
 
 def build(options: Options, previous: Manifest | None = None, reporter: Reporter | None = None) -> BuildResult:

@@ -27,7 +27,6 @@ import functools
 import json
 import re
 import unicodedata
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -311,11 +310,7 @@ def event_module_path(package_name: str, event: EventClass) -> str:
     return f"{package_name}/events/{event.module_name}.py"
 
 
-def render_events(package_name: str, events: Iterable[EventClass], env: jinja2.Environment) -> dict[str, str]:
-    template = env.get_template(EVENT_TEMPLATE)
-    return {
-        event_module_path(package_name, event): template.render(
-            event=event, exported=[model.name for model in event.nested] + [event.class_name]
-        )
-        for event in events
-    }
+def render_event(event: EventClass, env: jinja2.Environment) -> str:
+    """An event's module (the package's `events/<module>.py`), unformatted."""
+    exported = [model.name for model in event.nested] + [event.class_name]
+    return env.get_template(EVENT_TEMPLATE).render(event=event, exported=exported)

@@ -21,7 +21,7 @@ from .findings import Finding
 from .format import UnformattableError, format_file
 from .model import EventClass
 from .pystyle import LINE_LENGTH, fits
-from .render import environment, event_module_path, render_events
+from .render import environment, render_event
 from .template_checks import rendering_finding
 
 
@@ -74,9 +74,10 @@ def python_problem(text: str, path: str) -> tuple[int | None, str] | None:
     return None
 
 
-def event_module(package_name: str, event: EventClass, templates: Path | None) -> str:
-    """The event's module, rendered with the templates (`templates`: the user's folder searched first)."""
-    return render_events(package_name, [event], _environment(templates))[event_module_path(package_name, event)]
+def event_module(event: EventClass, templates: Path | None) -> str:
+    """`render.render_event` in a worker process, with an environment of the same template folders as the build's
+    (`templates`: the user's folder searched first), built once a process."""
+    return render_event(event, _environment(templates))
 
 
 @functools.lru_cache(maxsize=2)
