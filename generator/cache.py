@@ -8,12 +8,12 @@ generator version or an edit changes the key. What is kept:
 
 - per schemas folder, in `pack/` (see `Pack`): the files whose structure `load` already checked (nesting
   depth, lone surrogates), by content hash; each event file's bundled schema, with the hashes of the files its
-  `$ref`s copied from and the findings of reading it into its tree; each event's parse (see `parse_cache`);
-- `parse/`: lint's parse of the event set;
+  `$ref`s copied from and the findings of reading it into its tree; each event's parse (see `parse_cache`); the
+  findings of lint's rules, by the file or event they read;
 - `reserved/`: the names the package exports besides its events, keyed by the build's settings; `exports/`: the
   names a shipped module's `__all__` lists, by its text;
-- `templates/`: the templates compiled by Jinja, and whether each reads the schemas, by their source;
-- `lint/`: the findings of lint's rules that read one file only, by its name and bytes.
+- `templates/`: the templates compiled by Jinja, whether each reads the schemas and which templates it imports,
+  by their source.
 
 The folder is `$NETMERA_CODEGEN_CACHE`, else `$XDG_CACHE_HOME/netmera-codegen`, else `~/.cache/netmera-codegen`;
 `NETMERA_CODEGEN_CACHE=off` turns it off. Every entry carries the sha256 of its own payload: an entry that cannot be
@@ -183,6 +183,16 @@ class Pack:
     def put(self, key: str, value: Any) -> None:
         self._used[key] = value
         self._added = True
+
+    def remember(self, key: str, compute: Callable[[], T], kind: type[T]) -> T:
+        """The result stored under `key` when it is a `kind` (anything else was written by other code: a miss),
+        else `compute()`, stored under `key`."""
+        kept = self.get(key)
+        if isinstance(kept, kind):
+            return kept
+        result = compute()
+        self.put(key, result)
+        return result
 
     def save(self) -> None:
         """Store the results used or added in this run, unless that is exactly what is stored already."""

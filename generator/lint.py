@@ -29,6 +29,7 @@ import difflib
 import functools
 import re
 from collections.abc import Callable, Iterator
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -74,7 +75,7 @@ def lint(schemas_dir: Path, epoch: str = DEFAULT_EPOCH) -> list[Finding]:
     name, display path and bytes; an event's bundled content and the epoch. With the cache warm, lint reads no
     schema tree, runs no metaschema check and parses only the events whose inputs changed."""
     cache = default_cache()
-    kept = Pack(cache, _CACHE_STAGE, [str(schemas_dir.resolve()), epoch])
+    kept = Pack(cache, _CACHE_STAGE, [str(schemas_dir.resolve()), epoch, *metaschema_versions()])
     screen = functools.partial(_remembered, kept, "metaschema", _metaschema_findings)
     usable, events, findings = read_events(schemas_dir, screen=screen, epoch=epoch)
     scope = [str(schemas_dir.resolve()), "lint"]
@@ -83,17 +84,22 @@ def lint(schemas_dir: Path, epoch: str = DEFAULT_EPOCH) -> list[Finding]:
     for schema_file in usable:  # a file's own rules read nothing but the file (and its name, for findings)
         findings += _remembered(kept, "netmera rules", netmera_rules, schema_file)
     for event in events:
-        found = kept.get(f"nested attributes\0{event_content(event)}")
-        if not isinstance(found, tuple):
-            found = tuple(nested_attributes(event))
-            kept.put(f"nested attributes\0{event_content(event)}", found)
-        findings += found
+        rule = functools.partial(nested_attributes, event)
+        findings += kept.remember(f"nested attributes\0{event_content(event)}", rule, tuple)
     kept.save()
     findings += event_name_collisions([f for f in usable if not f.is_shared])
     return sorted(set(findings))
 
 
 _CACHE_STAGE = "lint"
+METASCHEMA_DISTRIBUTIONS = ("jsonschema", "jsonschema-specifications")
+"""What the metaschema findings come from besides the generator's code: the checker and the metaschemas."""
+
+
+def metaschema_versions() -> list[str]:
+    """The installed versions of `METASCHEMA_DISTRIBUTIONS`, read from their metadata (nothing is imported): an
+    upgrade may change the findings, so cached ones are kept under them."""
+    return [f"{name} {metadata.version(name)}" for name in METASCHEMA_DISTRIBUTIONS]
 
 
 def _remembered(
@@ -101,11 +107,7 @@ def _remembered(
 ) -> list[Finding]:
     """The findings of a rule that reads one file only, from `kept` when it saw these bytes under this name."""
     key = f"{rule}\0{schema_file.display}\0{schema_file.path.name}\0{schema_file.sha256}"
-    found = kept.get(key)
-    if not isinstance(found, tuple):
-        found = tuple(check(schema_file))
-        kept.put(key, found)
-    return list(found)
+    return list(kept.remember(key, lambda: tuple(check(schema_file)), tuple))
 
 
 def _metaschema_findings(schema_file: SchemaFile) -> list[Finding]:
@@ -222,11 +224,11 @@ def _name_and_title(schema_file: SchemaFile) -> list[Finding]:
     ]
 
 
-def nested_attributes(event: EventSchema) -> list[Finding]:
+def nested_attributes(event: EventSchema) -> tuple[Finding, ...]:
     """A note for each attribute of an event that is an object or an array of objects (from its read tree)."""
     root = event.tree.root
     if root is None:
-        return []
+        return ()
     findings = []
     for name, node in root.properties:
         if name in (EXT_ID, NAME):
@@ -248,7 +250,7 @@ def nested_attributes(event: EventSchema) -> list[Finding]:
                 severity="note",
             )
         )
-    return findings
+    return tuple(findings)
 
 
 def _target(node: Node) -> Node:

@@ -90,11 +90,6 @@ class _Folders:
         return resolved_folder / path.name, path.name if shown == "." else f"{shown}/{path.name}"
 
 
-def find_schema_files(schemas_dir: Path) -> list[Path]:
-    """Schema files under the folder, in a stable order (sorted by relative path)."""
-    return [path for path, _ in _schema_paths(schemas_dir)]
-
-
 def _schema_paths(schemas_dir: Path) -> list[tuple[Path, str]]:
     """(path, path relative to the folder with forward slashes) of each schema file, sorted by the latter."""
     found = [
@@ -106,17 +101,11 @@ def _schema_paths(schemas_dir: Path) -> list[tuple[Path, str]]:
 
 
 def decode_schema(
-    path: Path,
-    raw: bytes,
-    schemas_dir: Path,
-    sound: Pack | None = None,
-    place: tuple[Path, str, str] | None = None,
+    raw: bytes, place: tuple[Path, str, str], sound: Pack | None = None
 ) -> tuple[SchemaFile | None, Finding | None]:
-    """Decode one file's bytes; return the file or the finding that says why it cannot be used. Bytes that
-    `sound` (the cache's record of earlier runs) already found a sound schema are decoded only when read.
-    `place`: the path resolved, as shown and relative to the folder, when the caller has them."""
-    if place is None:
-        place = (path.resolve(), display_path(path), path.relative_to(schemas_dir).as_posix())
+    """Decode one file's bytes (`place`: its path resolved, as shown and relative to the folder); return the file
+    or the finding that says why it cannot be used. Bytes that `sound` (the cache's record of earlier runs)
+    already found a sound schema are decoded only when read."""
     shown = place[1]
     sha256 = hashlib.sha256(raw).hexdigest()
     if sound is not None and sound.get(sha256) is True:
@@ -179,7 +168,7 @@ def load_schemas(schemas_dir: Path, cache: BuildCache | None = None) -> tuple[li
             message = f"too large to be a schema: more than {MAX_SCHEMA_BYTES // (1024 * 1024)} MiB"
             findings.append(Finding(display_path(path), "", message))
             continue
-        schema_file, finding = decode_schema(path, raw, schemas_dir, sound, (*folders.place(path), relative))
+        schema_file, finding = decode_schema(raw, (*folders.place(path), relative), sound)
         if schema_file is not None:
             files.append(schema_file)
         if finding is not None:

@@ -48,7 +48,7 @@ from .schema_tree import Node
 _IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
 SHARED_MODULE = "types"
 """The package module holding classes shared between events."""
-OBJECT_CLASS_USES = ("EventObject", "MISSING", "settle", "TYPE_CHECKING", "ClassVar")
+_OBJECT_CLASS_USES = ("EventObject", "MISSING", "settle", "TYPE_CHECKING", "ClassVar")
 """What a module defining a generated object class imports."""
 MAX_LITERAL_MEMBERS = 256
 """Larger enums are annotated with their values' types rather than a `Literal` of every value: an annotation of
@@ -416,7 +416,7 @@ def _nested_class(ctx: _Context, node: Node, hint: str) -> tuple[str, str | None
     ctx.class_for_pointer[node.pointer] = name
     if ctx.module is not None:
         ctx.shared.in_progress.add(name)
-    ctx.use(*OBJECT_CLASS_USES)
+    ctx.use(*_OBJECT_CLASS_USES)
     model = ModelClass(name, _description(node), _attributes(ctx, node, name, reserved=()), module=ctx.module)
     if ctx.module is None:
         ctx.classes[name] = model
@@ -549,5 +549,5 @@ def package_names(events: list[EventSchema], reserved: Iterable[str]) -> dict[st
 
 def shared_part(shared: SharedClasses) -> tuple[list[ModelClass], tuple[tuple[str, tuple[str, ...]], ...]]:
     """The shared classes in the order they were defined (each after the classes it uses), and their imports."""
-    uses = shared.uses | (set(OBJECT_CLASS_USES) if shared.classes else set())
+    uses = shared.uses | (set(_OBJECT_CLASS_USES) if shared.classes else set())
     return list(shared.classes.values()), imports_for(uses)

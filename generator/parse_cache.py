@@ -5,13 +5,14 @@ through another file becomes a class named by the first event that reaches it, a
 it by that name. So what parsing one event produces depends on its bundled content (`bundle.event_content`), its
 class and module names, the epoch, and what the state holds of the shared definitions the event can reach: for
 each, its name or that it has none yet, and, when one has none, every shared name already taken (a new class is
-named around them). Under a key of exactly those, the cache keeps the event's class, its findings, and what it
-added to the state, in order; replaying that on a hit leaves the state as parsing would, so the package comes out
-as `parse_package` makes it (a test holds them byte-identical).
+named around them). Under a key of exactly those, the cache keeps the event's class, its findings, and the shared
+classes it added to the state, in order, with everything they use; replaying that on a hit leaves the state as
+parsing would, so the package comes out as `parse_package` makes it (a test holds them byte-identical).
 """
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -39,7 +40,7 @@ class _Parsed:
     added: tuple[tuple[tuple[str, str], str, ModelClass], ...]
     """The shared classes this event defined: (origin, name, class), in the order it defined them."""
     uses: frozenset[str]
-    """What their module imports, as far as this event's classes added to it."""
+    """Everything those classes use (their module imports it), whether or not earlier events' classes do too."""
 
 
 def model_key(event: EventClass) -> str:
@@ -63,17 +64,17 @@ def parse_package_cached(
     parsed, keys = [], {}
     for schema in sorted(events, key=lambda event: event.name):
         class_name, module_name = names[schema.name]
-        key = "" if cache is None else cache.key(_parse_inputs(schema, class_name, module_name, epoch, shared))
-        kept = None if pack is None else pack.get(key)
-        if not isinstance(kept, _Parsed):
-            kept = _parse_one(schema, class_name, module_name, epoch, shared)
-            if pack is not None:
-                pack.put(key, kept)
+        parse = functools.partial(_parse_one, schema, class_name, module_name, epoch, shared)
+        if pack is None:
+            kept = parse()
         else:
-            for origin, name, model in kept.added:
-                shared.names[origin] = name
-                shared.classes[origin] = model
-            shared.uses |= kept.uses
+            inputs = _parse_inputs(schema, class_name, module_name, epoch, shared)
+            kept = pack.remember(pack.cache.key(inputs), parse, _Parsed)
+        # A kept parse is replayed into `shared`; after a parse just made, this sets what it set already.
+        for origin, name, model in kept.added:
+            shared.names[origin] = name
+            shared.classes[origin] = model
+        shared.uses |= kept.uses
         parsed.append(kept.event)
         keys[kept.event.wire_name] = kept.model_key
         findings += kept.findings
@@ -94,10 +95,15 @@ def _parse_inputs(
 
 def _parse_one(schema: EventSchema, class_name: str, module_name: str, epoch: str, shared: SharedClasses) -> _Parsed:
     """Parse one event into `shared`, recording what it added there."""
-    defined, uses = len(shared.classes), set(shared.uses)
+    # The event's new shared classes collect what they use in a set of their own: kept whole, not as what it adds
+    # to the earlier events' uses, since a replay may follow earlier events that no longer use the same names.
+    defined, earlier_uses = len(shared.classes), shared.uses
+    shared.uses = set()
     findings: list[Finding] = []
     event = parse_event(schema, class_name, module_name, findings, shared, epoch)
+    uses = frozenset(shared.uses)
+    shared.uses = earlier_uses | uses
     added = tuple(
         (origin, shared.names[origin], shared.classes[origin]) for origin in islice(shared.classes, defined, None)
     )
-    return _Parsed(event, model_key(event), tuple(findings), added, frozenset(shared.uses - uses))
+    return _Parsed(event, model_key(event), tuple(findings), added, uses)

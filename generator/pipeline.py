@@ -38,11 +38,12 @@ from .pystyle import LINE_LENGTH, fits
 from .render import (
     EVENT_TEMPLATE,
     PRESTYLED_PACKAGE_TEMPLATES,
+    builtin_throughout,
     environment,
     event_module_path,
     is_builtin,
     package_templates,
-    render_events,
+    render_event,
     render_package,
     uses_schemas,
 )
@@ -288,7 +289,7 @@ def _plan(
         name = targets[path]
         source = f"{folder}/" if uses_schemas(env, name, default_cache()) else f"template {name}"
         first_line = header(path, source, sha256_text(body)) if path.endswith(HEADED_SUFFIXES) else ""
-        prestyled = name in PRESTYLED_PACKAGE_TEMPLATES and is_builtin(env, name)
+        prestyled = name in PRESTYLED_PACKAGE_TEMPLATES and builtin_throughout(env, name, default_cache())
         make = functools.partial(str, body)
         planned.append(
             _Planned(
@@ -315,13 +316,16 @@ def _plan(
     )
     schema_of = {event.name: event for event in events}
     builtin_event = is_builtin(env, EVENT_TEMPLATE)
+    prestyled_event = builtin_event and builtin_throughout(env, EVENT_TEMPLATE, default_cache())
     for event in package.events:
         first_line = header(event_module_path(package.name, event), f"{folder}/{event.source}", event.source_sha256)
         path = event_module_path(package.name, event)
-        if builtin_event:  # a user's event template is rendered here, where its errors become findings
-            render = functools.partial(event_module, package.name, event, options.templates)
+        # The built-in template's modules are made in the worker processes; a user's event template is rendered
+        # here, where a module it renders that is not Python is reported against the template.
+        if builtin_event:
+            render = functools.partial(event_module, event, options.templates)
         else:
-            render = functools.partial(_render_event, package.name, event, env)
+            render = functools.partial(render_event, event, env)
         planned.append(
             _Planned(
                 path,
@@ -331,7 +335,7 @@ def _plan(
                 True,
                 event.source,
                 event.source_sha256,
-                builtin_event,
+                prestyled_event,
                 None if builtin_event else EVENT_TEMPLATE,
                 in_worker=builtin_event,
             )
@@ -361,10 +365,6 @@ def _not_python(item: _Planned, problem: tuple[int | None, str] | None, shown: d
         f"internal error: the generated module {item.path} is not valid Python{where}: {reason}. This is a bug "
         "in netmera-codegen (or in a --templates override); please report it with this schema",
     )
-
-
-def _render_event(package_name: str, event: EventClass, env: jinja2.Environment) -> str:
-    return render_events(package_name, [event], env)[event_module_path(package_name, event)]
 
 
 def build(options: Options, previous: Manifest | None = None, reporter: Reporter | None = None) -> BuildResult:
@@ -455,7 +455,9 @@ def build(options: Options, previous: Manifest | None = None, reporter: Reporter
         for path in in_workers:
             made = results.pop(path)
             assert isinstance(made, Made)
-            if made.unformatted:
+            if made.finding is not None:
+                findings.append(made.finding)
+            elif made.unformatted:
                 unformatted[path] = made.body
             else:
                 bodies[path], checked[path] = made.body, made.problem
@@ -466,6 +468,8 @@ def build(options: Options, previous: Manifest | None = None, reporter: Reporter
         where = template_of.get(error.path, error.path)
         message = f"renders {error.path} as code black cannot format: {error.message}"
         return BuildResult(findings=sorted(set(findings + [Finding(where, "", message)])))
+    if errors_in(findings):
+        return BuildResult(findings=sorted(set(findings)))
 
     files = {item.path: item.header + bodies[item.path] for item in planned}
     shown = {event.source.relative: event.path for event in events}

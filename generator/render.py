@@ -27,7 +27,6 @@ import functools
 import json
 import re
 import unicodedata
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -146,12 +145,16 @@ def _leading_tabs_expanded(line: str) -> str:
     return line[: len(line) - len(body)].expandtabs() + body
 
 
-@functools.lru_cache(maxsize=MARKDOWN_CELLS_KEPT)
-def markdown_cell(text: str) -> str:
-    """Text safe inside a Markdown table cell or code span: one line, no pipes, no raw HTML, controls escaped.
+def markdown_cell(value: object) -> str:
+    """A value's text, safe inside a Markdown table cell or code span: one line, no pipes, no raw HTML, controls
+    escaped. A template may pass any value; it is the text that is kept (`True` and `1.0` are equal keys)."""
+    return _markdown_cell(str(value))
 
-    Kept by value: the catalogue in the README shows the same labels and descriptions thousands of times."""
-    one_line = printable(" ".join(str(text).split()))
+
+@functools.lru_cache(maxsize=MARKDOWN_CELLS_KEPT)
+def _markdown_cell(text: str) -> str:
+    """Kept by text: the catalogue in the README shows the same labels and descriptions thousands of times."""
+    one_line = printable(" ".join(text.split()))
     return one_line.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;").replace("`", "'")
 
 
@@ -234,9 +237,40 @@ def _templates_under(env: jinja2.Environment, folder: str) -> list[str]:
 
 
 def is_builtin(env: jinja2.Environment, name: str) -> bool:
-    """Whether the template in use is the one shipped with the generator (not a user's override)."""
+    """Whether the template file in use is the one shipped with the generator (not a user's override)."""
     filename = env.get_template(name).filename
     return filename is not None and Path(filename).resolve().is_relative_to(builtin_templates().resolve())
+
+
+def builtin_throughout(env: jinja2.Environment, name: str, cache: BuildCache | None = None) -> bool:
+    """Whether the template and every template it imports or includes, directly or through another, are the
+    built-in ones: what it writes is then what the built-in templates write (a user's macro file can change it)."""
+    seen: set[str] = set()
+    pending = [name]
+    while pending:
+        current = pending.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        referenced = _referenced_templates(env, current, cache)
+        if not is_builtin(env, current) or referenced is None:
+            return False
+        pending += referenced
+    return True
+
+
+def _referenced_templates(env: jinja2.Environment, name: str, cache: BuildCache | None) -> list[str] | None:
+    """The templates a template imports, includes or extends; None when one is named by an expression (unknown
+    until rendered). With a `cache`, known without parsing a template seen before."""
+    source = template_source(env, name)
+
+    def referenced() -> list[str] | None:
+        names = list(meta.find_referenced_templates(env.parse(source)))
+        return None if None in names else [str(found) for found in names]
+
+    if cache is None:
+        return referenced()
+    return cache.remember(_TEMPLATES_KIND, ["referenced templates", jinja2.__version__, source], referenced)
 
 
 def package_templates(env: jinja2.Environment, package_name: str) -> dict[str, str]:
@@ -276,11 +310,7 @@ def event_module_path(package_name: str, event: EventClass) -> str:
     return f"{package_name}/events/{event.module_name}.py"
 
 
-def render_events(package_name: str, events: Iterable[EventClass], env: jinja2.Environment) -> dict[str, str]:
-    template = env.get_template(EVENT_TEMPLATE)
-    return {
-        event_module_path(package_name, event): template.render(
-            event=event, exported=[model.name for model in event.nested] + [event.class_name]
-        )
-        for event in events
-    }
+def render_event(event: EventClass, env: jinja2.Environment) -> str:
+    """An event's module (the package's `events/<module>.py`), unformatted."""
+    exported = [model.name for model in event.nested] + [event.class_name]
+    return env.get_template(EVENT_TEMPLATE).render(event=event, exported=exported)

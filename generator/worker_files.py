@@ -17,10 +17,12 @@ from pathlib import Path
 import jinja2
 
 from .cache import default_cache
-from .format import format_file
+from .findings import Finding
+from .format import UnformattableError, format_file
 from .model import EventClass
 from .pystyle import LINE_LENGTH, fits
-from .render import environment, event_module_path, render_events
+from .render import environment, render_event
+from .template_checks import rendering_finding
 
 
 @dataclass(frozen=True)
@@ -32,16 +34,30 @@ class Made:
     """(line, reason) when the file, under its header, does not compile."""
     unformatted: bool = False
     """Left for the build to format (the formatter runs once over all files, not in a worker): not checked yet."""
+    finding: Finding | None = None
+    """Why a template (a user's, imported by a built-in one) failed to render the file; `body` is then empty."""
 
 
 def made_file(make: Callable[[], str], path: str, header: str, formatter: str | None, prestyled: bool) -> Made:
     """Run `make`, format its text with black unless it is written in black's style already (`formatter` None:
     not formatted), and check it compiles."""
-    body = make()
+    try:
+        body = make()
+    except Exception as error:  # the traceback that locates a template's line is only here, in the worker
+        finding = rendering_finding(error)
+        if finding is None:
+            raise
+        return Made("", finding=finding)
     if formatter is not None and not (prestyled and formatter == "black" and fits(body, LINE_LENGTH)):
         if formatter != "black":
             return Made(body, unformatted=True)
-        body = format_file(path, body)
+        try:
+            body = format_file(path, body)
+        except UnformattableError:
+            problem = python_problem(header + body, path)  # not Python at all: reported as such, with its line
+            if problem is None:
+                raise
+            return Made(body, problem)
     return Made(body, python_problem(header + body, path))
 
 
@@ -58,9 +74,10 @@ def python_problem(text: str, path: str) -> tuple[int | None, str] | None:
     return None
 
 
-def event_module(package_name: str, event: EventClass, templates: Path | None) -> str:
-    """The event's module, rendered with the templates (`templates`: the user's folder searched first)."""
-    return render_events(package_name, [event], _environment(templates))[event_module_path(package_name, event)]
+def event_module(event: EventClass, templates: Path | None) -> str:
+    """`render.render_event` in a worker process, with an environment of the same template folders as the build's
+    (`templates`: the user's folder searched first), built once a process."""
+    return render_event(event, _environment(templates))
 
 
 @functools.lru_cache(maxsize=2)

@@ -15,7 +15,7 @@ from netmera_codegen.model import Package
 from netmera_codegen.parse import parse_events, parse_package
 from netmera_codegen.pipeline import Options, _package_files, bundle
 from netmera_codegen.pystyle import LINE_LENGTH, annotated_call, assigned_list, fits
-from netmera_codegen.render import PRESTYLED_PACKAGE_TEMPLATES, docstring, environment, render_events
+from netmera_codegen.render import PRESTYLED_PACKAGE_TEMPLATES, docstring, environment, render_event
 
 FOLDERS = {
     "schemas": ROOT / "schemas",
@@ -37,7 +37,8 @@ def test_event_modules_that_fit_are_already_black_formatted(name: str) -> None:
         pytest.skip(f"{FOLDERS[name]} not found beside the repository")
     events, _ = bundle(Options(schemas=FOLDERS[name]))
     parsed, _ = parse_events(events)
-    bodies = render_events("netmera_events", parsed, environment(None))
+    env = environment(None)
+    bodies = {event.module_name: render_event(event, env) for event in parsed}
     fitting = {path: body for path, body in bodies.items() if fits(body, LINE_LENGTH)}
     assert fitting, "no module to check"
     changed = [path for path, body in fitting.items() if format_source(body) != body]

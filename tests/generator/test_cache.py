@@ -1,6 +1,7 @@
 """The build cache: output and findings are byte-identical with it and without it, edits and `$ref` targets are
 seen, a corrupt cache is ignored, and `check` stays right. Each run is the real command line on real schemas (the
-repository's and the hard golden set, with their shared `$ref` files)."""
+repository's and the hard golden set, with their shared `$ref` files), but for lint under another jsonschema
+version, which is run here to count its metaschema checks."""
 
 from __future__ import annotations
 
@@ -8,10 +9,17 @@ import json
 import shutil
 import subprocess
 import sys
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from tests.support import GOLDEN, ROOT, _env, tree
+import pytest
+
+from netmera_codegen import lint
+from netmera_codegen.cache import BuildCache
+from netmera_codegen.findings import Finding
+from netmera_codegen.load import SchemaFile
+from tests.support import GOLDEN, ROOT, _env, run_python, tree
 
 CACHE_ENV = "NETMERA_CODEGEN_CACHE"
 
@@ -121,3 +129,53 @@ def test_lint_with_a_warm_cache_sees_edits(tmp_path: Path) -> None:
     without = codegen("lint", "--schemas", schemas, cache=None, cwd=tmp_path)
     assert (without.returncode, without.stdout, without.stderr) == (warm.returncode, warm.stdout, warm.stderr)
     assert "x-netmera-typ" in warm.stdout + warm.stderr and "'lintProbe' is an object" in warm.stdout + warm.stderr
+
+
+def write_thing(path: Path, with_time: bool) -> None:
+    """A shared file's definition; its `when` attribute makes the shared module import datetime's converters."""
+    properties: dict[str, Any] = {"label": {"type": "string", "x-netmera-type": "String"}}
+    if with_time:
+        properties["when"] = {"type": "string", "format": "date-time", "x-netmera-type": "Date"}
+    path.write_text(json.dumps({"$defs": {"Thing": {"type": "object", "properties": properties}}}), encoding="utf-8")
+
+
+def test_a_warm_build_keeps_the_shared_imports_a_cached_event_needs(tmp_path: Path) -> None:
+    schemas, cache = tmp_path / "schemas", tmp_path / "cache"
+    schemas.mkdir()
+    for event, shared in (("alpha", "_a.json"), ("echo", "_e.json")):
+        write_thing(schemas / shared, with_time=True)
+        schema = {"title": event.title(), "type": "object", "properties": {"thing": {"$ref": f"{shared}#/$defs/Thing"}}}
+        (schemas / f"{event}.json").write_text(json.dumps(schema), encoding="utf-8")
+    generate(schemas, tmp_path / "warm", cache)
+
+    write_thing(schemas / "_a.json", with_time=False)  # echo's Thing, its parse cached, still needs datetime
+    warm = generate(schemas, tmp_path / "warm", cache)
+    assert warm == cold(schemas, tmp_path / "cold")
+    imported = run_python("import netmera_events.types", path=tmp_path / "warm")
+    assert imported.returncode == 0, imported.stderr
+
+
+def test_lint_checks_the_metaschema_again_after_jsonschema_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Cached metaschema findings are jsonschema's: another jsonschema version may find otherwise."""
+    schemas = project(tmp_path)
+    cache = BuildCache(tmp_path / "cache")
+    monkeypatch.setattr(lint, "default_cache", lambda: cache)
+    checked: list[str] = []
+    real_check, real_version = lint._metaschema_findings, metadata.version
+
+    def counted(schema_file: SchemaFile) -> list[Finding]:
+        checked.append(schema_file.path.name)
+        return real_check(schema_file)
+
+    monkeypatch.setattr(lint, "_metaschema_findings", counted)
+    first = lint.lint(schemas)
+    files = sorted(path.name for path in schemas.glob("*.json"))
+    assert sorted(checked) == files
+    checked.clear()
+    assert lint.lint(schemas) == first and checked == []
+
+    monkeypatch.setattr(metadata, "version", lambda name: "99.0" if name == "jsonschema" else real_version(name))
+    assert lint.lint(schemas) == first
+    assert sorted(checked) == files

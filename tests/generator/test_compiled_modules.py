@@ -8,6 +8,8 @@ from pathlib import Path
 
 from support import ROOT, run_cli_inline, run_python, tree
 
+from netmera_codegen.format import format_source
+
 NAME_LENGTHS = (70, 76, 80, 90, 100)
 """Around the width where the validator's line splitter used to close `vN = item[` with `)`."""
 
@@ -95,3 +97,60 @@ def test_a_module_made_in_a_worker_process_that_does_not_compile_is_reported(tmp
         "order7.json" in result.stderr and "netmera_events/events/order7.py is not valid Python (line" in result.stderr
     )
     assert tree(out) == before
+
+
+def sixty_events(folder: Path) -> None:
+    """Enough events that the build makes their modules in its worker processes."""
+    folder.mkdir()
+    for index in range(60):
+        schema = {"title": f"order{index}", "type": "object", "properties": {"total": {"type": "number"}}}
+        (folder / f"order{index}.json").write_text(json.dumps(schema))
+
+
+def test_an_error_rendering_a_module_in_a_worker_process_names_the_template_and_line(tmp_path: Path) -> None:
+    """The built-in event template, rendered in the workers, imports the user's macro file: an undefined variable
+    there is a finding against the user's file and line, as when it is rendered here."""
+    folder = tmp_path / "schemas"
+    sixty_events(folder)
+    out = tmp_path / "out"
+    assert run_cli_inline("generate", "--schemas", folder, "--out", out).returncode == 0
+    before = tree(out)
+    overrides = tmp_path / "templates"
+    overrides.mkdir()
+    lines = (ROOT / "templates" / "classes.jinja").read_text(encoding="utf-8").split("\n")
+    line = lines.index("class {{ event.class_name }}(Event):") + 1
+    lines[line - 1] += "{{ event.no_such_field }}"
+    (overrides / "classes.jinja").write_text("\n".join(lines), encoding="utf-8")
+    result = run_cli_inline("generate", "--schemas", folder, "--out", out, "--templates", overrides)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert f"classes.jinja:{line}:1: error: undefined in template" in result.stderr
+    assert "no_such_field" in result.stderr
+    assert tree(out) == before
+
+
+def test_modules_from_an_overridden_macro_file_are_formatted_with_black(tmp_path: Path) -> None:
+    """The built-in templates write black's style, so their output skips black when it fits; one that imports a
+    user's macro file writes whatever that file writes, and goes through black (the event modules, made in the
+    worker processes, and the shared classes' module)."""
+    folder = tmp_path / "schemas"
+    sixty_events(folder)
+    for path in (ROOT / "schemas").glob("*.json"):  # events sharing classes through _common.json: a types module
+        (folder / path.name).write_bytes(path.read_bytes())
+    overrides = tmp_path / "templates"
+    overrides.mkdir()
+    macros = (ROOT / "templates" / "classes.jinja").read_text(encoding="utf-8")
+    unstyled = macros.replace("(EventObject):", "( EventObject ) :").replace("(Event):", "( Event ) :")
+    assert unstyled.count("( Event") == 2
+    (overrides / "classes.jinja").write_text(unstyled, encoding="utf-8")
+    out = tmp_path / "out"
+    result = run_cli_inline("generate", "--schemas", folder, "--out", out, "--templates", overrides)
+    assert result.returncode == 0, result.stderr
+    modules = {
+        path: text.decode("utf-8") for path, text in tree(out).items() if path.startswith("netmera_events/")
+    }
+    for path in ("netmera_events/types.py", "netmera_events/events/order7.py"):
+        assert "(EventObject):" in modules[path] or "(Event):" in modules[path]
+    for path, text in modules.items():
+        if path == "netmera_events/types.py" or path.startswith("netmera_events/events/"):
+            assert format_source(text) == text, path

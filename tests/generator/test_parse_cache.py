@@ -132,3 +132,41 @@ def test_a_corrupt_pack_is_ignored(tmp_path: Path, monkeypatch: pytest.MonkeyPat
             data = path.read_bytes()
             path.write_bytes(data[:-1] + bytes([data[-1] ^ 1]))
     assert parses.warm(schemas, cache) == everything
+
+
+def thing(with_time: bool) -> dict[str, Any]:
+    """A shared file's definition; its `when` attribute makes the shared module import datetime's converters."""
+    properties: dict[str, Any] = {"label": {"type": "string", "x-netmera-type": "String"}}
+    if with_time:
+        properties["when"] = {"type": "string", "format": "date-time", "x-netmera-type": "Date"}
+    return {"$defs": {"Thing": {"type": "object", "properties": properties}}}
+
+
+def two_sharing_events(schemas: Path) -> None:
+    """`alpha` and `echo` each reach a `Thing` in a shared file of their own, both with a date-time attribute."""
+    schemas.mkdir()
+    for event, shared in (("alpha", "_a.json"), ("echo", "_e.json")):
+        (schemas / shared).write_text(json.dumps(thing(True), indent=2), encoding="utf-8")
+        schema = {
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "title": event.title(),
+            "type": "object",
+            "properties": {"thing": {"$ref": f"{shared}#/$defs/Thing"}},
+        }
+        (schemas / f"{event}.json").write_text(json.dumps(schema, indent=2), encoding="utf-8")
+
+
+def test_a_cached_event_keeps_the_imports_its_shared_classes_need_when_another_drops_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    schemas, cache = tmp_path / "schemas", BuildCache(tmp_path / "cache")
+    two_sharing_events(schemas)
+    parses = Parses(monkeypatch)
+    assert parses.warm(schemas, cache) == {"Alpha", "Echo"}
+
+    # Alpha's Thing no longer needs datetime; Echo's (its parse taken from the cache) still does.
+    (schemas / "_a.json").write_text(json.dumps(thing(False), indent=2), encoding="utf-8")
+    assert parses.warm(schemas, cache) == {"Alpha"}
+    events = events_of(schemas, cache)
+    imports = dict(parse_cache.parse_package_cached(events, RESERVED, EPOCH, cache, [str(schemas)])[0][3])
+    assert imports["datetime"] == ("datetime",) and imports["_types"] == ("datetime_value", "datetime_wire")
