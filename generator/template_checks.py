@@ -17,9 +17,8 @@ import jinja2
 
 from .findings import Finding
 from .load import display_path
+from .render import EVENT_TEMPLATE, TEMPLATE_SUFFIX, builtin_templates
 
-TEMPLATE_SUFFIX = ".jinja"
-EVENT_TEMPLATE = "event.py.jinja"
 RENDERED_FOLDERS = ("project/", "package/")
 """Every `*.jinja` under these renders once (into the output folder, or into the package)."""
 
@@ -71,19 +70,20 @@ def python_finding(template: str, output: str, body: str) -> Finding | None:
 
 
 def templates_folder_findings(user_templates: Path, runtime_names: Iterable[str]) -> list[Finding]:
-    """An error for every template that is not UTF-8 text, a warning for every file no output is made from."""
+    """An error for every template that is not UTF-8 text, a warning for every file no output is made from.
+
+    A file named as a built-in template replaces it, whether it renders a file itself or is imported by the ones that
+    do (the macros of `classes.jinja`)."""
     plain = {f"package/{name}" for name in runtime_names}
+    root = builtin_templates()
+    builtin = {path.relative_to(root).as_posix() for path in root.rglob(f"*{TEMPLATE_SUFFIX}")}
     findings = []
     for path in sorted(user_templates.rglob("*")):
         relative = path.relative_to(user_templates)
         if not path.is_file() or any(part.startswith(".") or part == "__pycache__" for part in relative.parts):
             continue
         name = relative.as_posix()
-        if (
-            name == EVENT_TEMPLATE
-            or name in plain
-            or (name.startswith(RENDERED_FOLDERS) and name.endswith(TEMPLATE_SUFFIX))
-        ):
+        if name in builtin or name in plain or (name.startswith(RENDERED_FOLDERS) and name.endswith(TEMPLATE_SUFFIX)):
             try:
                 path.read_bytes().decode("utf-8")
             except OSError as error:
@@ -96,7 +96,7 @@ def templates_folder_findings(user_templates: Path, runtime_names: Iterable[str]
             Finding(
                 display_path(path),
                 "",
-                f"template {name} matches no output file and is not used (known: {EVENT_TEMPLATE}, "
+                f"template {name} matches no output file and is not used (known: {EVENT_TEMPLATE}, classes.jinja, "
                 f"project/**/*{TEMPLATE_SUFFIX}, package/**/*{TEMPLATE_SUFFIX}, or a runtime file as package/<name>)",
                 severity="warning",
             )

@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 from support import GOLDEN, run_cli_inline, tree
 
+from netmera_codegen.render import builtin_templates
+
 SEED = GOLDEN / "seed" / "schemas"
 
 
@@ -69,6 +71,19 @@ def test_a_template_matching_no_output_is_a_warning(tmp_path: Path) -> None:
     assert f"{templates / 'project/README.md'}:/: warning: template project/README.md matches no" in stderr
     assert "hidden" not in stderr
     assert (out / "README.md").read_text() != "# mine\n"
+
+
+def test_overriding_the_class_macros_is_no_warning(tmp_path: Path) -> None:
+    """`classes.jinja` renders no file itself: the event modules and `types.py` import its macros."""
+    macros = (builtin_templates() / "classes.jinja").read_text(encoding="utf-8")
+    marked = macros.replace(
+        "{{ class_doc(event) | docstring(4) }}", '{{ ("Overridden. " ~ class_doc(event)) | docstring(4) }}'
+    )
+    assert marked != macros
+    status, stderr, _, out = _run(tmp_path, {"classes.jinja": marked})
+    assert status == 0, stderr
+    assert "matches no output file" not in stderr
+    assert any("Overridden. " in path.read_text() for path in (out / "netmera_events" / "events").glob("*.py"))
 
 
 @pytest.mark.parametrize("name", ["project/README.md.jinja", "package/_client.py"])
