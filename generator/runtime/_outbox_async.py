@@ -60,7 +60,7 @@ class LoopCommits:
         try:
             commit = self.loop.run_in_executor(None, self._put, events)
         except RuntimeError:  # the executor is shutting down (the loop is ending): commit here
-            self._settle(futures, events, None)
+            self._settled(futures, events, None)
             return
         commit.add_done_callback(functools.partial(self._settled, futures, events))
 
@@ -68,10 +68,10 @@ class LoopCommits:
         self,
         futures: list[asyncio.Future[bool]],
         events: list[EncodedEvent],
-        commit: asyncio.Future[int],
+        commit: asyncio.Future[int] | None,
     ) -> None:
-        """(On ``loop``.) The commit of ``events`` ended: settle their futures, go on with the
-        events enqueued meanwhile."""
+        """(On ``loop``.) The commit of ``events`` ended (``None``: make it here, now): settle their
+        futures, go on with the events enqueued meanwhile."""
         self._settle(futures, events, commit)
         if self._events:
             self._commit_next()

@@ -160,3 +160,17 @@ def test_cancelling_every_task_loses_no_handed_event_and_later_enqueues_still_co
 
         asyncio.run(abandoned())
     assert stored(path) == list(range(40))
+
+
+def test_after_the_loops_executor_has_shut_down_events_are_committed_on_the_loop(
+    outbox_client: NetmeraClient, path: Path
+) -> None:
+    with OutboxSender(outbox_client, path, deliver=False) as sender:
+
+        async def main() -> list[bool]:
+            await asyncio.get_running_loop().shutdown_default_executor()
+            first = await asyncio.wait_for(sender.enqueue_async(share(1)), 10)
+            return [first, await asyncio.wait_for(sender.enqueue_async(share(2)), 10)]
+
+        assert asyncio.run(main()) == [True, True]
+    assert stored(path) == [1, 2]
