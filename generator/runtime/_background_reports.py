@@ -64,20 +64,15 @@ class UndeliveredReports:
         """Out of time at close or exit: ``leftovers`` were still queued, ``sending`` in flight."""
         dropped = [UndeliveredEvent.of(event, reason) for event in leftovers]
         dropped += [UndeliveredEvent.of(event, reason, in_flight=True) for event in sending]
-        if self._on_drop is not None:
-            for event in dropped:
-                self.call_back(self._on_drop, event)
-        elif dropped:
-            report_loss(
-                self._log,
-                logging.WARNING,
-                "%d events could not be sent before %s (%s); %d more were still being sent "
-                "and may or may not have been delivered",
-                len(leftovers),
-                "exit" if reason == "exit" else "close",
-                summarize_names(event[1] for event in leftovers) or "none queued",
-                len(sending),
-            )
+        self._drop_all(
+            dropped,
+            "%d events could not be sent before %s (%s); %d more were still being sent "
+            "and may or may not have been delivered",
+            len(leftovers),
+            "exit" if reason == "exit" else "close",
+            summarize_names(event[1] for event in leftovers) or "none queued",
+            len(sending),
+        )
 
     def unencodable(self, refused: list[EncodedEvent]) -> None:
         """Events of a batch held NaN or Infinity and were set aside unsent: they failed."""
@@ -134,18 +129,20 @@ class UndeliveredReports:
                     describe_error(report.failure),
                 )
         if report.abandoned:
-            dropped = [UndeliveredEvent.of(event, reason) for event in report.unsent]
-            if self._on_drop is not None:
-                for event in dropped:
-                    self.call_back(self._on_drop, event)
-            elif dropped:
-                report_loss(
-                    self._log,
-                    logging.WARNING,
-                    "%d events were dropped while waiting to be retried at %s",
-                    len(dropped),
-                    reason,
-                )
+            self._drop_all(
+                [UndeliveredEvent.of(event, reason) for event in report.unsent],
+                "%d events were dropped while waiting to be retried at %s",
+                len(report.unsent),
+                reason,
+            )
+
+    def _drop_all(self, dropped: list[UndeliveredEvent], message: str, *args: object) -> None:
+        """Each of ``dropped`` to ``on_drop``; without it, one warning for them all."""
+        if self._on_drop is not None:
+            for event in dropped:
+                self.call_back(self._on_drop, event)
+        elif dropped:
+            report_loss(self._log, logging.WARNING, message, *args)
 
     def call_back(self, callback: Callable[..., None], *args: Any) -> None:
         """Call one of the application's callbacks; what it raises is logged, never passed on."""
