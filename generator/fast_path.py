@@ -46,6 +46,9 @@ MAX_REF_HOPS = 8
 # (`items_keyword`, ...) mean nothing without the checks they name.
 _EVENT_FIELDS = _ANNOTATIONS | {"types", "properties", "required", "additional", "dependent_keyword", "items_keyword"}
 _EVENT_FIELDS |= {"min_contains"}
+BUILTINS = frozenset({"type", "len", "all"})
+"""The builtins the tests call: an event with a keyword of one of these names (which would hide it inside the
+constructor) gets no fast path."""
 _BLANK = Node("")
 _LOWER = ("minimum", "exclusiveMinimum")
 
@@ -56,6 +59,8 @@ def fast_path(event_name: str, root: Node, attributes: Sequence[Attribute]) -> F
     if not _uses_only(root, _EVENT_FIELDS) or root.types not in (None, ("object",)):
         return None
     if EXT_ID not in properties or NAME not in properties or not _admits_name(properties[NAME], event_name):
+        return None
+    if any(attribute.python_name in BUILTINS for attribute in attributes):
         return None
     tests = [_value_test(properties[EXT_ID], "ext_id", number_wire=False)]
     for attribute in attributes:

@@ -15,6 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pytest
 from validator_reference import reference_validator
 from validator_support import DOUBLE_MAX, generated_package
 
@@ -49,6 +50,16 @@ DATED = {
     "type": "object",
     "properties": {"extId": {"type": "string"}, "name": {"const": "DatedEvent"}, "day": {"format": "date"}},
 }
+SHADOWING = {
+    "title": "ShadowingEvent",
+    "type": "object",
+    "properties": {
+        "extId": {"type": "string"},
+        "name": {"const": "ShadowingEvent"},
+        "len": {"type": "integer", "minimum": 0},
+        "all": {"type": "array", "items": {"type": "string"}},
+    },
+}
 BASE = {"ext_id": "u-1", "code": "abc", "count": 3}
 OMIT = object()
 
@@ -76,12 +87,19 @@ VALUES: list[Any] = [
 def test_the_constructor_accepts_what_jsonschema_accepts(tmp_path: Path) -> None:
     schemas = tmp_path / "schemas"
     schemas.mkdir()
-    for schema in (FAST, PATTERNED, DATED):
+    for schema in (FAST, PATTERNED, DATED, SHADOWING):
         (schemas / f"{schema['title']}.json").write_text(json.dumps(schema), encoding="utf-8")
     generated = generated_package("fast-path", schemas, tmp_path / "out")
     assert generated.models["FastEvent"].fast_path is not None
     assert generated.models["PatternedEvent"].fast_path is None
     assert generated.models["DatedEvent"].fast_path is None
+    # Keywords named as the builtins a fast path calls would hide them: such an event is checked as any other.
+    assert generated.models["ShadowingEvent"].fast_path is None
+    shadowing = generated.package.ShadowingEvent
+    made = shadowing(ext_id="u", len=2, all=["a"])
+    assert made.to_payload() == {"extId": "u", "name": "ShadowingEvent", "len": 2, "all": ["a"]}
+    with pytest.raises(generated.package.EventValidationError, match="/len"):
+        shadowing(ext_id="u", len=-1)
 
     model = generated.models["FastEvent"]
     cls = generated.package.FastEvent
