@@ -67,13 +67,13 @@ def fast_path(event_name: str, root: Node, attributes: Sequence[Attribute]) -> F
         if attribute.to_wire not in (None, NUMBER_WIRE) or attribute.from_wire is not None:
             return None
         test = _value_test(properties[attribute.wire_name], attribute.python_name, attribute.to_wire is not None)
-        if test is not None and not attribute.required:
+        if not attribute.required:
             unset = _Test(f"{attribute.python_name} is {'None' if attribute.unset_is_none else 'MISSING'}")
             test = _any_of([unset, test])
         tests.append(test)
-    if None in tests:
-        return None
     proven = [test for test in tests if test is not None]
+    if len(proven) < len(tests):
+        return None
     return FastPath(
         tests=tuple(test.operand() for test in proven),
         numbers=tuple(attribute.wire_name for attribute in attributes if attribute.to_wire is not None),
