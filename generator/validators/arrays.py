@@ -108,4 +108,6 @@ def emit_contains(c: ModuleCompiler, w: FunctionWriter, node: Node, contains: No
     too_few = f"{count} < {python_literal(low)}"
     condition = too_few if high is None else f"{too_few} or {count} > {python_literal(high)}"
     keyword = "contains" if high is None else "maxContains"
-    w.refuse(condition, keyword, f"{c.helper('contains_message')}({count}, {python_literal(low)}, {python_literal(high)})")
+    w.refuse(
+        condition, keyword, f"{c.helper('contains_message')}({count}, {python_literal(low)}, {python_literal(high)})"
+    )

@@ -8,8 +8,8 @@ that black leaves the compiled modules unchanged and the build never formats the
 - a line inside brackets that is still too long is cut before each of its lowest-priority operators (`or`/`and`,
   then comparisons, then `+`), or after each comma, and every piece is laid out again the same way;
 - an `if` condition and the right-hand side of an assignment sit in parentheses black may leave out: kept when
-  the expression has two operators of its lowest priority or ends in neither a bracket nor an opening one, else the
-  statement is cut at the expression's last brackets (`can_omit`).
+  the expression has two or more operators of its lowest priority, or one and no brackets at its ends to cut at;
+  else the statement is cut at the expression's last brackets (`_can_omit`).
 
 The text given is already in black's style (literals written by `pystyle.literal`, black's spacing), one logical
 line without comments; the functions only decide where it breaks.
@@ -79,7 +79,8 @@ def _char_width(char: str) -> int:
 
 
 def fits(text: str) -> bool:
-    return width(text) <= LINE_LENGTH
+    """Whether a line fits `LINE_LENGTH` columns."""
+    return (len(text) <= LINE_LENGTH and text.isascii()) or width(text) <= LINE_LENGTH
 
 
 def statement(pad: str, text: str) -> list[str]:
@@ -88,18 +89,12 @@ def statement(pad: str, text: str) -> list[str]:
         return [pad + text]
     for keyword in ("if ", "elif "):
         if text.startswith(keyword) and text.endswith(":"):
-            return _optional_parentheses(pad, keyword, text[len(keyword) : -1], ":")
+            return _right_hand_split(pad, keyword, text[len(keyword) : -1], ":", optional=True)
     assignment = _ASSIGNMENT.match(text)
     if assignment is not None:
         target, value = assignment.groups()
-        if not _is_tuple_display(value):
-            return _optional_parentheses(pad, target, value, "")
-    return _split_brackets(pad, text, "")
-
-
-def call(pad: str, callee: str, arguments: Sequence[str]) -> list[str]:
-    """`callee(arguments)` as a statement at `pad`."""
-    return statement(pad, f"{callee}({', '.join(arguments)})")
+        return _right_hand_split(pad, target, value, "", optional=not _is_tuple_display(value))
+    return _right_hand_split(pad, "", text, "", optional=False)
 
 
 def collection(head: str, elements: Sequence[str], call_name: str = "") -> str:
@@ -123,22 +118,65 @@ def collection(head: str, elements: Sequence[str], call_name: str = "") -> str:
 # -- the splitting rules
 
 
-def _optional_parentheses(pad: str, head: str, expression: str, tail: str) -> list[str]:
-    """`head expression tail` where black has put the expression in invisible parentheses (an `if` condition, an
-    assignment's value): cut at the expression's last brackets when black omits the parentheses, else inside them."""
-    if _can_omit(expression, len(pad) + len(INDENT)):
-        tokens = _tokens(expression)
-        closing = _last_closing(tokens)
-        opening = _opening_of(tokens, closing) if closing is not None else None
-        if closing is None or opening is None or opening + 1 == closing:
-            # nothing to cut at: black splits in the parentheses unless the expression is one long token
-            if len(tokens) < 2 and not fits(pad + INDENT + expression):
-                return [pad + head + expression + tail]
-        elif _prefer_omitting(pad, head, expression[: opening + 1]):
-            return _bracket_lines(
-                pad, head + expression[: opening + 1], expression[opening + 1 : closing], expression[closing:] + tail,
-                _is_trailer(expression, opening),
-            )  # fmt: skip
+def _right_hand_split(pad: str, head: str, expression: str, tail: str, *, optional: bool) -> list[str]:
+    """`head expression tail` cut at the last brackets of `expression` whose first line then fits, trying earlier
+    brackets while what follows them fits a line (black's trailers to omit); with `optional`, the expression sits in
+    parentheses black may leave out (an `if` condition, an assignment's value). A first line still too long is cut
+    again; if even that does not fit, black's second opinion keeps the parentheses when every line then fits."""
+    tokens = _tokens(expression)
+    chosen: list[str] | None = None
+    for closing in _cut_points(len(pad), expression, tail, tokens):
+        lines = _cut(pad, head, expression, tail, tokens, closing, optional)
+        if lines is not None and fits(lines[0]):
+            return lines
+        chosen = chosen or lines
+    if chosen is None:
+        return [pad + head + expression + tail]
+    first = chosen[0][len(pad) :]
+    lines = [*_right_hand_split(pad, "", first[:-1], first[-1], optional=False), *chosen[1:]]
+    if optional and not fits(lines[0]) and chosen[0] != f"{pad}{head}(":
+        kept = _parenthesised(pad, head, expression, tail)
+        if all(fits(line) for line in kept):
+            return kept
+    return lines
+
+
+def _cut_points(start: int, expression: str, tail: str, tokens: list[tuple[int, str]]) -> list[int | None]:
+    """The closing brackets to cut at: the last, then each earlier one outside brackets (empty ones aside) while the
+    line from it to the end, `start` columns in, fits; [None] when there is none."""
+    points: list[int | None] = []
+    depth = 0
+    for position in range(len(tokens) - 1, -1, -1):
+        offset, token = tokens[position]
+        if points and start + width(expression[offset:] + tail) > LINE_LENGTH:
+            break
+        if token in _CLOSING:
+            if depth == 0 and (not points or tokens[position - 1][1] not in _OPENING):
+                points.append(offset)
+            depth += 1
+        elif token in _OPENING:
+            depth -= 1
+    return points or [None]
+
+
+def _cut(
+    pad: str, head: str, expression: str, tail: str, tokens: list[tuple[int, str]], closing: int | None, optional: bool
+) -> list[str] | None:
+    """The statement cut at the bracket closing at `closing`, or inside its optional parentheses; None when there
+    is nothing to cut at."""
+    if closing is not None:
+        opening = _opening_of(tokens, closing)
+        cut = (head + expression[: opening + 1], expression[opening + 1 : closing], expression[closing:] + tail)
+        trailer = _is_trailer(expression, opening)
+        if opening + 1 < closing and (
+            not optional
+            or (_can_omit(expression, len(pad) + len(INDENT)) and _prefer_omitting(pad, head, cut[0][len(head) :]))
+        ):
+            return _bracket_lines(pad, *cut, trailer)
+    return _parenthesised(pad, head, expression, tail) if optional else None
+
+
+def _parenthesised(pad: str, head: str, expression: str, tail: str) -> list[str]:
     return [f"{pad}{head}(", *_inside(pad + INDENT, expression, ""), f"{pad}){tail}"]
 
 
@@ -193,20 +231,7 @@ def _inside(pad: str, text: str, suffix: str) -> list[str]:
         for position, piece in enumerate(pieces):
             lines += _inside(pad, piece, suffix if position == len(pieces) - 1 else "")
         return lines
-    return _split_brackets(pad, text, suffix)
-
-
-def _split_brackets(pad: str, text: str, suffix: str) -> list[str]:
-    """A line cut at its last pair of brackets (black's right-hand split); one without brackets to cut stays."""
-    tokens = _tokens(text)
-    closing = _last_closing(tokens)
-    if closing is None:
-        return [pad + text + suffix]
-    opening = _opening_of(tokens, closing)
-    if opening + 1 == closing:
-        return [pad + text + suffix]
-    body = text[opening + 1 : closing]
-    return _bracket_lines(pad, text[: opening + 1], body, text[closing:] + suffix, _is_trailer(text, opening))
+    return _right_hand_split(pad, "", text, suffix, optional=False)
 
 
 def _bracket_lines(pad: str, head: str, body: str, tail: str, trailer: bool) -> list[str]:
@@ -296,13 +321,6 @@ def _operator_pieces(text: str, tokens: list[tuple[int, str]], priority: int) ->
         previous = token
     pieces.append(text[start:].strip())
     return pieces
-
-
-def _last_closing(tokens: list[tuple[int, str]]) -> int | None:
-    for offset, token in reversed(tokens):
-        if token in _CLOSING:
-            return offset
-    return None
 
 
 def _opening_of(tokens: list[tuple[int, str]], closing: int) -> int:

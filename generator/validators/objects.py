@@ -37,7 +37,9 @@ def emit_required_undeclared(c: ModuleCompiler, w: FunctionWriter, node: Node) -
     declared = {name for name, _ in node.properties}
     for name in node.required_names:
         if name not in declared:
-            w.refuse(f"{python_literal(name)} not in {w.var}", "required", _required_message(c, name), w.path.child(name))
+            w.refuse(
+                f"{python_literal(name)} not in {w.var}", "required", _required_message(c, name), w.path.child(name)
+            )
 
 
 def emit_properties(c: ModuleCompiler, w: FunctionWriter, node: Node) -> None:
@@ -159,7 +161,12 @@ def emit_dependencies(c: ModuleCompiler, w: FunctionWriter, node: Node) -> None:
         with w.block(f"if {python_literal(name)} in {var}:"):
             for dependency in dependencies:
                 message = f"{c.helper('dependency_message')}({python_literal(dependency)}, {python_literal(name)})"
-                w.refuse(f"{python_literal(dependency)} not in {var}", node.dependent_keyword, message, w.path.child(dependency))
+                w.refuse(
+                    f"{python_literal(dependency)} not in {var}",
+                    node.dependent_keyword,
+                    message,
+                    w.path.child(dependency),
+                )
     for name, sub in node.dependent_schemas:
         if trivial(sub):
             continue

@@ -56,7 +56,9 @@ def number_checks(c: ModuleCompiler, node: Node, var: str) -> list[Check]:
     for keyword, limit in node.bounds:
         bad, good = _OPERATORS[keyword]
         message = f"{c.helper('bound_message')}({var}, {python_literal(keyword)}, {python_literal(limit)})"
-        checks.append(Check(f"{var} {bad} {python_literal(limit)}", f"{var} {good} {python_literal(limit)}", keyword, message))
+        checks.append(
+            Check(f"{var} {bad} {python_literal(limit)}", f"{var} {good} {python_literal(limit)}", keyword, message)
+        )
     if node.multiple_of is not None:
         factor = python_literal(node.multiple_of)
         message = f"{c.helper('multiple_message')}({var}, {factor})"
@@ -79,7 +81,9 @@ def range_checks(
     {"type": "integer", "x-netmera-type": "Integer"} -> -2147483648 <= value <= 2147483647
     """
     label, low, high = netmera
-    message = f"{c.helper('range_message')}({var}, {python_literal(label)}, {python_literal(low)}, {python_literal(high)})"
+    message = (
+        f"{c.helper('range_message')}({var}, {python_literal(label)}, {python_literal(low)}, {python_literal(high)})"
+    )
     checks = []
     if not any(keyword in ("minimum", "exclusiveMinimum") and limit >= low for keyword, limit in bounds):
         checks.append(Check(f"{var} < {python_literal(low)}", f"{var} >= {python_literal(low)}", "minimum", message))

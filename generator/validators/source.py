@@ -40,13 +40,22 @@ def python_literal(value: Any) -> str:
     """Python source for a JSON value, as black writes it (repr, which never splices text into code)."""
     if isinstance(value, float) and not math.isfinite(value):
         return f'float("{value}")'
-    if isinstance(value, (str, int, float, bool)) or value is None:
+    if isinstance(value, str):
+        return _string_literal(value)
+    if isinstance(value, (int, float, bool)) or value is None:
         return literal(value)
     if isinstance(value, list):
         return "[" + ", ".join(python_literal(item) for item in value) + "]"
     if isinstance(value, dict):
         return "{" + ", ".join(f"{python_literal(key)}: {python_literal(item)}" for key, item in value.items()) + "}"
     raise TypeError(f"not a JSON value: {type(value).__name__}")
+
+
+@functools.lru_cache(maxsize=EXPRESSIONS_KEPT)
+def _string_literal(value: str) -> str:
+    """Kept by value (strings only: equal numbers can be written apart, `0.0` and `-0.0`): a module repeats the
+    same property names and pointers."""
+    return literal(value)
 
 
 def tuple_source(elements: Sequence[str]) -> str:

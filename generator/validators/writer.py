@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from ..pointers import join_pointer
-from ..pystyle import literal
 from . import layout
+from .source import python_literal
 
 Mode = Literal["check", "collect"]
 """`check`: a predicate `(value) -> bool` that returns at the first failure; `collect`: a function appending every
@@ -51,7 +51,7 @@ class PointerSource:
                 merged.append((is_literal, text))
         if not merged:
             return '""'
-        return " + ".join(literal(text) if is_literal else text for is_literal, text in merged)
+        return " + ".join(python_literal(text) if is_literal else text for is_literal, text in merged)
 
 
 PARAMETER_PATH = PointerSource(((False, "path"),))
@@ -121,7 +121,7 @@ class FunctionWriter:
             return
         helper, value, detail = _issue_parts(message)
         where = (self.path if path is None else path).render()
-        self._append_issue([where, literal(keyword), helper, value, detail])
+        self._append_issue([where, python_literal(keyword), helper, value, detail])
 
     def _append_issue(self, elements: list[str]) -> None:
         """`out.append((e1, ...))`, laid out as black lays it out when it is too long for one line (nearly every
@@ -161,4 +161,3 @@ def _issue_parts(message: str) -> tuple[str, str, str]:
     else:
         detail = "(" + ", ".join(pieces[1:]) + ")"
     return call.func.id, pieces[0], detail
-
