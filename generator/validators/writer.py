@@ -17,13 +17,13 @@ from typing import Literal
 
 from ..pointers import join_pointer
 from . import layout
+from .layout import INDENT
 from .source import python_literal
 
 Mode = Literal["check", "collect"]
 """`check`: a predicate `(value) -> bool` that returns at the first failure; `collect`: a function appending every
 issue of a value to `out`."""
 
-INDENT = "    "
 MESSAGES_KEPT = 1 << 14
 
 
