@@ -18,6 +18,7 @@ import functools
 import gc
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -173,7 +174,7 @@ def run_tasks(tasks: list[Callable[[], R]], parallel: bool, progress: Progress |
     # reach, their collections do not walk (and so copy) the inherited heap, a third of their time in lint.
     gc.freeze()
     try:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        with ProcessPoolExecutor(max_workers=workers, initializer=_leave_interrupts_to_the_parent) as pool:
             results = []
             try:
                 for text in pool.map(_call, tasks, chunksize=max(1, min(16, len(tasks) // (workers * 8)))):
@@ -186,6 +187,13 @@ def run_tasks(tasks: list[Callable[[], R]], parallel: bool, progress: Progress |
             return results
     finally:
         gc.unfreeze()
+
+
+def _leave_interrupts_to_the_parent() -> None:
+    """A worker ignores Ctrl-C (which the terminal sends to the whole process group): the parent, interrupted,
+    cancels the tasks not started and waits for those under way, short ones. Workers interrupted themselves
+    could die holding the pool's queue, and the parent would wait for them for ever."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _format_with_ruff(files: Mapping[str, str]) -> dict[str, str]:
