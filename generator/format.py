@@ -1,7 +1,8 @@
 """Stage 5, format: black (the default, in-process) or ruff's black-compatible formatter over the generated files.
 
 Formatting dominates a cold build with black (about a millisecond a line), so large builds spread the files over
-worker processes; small ones stay in this process, where starting workers would cost more than it saves. ruff
+worker processes; small ones stay in this process, where starting workers would cost more than it saves. The same
+pool runs other CPU-bound work handed to it (`run_tasks`): each new event module of a build, lint's checks. ruff
 formats every file of a run in one `ruff format` invocation on a temporary folder (tens of milliseconds for
 thousands of lines). Both are deterministic, but their output can differ in small details, so a project picks
 one (`--formatter` or `formatter` in `[tool.netmera-codegen]`) and the manifest records which one wrote a tree;
@@ -24,9 +25,12 @@ import sys
 import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from .pystyle import LINE_LENGTH
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -155,11 +159,16 @@ def worker_count(tasks: int) -> int:
     return min(os.cpu_count() or 1, tasks)
 
 
-def run_tasks(tasks: list[Callable[[], R]], parallel: bool, progress: Progress | None = None) -> list[R]:
+def run_tasks(
+    tasks: list[Callable[[], R]], parallel: bool, progress: Progress | None = None, share: bool = False
+) -> list[R]:
     """The tasks' results, in order: from worker processes, one a core, when `parallel` (the caller judged that
     the work pays for starting them) and there are cores for two, else from running the tasks here.
 
-    Ctrl-C (or any other exception here) cancels the tasks not started yet: only those under way are waited for."""
+    With `share`, this process runs tasks too while it waits, taking them from the end of the queue as the workers
+    take them from the front (a few large tasks, lint's batches: on cores other work keeps busy, three processes
+    get more of them than two). Ctrl-C (or any other exception here) cancels the tasks not started yet: only
+    those under way are waited for."""
     workers = worker_count(len(tasks))
     if workers < 2 or not parallel:
         results = []
@@ -177,6 +186,8 @@ def run_tasks(tasks: list[Callable[[], R]], parallel: bool, progress: Progress |
         with ProcessPoolExecutor(max_workers=workers, initializer=_leave_interrupts_to_the_parent) as pool:
             results = []
             try:
+                if share:
+                    return _shared(pool.submit, tasks, progress)
                 for text in pool.map(_call, tasks, chunksize=max(1, min(16, len(tasks) // (workers * 8)))):
                     results.append(text)
                     if progress:
@@ -187,6 +198,27 @@ def run_tasks(tasks: list[Callable[[], R]], parallel: bool, progress: Progress |
             return results
     finally:
         gc.unfreeze()
+
+
+def _shared(
+    submit: Callable[[Callable[[], R]], Future[R]], tasks: list[Callable[[], R]], progress: Progress | None
+) -> list[R]:
+    futures = [submit(task) for task in tasks]
+    done: dict[int, R] = {}
+    for index in reversed(range(len(tasks))):
+        if futures[index].cancel():  # not handed to a worker yet: run here instead
+            done[index] = tasks[index]()
+            if progress:
+                progress(1)
+    results = []
+    for index, future in enumerate(futures):
+        if index in done:
+            results.append(done[index])
+        else:
+            results.append(future.result())
+            if progress:
+                progress(1)
+    return results
 
 
 def _leave_interrupts_to_the_parent() -> None:

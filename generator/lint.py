@@ -242,10 +242,10 @@ def _in_batches(check: Callable[[list[W]], list[R]], items: list[W], work: int, 
     receive it), else here."""
     if work < PARALLEL_MIN_WORK or worker_count(len(items)) < 2:
         return check(items) if items else []
-    count = worker_count(len(items)) * BATCHES_PER_WORKER
+    count = (worker_count(len(items)) + 1) * BATCHES_PER_WORKER  # this process takes its share too
     size = -(-len(items) // count)
     batches = [[lean(item) for item in items[start : start + size]] for start in range(0, len(items), size)]
-    done = run_tasks([functools.partial(check, batch) for batch in batches], parallel=True)
+    done = run_tasks([functools.partial(check, batch) for batch in batches], parallel=True, share=True)
     return [result for results in done for result in results]
 
 
