@@ -71,7 +71,8 @@ def parse_package_cached(
     for schema in sorted(events, key=lambda event: event.name):
         class_name, module_name = names[schema.name]
         parse = functools.partial(_parse_one, schema, class_name, module_name, epoch, shared)
-        if schema.name in made and not schema.shared:
+        elsewhere = made.get(schema.name)
+        if elsewhere is not None and not schema.shared and _named(elsewhere.event, class_name, module_name):
             parse = functools.partial(made.__getitem__, schema.name)
         if pack is None:
             kept = parse()
@@ -99,6 +100,12 @@ def _parse_inputs(
     named = [shared.names.get(origin) for origin in reached]
     taken = sorted(shared.names.values()) if None in named else []
     return [event_content(schema), class_name, module_name, epoch, json.dumps([reached, named, taken])]
+
+
+def _named(event: EventClass, class_name: str, module_name: str) -> bool:
+    """Whether a parse made elsewhere used the names this package gives the event (an event left out since can
+    change them)."""
+    return event.class_name == class_name and event.module_name == module_name
 
 
 def parse_alone(schema: EventSchema, class_name: str, module_name: str, epoch: str) -> Parsed:
