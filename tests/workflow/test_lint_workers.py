@@ -44,6 +44,17 @@ def test_workers_find_exactly_what_one_process_finds(tmp_path: Path, monkeypatch
         assert _lint(folder, monkeypatch, 0, BuildCache(tmp_path / folder.name)) == alone, folder
 
 
+CORPUS = ROOT.parent / "shared" / "corpus" / "iglu-central"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="corpus not available")
+def test_workers_find_exactly_what_one_process_finds_on_the_corpus(monkeypatch: pytest.MonkeyPatch) -> None:
+    off = BuildCache(None)
+    alone = _lint(CORPUS, monkeypatch, NEVER, off)
+    assert alone and _lint(CORPUS, monkeypatch, 0, off) == alone
+
+
 def test_a_warm_lint_starts_no_workers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     cache = BuildCache(tmp_path / "cache")
     cold = _lint(ROOT / "schemas", monkeypatch, 0, cache)
