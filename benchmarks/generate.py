@@ -5,12 +5,14 @@
 Prints, from one run: a cold `generate` with black (the default) and with ruff, each with an empty build cache, a
 no-op `generate` (nothing changed), `check` on fresh output, `check` and `generate` after one schema edit (the cache
 warm), `lint` with an empty and a warm cache, and `lint` of the first 20 schemas alone (empty cache: a project too
-small for worker processes). Then three ratios, each against a baseline measured in the run:
+small for worker processes); the CPU time of the cold generate (every process) and of compiling every event's
+validator module in one process. Then four ratios, each against a baseline measured in the run:
 
 - cold generate / `datamodel-codegen` on the same folder with its default settings (target <= 0.25x);
 - one-schema edit / cold generate (target: the edit at most 1.0 s);
 - lint / jsonschema's plain metaschema check of every file, one validator per file as lint used to do (target:
-  lint at most 2 s).
+  lint at most 2 s);
+- compiling the validators / the cold generate's CPU time (the validator compiler's share of a build).
 
 Each figure is the wall time of the real command line as a subprocess, so interpreter start-up and imports are
 included, as a user or CI would see them.
@@ -22,6 +24,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import shutil
 import subprocess
 import sys
@@ -123,13 +126,34 @@ def synthesise(folder: Path, events: int, seed: int) -> None:
         (folder / f"event_{index:04d}.json").write_text(json.dumps(schema, indent=2))
 
 
+CPU_SECONDS: dict[str, float] = {}
+"""CPU time (user and system, of the command and every process it started) by command line, of the last run."""
+
+
 def timed(command: list[str], cwd: Path, expect: int = 0) -> float:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     ran = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False, timeout=TIMEOUT)
     elapsed = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    CPU_SECONDS[" ".join(command)] = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
     if ran.returncode != expect:
         raise SystemExit(f"{' '.join(command)} exited {ran.returncode}:\n{ran.stdout[-2000:]}{ran.stderr[-2000:]}")
     return elapsed
+
+
+COMPILE_VALIDATORS = """
+import sys, time
+from pathlib import Path
+from netmera_codegen.pipeline import Options, bundle
+from netmera_codegen.validators import compile_validator_module
+events, _ = bundle(Options(schemas=Path(sys.argv[1]), out=Path(sys.argv[2])))
+started = time.process_time()
+for event in events:
+    compile_validator_module(event)
+print(time.process_time() - started)
+"""
+"""CPU seconds of compiling every event's validator module in one process (the schemas read and bundled first)."""
 
 
 PLAIN_METASCHEMA_CHECK = """
@@ -166,6 +190,14 @@ def main() -> int:
         out = ["--out", str(work / "black" / "out")]
         rows: dict[str, float] = {}
         rows["cold generate (black)"] = timed([*codegen, "generate", *build, *out], work)
+        cold_cpu = CPU_SECONDS[" ".join([*codegen, "generate", *build, *out])]
+        os.environ["NETMERA_CODEGEN_CACHE"] = "off"
+        compiled = subprocess.run(
+            [sys.executable, "-c", COMPILE_VALIDATORS, str(schemas), str(work / "unused")],
+            capture_output=True, text=True, check=True, timeout=TIMEOUT,
+        )  # fmt: skip
+        compile_cpu = float(compiled.stdout.split()[-1])
+        os.environ["NETMERA_CODEGEN_CACHE"] = str(work / "cache")
         os.environ["NETMERA_CODEGEN_CACHE"] = str(work / "cache-ruff")
         ruff = ["--out", str(work / "ruff" / "out"), "--formatter", "ruff"]
         rows["cold generate (ruff)"] = timed([*codegen, "generate", *build, *ruff], work)
@@ -208,6 +240,8 @@ def main() -> int:
         print(f"  {label:<30}{seconds:7.2f} s")
     if baseline:
         print(f"  {'datamodel-codegen':<30}{baseline:7.2f} s")
+    print(f"  {'cold generate (black), CPU':<30}{cold_cpu:7.2f} s  (every process)")
+    print(f"  {'compile validators, CPU':<30}{compile_cpu:7.2f} s  (one process)")
     print("ratios (same run):")
     if baseline:
         ratio = rows["cold generate (black)"] / baseline
@@ -217,6 +251,7 @@ def main() -> int:
     for label in ("lint (empty cache)", "lint (warm cache)"):
         ratio = rows[label] / rows["plain metaschema check"]
         print(f"  {label + ' / plain metaschema check':<49}{ratio:5.2f}x  (target: lint <= 2 s)")
+    print(f"  {'compile validators / cold generate, CPU':<49}{compile_cpu / cold_cpu:5.2f}x")
     return 0
 
 

@@ -10,6 +10,8 @@ counted every event.
 - ceiling: a bare ``httpx.Client.post`` of prebuilt JSON arrays of 1000 events (the events' own ``to_json()``
   bytes joined beforehand);
 - ``fire()`` of prebuilt typed events; build the typed events, then ``fire()`` them;
+- the floor of building in Python: the same, with subclasses whose constructor only stores the wire dict (no
+  check at all), so that build + ``fire()`` can be read against what any class made in Python costs;
 - ``fire()`` of events of a subclass whose own ``to_json()`` costs nothing (cached bytes): the path of classes that
   encode themselves, one ``to_json()`` call an event (generated classes are encoded a chunk at a time instead);
 - ``BackgroundSender``: ``enqueue()`` every event, then ``flush()``.
@@ -132,6 +134,37 @@ def main(argv: Sequence[str] | None = None) -> int:
             ext_id=ext_id, payment_method="Credit Card", sub_total=20.0, item_count=number % 50, grand_total=35.0
         )
 
+    class UncheckedShare(ShareEvent):
+        """A constructor that builds the wire dict and checks nothing: the floor of any class built in Python."""
+
+        __slots__ = ()
+
+        def __init__(self, *, ext_id: str, item_id: str, channel: str) -> None:
+            self._wire = {"extId": ext_id, "name": "ShareEvent", "itemId": item_id, "channel": channel}
+
+    class UncheckedOrderCancel(OrderCancelEvent):
+        __slots__ = ()
+
+        def __init__(
+            self, *, ext_id: str, payment_method: str, sub_total: float, item_count: int, grand_total: float
+        ) -> None:
+            self._wire = {
+                "extId": ext_id,
+                "name": "OrderCancelEvent",
+                "paymentMethod": payment_method,
+                "subTotal": sub_total,
+                "itemCount": item_count,
+                "grandTotal": grand_total,
+            }
+
+    def build_unchecked(number: int) -> ShareEvent | OrderCancelEvent:
+        ext_id = f"user-{number % USERS}"
+        if number % 2:
+            return UncheckedShare(ext_id=ext_id, item_id=str(number), channel="Facebook")
+        return UncheckedOrderCancel(
+            ext_id=ext_id, payment_method="Credit Card", sub_total=20.0, item_count=number % 50, grand_total=35.0
+        )
+
     server = subprocess.Popen(
         [sys.executable, __file__, "--serve"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
     )
@@ -181,6 +214,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             "ceiling: bare httpx.Client.post of prebuilt 1000-event arrays": bare,
             "fire(*events), typed events built beforehand": lambda: client.fire(*events),
             "build typed events, then fire(*events)": lambda: client.fire(*[build(n) for n in range(count)]),
+            "floor: build classes checking nothing, then fire(*events)": lambda: client.fire(
+                *[build_unchecked(n) for n in range(count)]
+            ),
             "fire(*events), own to_json() returning cached bytes": lambda: client.fire(*cached),
             "BackgroundSender: enqueue() each, then flush()": background,
         }
@@ -251,6 +287,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"{'':62} {'events/s':>10} {'x ceiling':>10}")
     for label in labels:
         print(f"{label:62} {rates[label]:>10,.0f} {rates[label] / ceiling:>10.2f}")
+    floor = rates[labels[3]]
+    print(f"{'build typed events + fire() / the floor':62} {rates[labels[2]] / floor:>21.2f}")
     print()
     print("caller's cost per event")
     for label, microseconds in costs.items():

@@ -50,6 +50,19 @@ def _admits_none(annotation: str) -> bool:
 
 
 @dataclass(frozen=True)
+class FastPath:
+    """What lets an event's constructor skip its check (`fast_path.py`)."""
+
+    tests: tuple[str, ...]
+    """Python tests of the keyword arguments, all true only when the check would find nothing."""
+    numbers: tuple[str, ...]
+    """Wire names of the attributes sent through `number_wire` when a test fails (on the fast path, each is a number
+    that it sends as it is)."""
+    uses: tuple[str, ...]
+    """The runtime's names the tests use (the module imports them)."""
+
+
+@dataclass(frozen=True)
 class ModelClass:
     """An object type: an object attribute, or a `$defs` entry, of one event or shared by several."""
 
@@ -77,6 +90,8 @@ class EventClass:
     """Shared classes (in the `types` module) this event's module uses."""
     imports: tuple[tuple[str, tuple[str, ...]], ...]
     """`from module import names` lines the module needs, sorted."""
+    fast_path: FastPath | None = None
+    """None: the constructor always runs the check."""
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,8 @@ text, YYYY-MM-DD, or epoch milliseconds or seconds). Problems are collected as f
 the offending keyword.
 
 The annotations are what `mypy` checks in consumer code; they decide nothing at run time. A constructor checks
-its arguments by building the wire item and running the event's compiled validator on it (see `runtime/_event.py`),
-so the classes accept exactly what the schema accepts, whatever this mapping can spell as a Python type: a
+its arguments by building the wire item and running the event's compiled validator on it (see `runtime/_event.py`;
+`fast_path.py` proves simple events valid without it), so the classes accept exactly what the schema accepts, whatever this mapping can spell as a Python type: a
 keyword with no faithful Python type (`allOf`, `not`, `if`, `patternProperties`, ...) only makes an annotation
 broader (`Any` at worst), never the check weaker.
 
@@ -29,6 +29,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .bundle import BUNDLE_DEFS, EXT_ID, NAME, EventSchema
+from .fast_path import fast_path
 from .findings import Finding
 from .model import Attribute, EventClass, ModelClass
 from .naming import (
@@ -486,9 +487,15 @@ def parse_event(
     ctx.in_progress.add(class_name)
     root = event.tree.root if event.tree.root is not None else Node("", always=True)
     attributes = _attributes(ctx, root, class_name, reserved=(EXT_ID, NAME))
-    ctx.use("TYPE_CHECKING", "ClassVar", "Event", "MISSING", "refuse")
+    ctx.use("TYPE_CHECKING", "ClassVar", "Event", "MISSING")
     if any(attribute.nested for attribute in attributes):
         ctx.use("EventObject")
+    fast = fast_path(event.name, root, attributes)
+    if fast is None:
+        ctx.use("refuse")
+    else:  # its constructor sends numbers as given, and converts them only on the checked path
+        ctx.uses.discard("number_wire")
+        ctx.use("check_or_refuse", *fast.uses)
     return EventClass(
         wire_name=event.name,
         class_name=class_name,
@@ -501,6 +508,7 @@ def parse_event(
         nested=tuple(ctx.classes.values()),
         shared=tuple(sorted(ctx.shared_used)),
         imports=imports_for(ctx.uses),
+        fast_path=fast,
     )
 
 

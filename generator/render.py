@@ -27,6 +27,7 @@ import functools
 import json
 import re
 import unicodedata
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +35,7 @@ import jinja2
 from jinja2 import meta
 
 from .cache import BuildCache
-from .model import Attribute, EventClass
+from .model import Attribute, EventClass, FastPath
 from .pystyle import LINE_LENGTH, annotated_call, assigned_list, from_import, literal
 from .report import printable
 
@@ -178,9 +179,10 @@ def _attribute_doc(attribute: Attribute) -> str:
     return "\n\n".join(parts)
 
 
-def _wire_value(attribute: Attribute) -> str:
-    """What a constructor puts in the wire dict for an attribute's keyword."""
-    if attribute.to_wire is None:
+def _wire_value(attribute: Attribute, fast_path: FastPath | None = None) -> str:
+    """What a constructor puts in the wire dict for an attribute's keyword (with a fast path: the keyword, which its
+    checked path converts)."""
+    if attribute.to_wire is None or fast_path is not None:
         return attribute.python_name
     return attribute.to_wire.replace("{}", attribute.python_name)
 
@@ -216,18 +218,19 @@ def _missing_tests(model: Any, event: Any) -> list[str]:
     return [f"{name} is MISSING" for name in names]
 
 
-def _condition(operands: list[str], indent: int) -> str:
-    """`if a or b or ...:` as black writes it: on one line when it fits, else inside parentheses, on one line of
-    its own or one operand a line."""
-    one_line = f"if {' or '.join(operands)}:"
+def _condition(operands: Sequence[str], indent: int, joiner: str = "or", negated: bool = False) -> str:
+    """`if a or b or ...:` (`joiner` "and": `if a and b ...:`; `negated`: `if not (...):`) as black writes it: on
+    one line when it fits, else inside parentheses, on one line of its own or one operand a line."""
+    joined = f" {joiner} ".join(operands)
+    opening = "if not (" if negated else "if ("
+    one_line = f"{opening}{joined}):" if negated else f"if {joined}:"
     if indent + len(one_line) <= LINE_LENGTH:
         return one_line
     inner = " " * (indent + 4)
-    joined = " or ".join(operands)
     if len(inner) + len(joined) <= LINE_LENGTH:
-        return f"if (\n{inner}{joined}\n{' ' * indent}):"
-    lines = [operands[0]] + [f"or {operand}" for operand in operands[1:]]
-    return "if (\n" + "\n".join(inner + line for line in lines) + f"\n{' ' * indent}):"
+        return f"{opening}\n{inner}{joined}\n{' ' * indent}):"
+    lines = [operands[0]] + [f"{joiner} {operand}" for operand in operands[1:]]
+    return opening + "\n" + "\n".join(inner + line for line in lines) + f"\n{' ' * indent}):"
 
 
 def _templates_under(env: jinja2.Environment, folder: str) -> list[str]:

@@ -1,10 +1,13 @@
 """The base classes of every generated event and nested object: plain classes over the item they send.
 
-A generated constructor takes snake_case keywords, builds the wire dict (wire names, dates in their wire form,
-unset optional attributes left out) and runs the event's compiled check (`_validators/<event>.py`) on it, the
-same code `validate()` runs; the event keeps that dict, and its attributes are read-only properties over it
-(`_construct.Attribute`). So an event is valid exactly when its payload is, `to_json()` is one encoder call, and
-`parse_event(payload)` keeps the payload as it came. What goes wrong is reported by `_refusal`.
+A generated constructor takes snake_case keywords, builds the wire dict (wire names, dates in their
+wire form, unset optional attributes left out) and runs the event's compiled check
+(`_validators/<event>.py`) on it, the same code `validate()` runs. An event of plain strings,
+numbers and booleans first tests its arguments' exact types and bounds, and skips the check when
+that proves it would pass. The event keeps the dict, and its attributes are read-only properties
+over it (`_construct.Attribute`). So an event is valid exactly when its payload is, `to_json()` is
+one encoder call, and `parse_event(payload)` keeps the payload as it came. What goes wrong is
+reported by `_refusal`.
 """
 
 from __future__ import annotations

@@ -11,13 +11,13 @@ import difflib
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from ._errors import EventValidationError
-from ._types import Invalid, carried
+from ._types import Invalid, carried, number_wire
 from ._validate import Check, Issue, Violation
 
 if TYPE_CHECKING:
     from ._event import Event, EventObject
 
-__all__ = ["MISSING", "event_error", "refuse", "settle"]
+__all__ = ["MISSING", "check_or_refuse", "event_error", "refuse", "settle"]
 
 MISSING: Any = object()
 """The runtime default of a mandatory keyword: told apart from every value a caller can pass."""
@@ -31,6 +31,26 @@ def settle(made: EventObject, wire: dict[str, Any], unknown: dict[str, Any]) -> 
         del wire[key]
     if unknown:
         raise event_error(type(made), [], unknown, wire)
+
+
+def check_or_refuse(
+    made: Event,
+    wire: dict[str, Any],
+    unknown: dict[str, Any],
+    check: Check,
+    numbers: tuple[str, ...] = (),
+) -> None:
+    """The checked path of a constructor with a fast path, taken when the types and bounds of its
+    arguments alone did not prove the event valid. The attributes under `numbers` are made what they
+    send (`number_wire`: a float subclass becomes a float, a Decimal or a NaN is refused), then the
+    check decides; raises the event's error."""
+    for key in numbers:
+        if key in wire:
+            wire[key] = number_wire(wire[key])
+    issues: list[Issue] = []
+    check(wire, issues)
+    if issues or unknown or any(value is MISSING for value in wire.values()):
+        refuse(made, wire, issues, unknown, check)
 
 
 def refuse(

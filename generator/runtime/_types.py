@@ -22,6 +22,7 @@ from typing import Any
 from ._validate import is_date
 
 __all__ = [
+    "DOUBLE_MAX",
     "carried",
     "date_value",
     "date_wire",

@@ -500,6 +500,8 @@ def _show_all(values: Iterable[Any], limit: int = 8) -> str:
 
 
 def type_message(value: Any, expected: str) -> str:
+    if value is None:  # its kind and its text are the same word
+        return f"expected {expected}, got null"
     return f"expected {expected}, got {_kind(value)} {show(value)}"
 
 

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from ..schema_tree import Node, trivial
 from .scalars import range_checks
+from .source import python_literal
 from .writer import FunctionWriter
 
 if TYPE_CHECKING:
@@ -33,8 +34,8 @@ def emit_item_counts(c: ModuleCompiler, w: FunctionWriter, node: Node) -> None:
     """
     for keyword, limit, operator in (("minItems", node.min_items, "<"), ("maxItems", node.max_items, ">")):
         if limit is not None:
-            message = f"{c.helper('count_message')}({w.var}, {keyword!r}, {limit!r})"
-            w.refuse(f"len({w.var}) {operator} {limit!r}", keyword, message)
+            message = f"{c.helper('count_message')}({w.var}, {python_literal(keyword)}, {python_literal(limit)})"
+            w.refuse(f"len({w.var}) {operator} {python_literal(limit)}", keyword, message)
 
 
 def emit_items(c: ModuleCompiler, w: FunctionWriter, node: Node) -> None:
@@ -104,7 +105,9 @@ def emit_contains(c: ModuleCompiler, w: FunctionWriter, node: Node, contains: No
     w.line(f"{count} = 0")
     with w.block(f"for {value} in {var}:"), w.block(f"if {test}:"):
         w.line(f"{count} += 1")
-    too_few = f"{count} < {low!r}"
-    condition = too_few if high is None else f"{too_few} or {count} > {high!r}"
+    too_few = f"{count} < {python_literal(low)}"
+    condition = too_few if high is None else f"{too_few} or {count} > {python_literal(high)}"
     keyword = "contains" if high is None else "maxContains"
-    w.refuse(condition, keyword, f"{c.helper('contains_message')}({count}, {low!r}, {high!r})")
+    w.refuse(
+        condition, keyword, f"{c.helper('contains_message')}({count}, {python_literal(low)}, {python_literal(high)})"
+    )

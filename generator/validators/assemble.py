@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from ..dialects import DRAFT2020, Dialect
 from ..findings import Finding, SchemaErrors, errors_in
-from ..pystyle import blacken
+from ..pystyle import literal
 from ..schema_tree import SchemaTree, read_tree
 from .compiler import ModuleCompiler
 from .inline import shared_pointers
@@ -190,7 +190,7 @@ def _assemble(compiler: ModuleCompiler, event: str) -> str:
         lines += compiler.constant_lines + [""]
     for function in compiler.functions:
         lines += ["", *function, ""]
-    return blacken("\n".join(lines))
+    return "\n".join(lines)
 
 
 def validators_index(index: Mapping[str, str]) -> str:
@@ -198,11 +198,12 @@ def validators_index(index: Mapping[str, str]) -> str:
     lines = [INDEX_DOCSTRING, "", "from __future__ import annotations", ""]
     lines += ["from importlib import import_module", "", "from .._validate import Check", ""]
     if index:
-        lines += ["_MODULES: dict[str, str] = {", *[f"    {name!r}: {module!r}," for name, module in index.items()]]
+        entries = [f"    {literal(name)}: {literal(module)}," for name, module in index.items()]
+        lines += ["_MODULES: dict[str, str] = {", *entries]
         lines += ["}"]
     else:
         lines += ["_MODULES: dict[str, str] = {}"]
     lines += ['"""Wire event name -> module of its check."""', ""]
     lines += ["VALIDATORS: dict[str, Check] = {}", '"""Wire event name -> check, for the modules imported so far."""']
     lines += ["", "", INDEX_FUNCTION, ""]
-    return blacken("\n".join(lines))
+    return "\n".join(lines)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from ..pystyle import LINE_LENGTH
 from ..schema_tree import Node, trivial
 from . import scalars
-from .source import alternatives, any_true, group, negate, unparen
+from .source import alternatives, any_true, group, negate, python_literal, unparen
 from .writer import FunctionWriter
 
 if TYPE_CHECKING:
@@ -45,7 +45,7 @@ def emit_any_of(c: ModuleCompiler, w: FunctionWriter, node: Node) -> None:
     if not node.any_of:
         return
     terms = [c.expression(sub, w.var) for sub in node.any_of]
-    message = f"{c.helper('any_of_message')}({w.var}, {alternatives(node.any_of)!r})"
+    message = f"{c.helper('any_of_message')}({w.var}, {python_literal(alternatives(node.any_of))})"
     w.refuse(negate(any_true(terms)), "anyOf", message)
 
 
@@ -71,7 +71,7 @@ def emit_one_of(c: ModuleCompiler, w: FunctionWriter, node: Node) -> None:
             w.line(f"{count} += {unparen(term)}")
     else:
         w.line(f"{count} = {matched}")
-    message = f"{c.helper('one_of_message')}({var}, {count}, {alternatives(node.one_of)!r})"
+    message = f"{c.helper('one_of_message')}({var}, {count}, {python_literal(alternatives(node.one_of))})"
     w.refuse(f"{count} != 1", "oneOf", message)
 
 

@@ -11,9 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ..pystyle import assigned_collection, black_literals
 from ..schema_tree import Node, trivial
-from . import arrays, combinators, objects, scalars
+from . import arrays, combinators, layout, objects, scalars
 from .inline import inline_here, only_ref
 from .source import (
     Check,
@@ -24,7 +23,7 @@ from .source import (
     pointer_slug,
     python_literal,
     safe_comment,
-    tuple_literal,
+    tuple_source,
 )
 from .writer import PARAMETER_PATH, FunctionWriter, Mode, PointerSource
 
@@ -59,29 +58,30 @@ class ModuleCompiler:
 
     def constant(self, kind: str, annotation: str, source: str, hint: str) -> str:
         """A module-level constant holding `source` (made once per kind and source)."""
-        key = (kind, source)
-        if key not in self.constants:
-            base = ("_" + hint.strip("_"))[: 39 - len(kind)].rstrip("_")
-            name = self.unique((base + "_" + kind).upper())
-            self.constants[key] = name
-            self.uses_re = self.uses_re or "re.compile(" in source
-            self.constant_lines.append(f"{name}: {annotation} = {source}")
-        return self.constants[key]
+        name, new = self._constant_name(kind, source, hint)
+        if new:
+            self.constant_lines.append("\n".join(layout.statement("", f"{name}: {annotation} = {source}")))
+        return name
 
     def collection(self, kind: str, annotation: str, values: Sequence[Any], hint: str, call: str = "") -> str:
-        """A module-level tuple (or `call(tuple)`, such as a frozenset) of JSON values, written in black's layout
-        directly when it is long (one value a line) instead of as one line split afterwards."""
-        source = tuple_literal(values)
-        source = f"{call}({source})" if call else source
-        key = (kind, source)
-        known = key in self.constants
-        name = self.constant(kind, annotation, source, hint)
-        if not known:
-            elements = [black_literals(python_literal(value)) for value in values]
-            written = assigned_collection(f"{name}: {annotation}", elements, call)
-            if written is not None:
-                self.constant_lines[-1] = written
+        """A module-level tuple (or `call(tuple)`, such as a frozenset) of JSON values, laid out from its elements
+        (one a line when it is long) rather than as one line split afterwards."""
+        elements = [python_literal(value) for value in values]
+        source = tuple_source(elements)
+        name, new = self._constant_name(kind, f"{call}({source})" if call else source, hint)
+        if new:
+            self.constant_lines.append(layout.collection(f"{name}: {annotation}", elements, call))
         return name
+
+    def _constant_name(self, kind: str, source: str, hint: str) -> tuple[str, bool]:
+        """The name of the constant of a kind holding `source`, and whether it is new."""
+        key = (kind, source)
+        if key in self.constants:
+            return self.constants[key], False
+        base = ("_" + hint.strip("_"))[: 39 - len(kind)].rstrip("_")
+        name = self.constants[key] = self.unique((base + "_" + kind).upper())
+        self.uses_re = self.uses_re or "re.compile(" in source
+        return name, True
 
     def hint(self, node: Node) -> str:
         return pointer_slug(node.pointer)
@@ -149,7 +149,7 @@ class ModuleCompiler:
                         w.refuse(check.fail, check.keyword, check.message)
                     self.emit_kind_body(w, node, "string")
                 with w.block("else:"):
-                    w.fail("type", f"{self.helper('type_message')}({var}, 'string')")
+                    w.fail("type", f"{self.helper('type_message')}({var}, \"string\")")
                     for check in literal_checks:
                         w.fail(check.keyword, check.message)
             combinators.emit_generic(self, w, node, literals=False)
@@ -223,7 +223,7 @@ class ModuleCompiler:
         plain = [self.kind_test(kind, var, integer_only) for kind, integer_only, body in kinds if not body]
         type_message = ""
         if node.types is not None:
-            type_message = f"{self.helper('type_message')}({var}, {expected_text(node.types)!r})"
+            type_message = f"{self.helper('type_message')}({var}, {python_literal(expected_text(node.types))})"
         if node.types is not None and not with_body:
             w.refuse(negate(any_true(plain)), "type", type_message)
             return

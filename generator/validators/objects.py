@@ -6,7 +6,7 @@ from contextlib import nullcontext
 from typing import TYPE_CHECKING
 
 from ..schema_tree import Node, trivial
-from .source import negate
+from .source import negate, python_literal
 from .writer import FunctionWriter, PointerSource
 
 if TYPE_CHECKING:
@@ -37,7 +37,9 @@ def emit_required_undeclared(c: ModuleCompiler, w: FunctionWriter, node: Node) -
     declared = {name for name, _ in node.properties}
     for name in node.required_names:
         if name not in declared:
-            w.refuse(f"{name!r} not in {w.var}", "required", _required_message(c, name), w.path.child(name))
+            w.refuse(
+                f"{python_literal(name)} not in {w.var}", "required", _required_message(c, name), w.path.child(name)
+            )
 
 
 def emit_properties(c: ModuleCompiler, w: FunctionWriter, node: Node) -> None:
@@ -52,17 +54,17 @@ def emit_properties(c: ModuleCompiler, w: FunctionWriter, node: Node) -> None:
         child_path = w.path.child(name)
         if trivial(sub):
             if is_required:
-                w.refuse(f"{name!r} not in {var}", "required", _required_message(c, name), child_path)
+                w.refuse(f"{python_literal(name)} not in {var}", "required", _required_message(c, name), child_path)
             continue
         value = w.fresh("v")
         if w.mode == "check" and is_required:
-            with w.block(f"if {name!r} not in {var}:"):
+            with w.block(f"if {python_literal(name)} not in {var}:"):
                 w.line("return False")
-            w.line(f"{value} = {var}[{name!r}]")
+            w.line(f"{value} = {var}[{python_literal(name)}]")
             c.descend(w, sub, value, child_path)
             continue
-        with w.block(f"if {name!r} in {var}:"):
-            w.line(f"{value} = {var}[{name!r}]")
+        with w.block(f"if {python_literal(name)} in {var}:"):
+            w.line(f"{value} = {var}[{python_literal(name)}]")
             c.descend(w, sub, value, child_path)
         if is_required:
             with w.block("else:"):
@@ -82,7 +84,7 @@ def emit_additional(c: ModuleCompiler, w: FunctionWriter, node: Node) -> None:
     joined = None
     if node.pattern_properties:
         source = "|".join(pattern for pattern, _ in node.pattern_properties)
-        joined = c.constant("pattern", "re.Pattern[str]", f"re.compile({source!r})", hint)
+        joined = c.constant("pattern", "re.Pattern[str]", f"re.compile({python_literal(source)})", hint)
     forbidden = node.additional.always is False
     if forbidden and w.mode == "check" and joined is None:
         with w.block(f"if not {names}.issuperset({var}):"):
@@ -112,7 +114,7 @@ def emit_pattern_properties(c: ModuleCompiler, w: FunctionWriter, node: Node) ->
     key, value = w.fresh("k"), w.fresh("v")
     with w.block(f"for {key}, {value} in {w.var}.items():"):
         for pattern, sub in patterns:
-            regex = c.constant("pattern", "re.Pattern[str]", f"re.compile({pattern!r})", hint)
+            regex = c.constant("pattern", "re.Pattern[str]", f"re.compile({python_literal(pattern)})", hint)
             with w.block(f"if {regex}.search({key}) is not None:", ensure_body=True):
                 c.descend(w, sub, value, _key_path(c, w.path, key))
 
@@ -143,8 +145,8 @@ def emit_property_counts(c: ModuleCompiler, w: FunctionWriter, node: Node) -> No
     for keyword, limit, operator in (("minProperties", node.min_properties, "<"),
                                      ("maxProperties", node.max_properties, ">")):  # fmt: skip
         if limit is not None:
-            message = f"{c.helper('count_message')}({w.var}, {keyword!r}, {limit!r})"
-            w.refuse(f"len({w.var}) {operator} {limit!r}", keyword, message)
+            message = f"{c.helper('count_message')}({w.var}, {python_literal(keyword)}, {python_literal(limit)})"
+            w.refuse(f"len({w.var}) {operator} {python_literal(limit)}", keyword, message)
 
 
 def emit_dependencies(c: ModuleCompiler, w: FunctionWriter, node: Node) -> None:
@@ -156,19 +158,24 @@ def emit_dependencies(c: ModuleCompiler, w: FunctionWriter, node: Node) -> None:
     for name, dependencies in node.dependent_required:
         if not dependencies:
             continue
-        with w.block(f"if {name!r} in {var}:"):
+        with w.block(f"if {python_literal(name)} in {var}:"):
             for dependency in dependencies:
-                message = f"{c.helper('dependency_message')}({dependency!r}, {name!r})"
-                w.refuse(f"{dependency!r} not in {var}", node.dependent_keyword, message, w.path.child(dependency))
+                message = f"{c.helper('dependency_message')}({python_literal(dependency)}, {python_literal(name)})"
+                w.refuse(
+                    f"{python_literal(dependency)} not in {var}",
+                    node.dependent_keyword,
+                    message,
+                    w.path.child(dependency),
+                )
     for name, sub in node.dependent_schemas:
         if trivial(sub):
             continue
-        with w.block(f"if {name!r} in {var}:", ensure_body=True):
+        with w.block(f"if {python_literal(name)} in {var}:", ensure_body=True):
             c.emit(w, sub)
 
 
 def _required_message(c: ModuleCompiler, name: str) -> str:
-    return f"{c.helper('required_message')}({name!r})"
+    return f"{c.helper('required_message')}({python_literal(name)})"
 
 
 def _key_path(c: ModuleCompiler, path: PointerSource, key: str) -> PointerSource:

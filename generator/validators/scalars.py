@@ -29,20 +29,20 @@ def string_checks(c: ModuleCompiler, node: Node, var: str) -> list[Check]:
     checks = []
     hint = c.hint(node)
     if node.min_length is not None:
-        limit = repr(node.min_length)
-        message = f"{c.helper('length_message')}({var}, 'minLength', {limit})"
+        limit = python_literal(node.min_length)
+        message = f"{c.helper('length_message')}({var}, \"minLength\", {limit})"
         checks.append(Check(f"len({var}) < {limit}", f"len({var}) >= {limit}", "minLength", message))
     if node.max_length is not None:
-        limit = repr(node.max_length)
-        message = f"{c.helper('length_message')}({var}, 'maxLength', {limit})"
+        limit = python_literal(node.max_length)
+        message = f"{c.helper('length_message')}({var}, \"maxLength\", {limit})"
         checks.append(Check(f"len({var}) > {limit}", f"len({var}) <= {limit}", "maxLength", message))
     for pattern in node.patterns:
-        name = c.constant("pattern", "re.Pattern[str]", f"re.compile({pattern!r})", hint)
+        name = c.constant("pattern", "re.Pattern[str]", f"re.compile({python_literal(pattern)})", hint)
         message = f"{c.helper('pattern_message')}({var}, {name}.pattern)"
         checks.append(Check(f"{name}.search({var}) is None", f"{name}.search({var}) is not None", "pattern", message))
     if node.format is not None:
         check_name = c.helper(FORMATS[DRAFT2020][node.format])
-        message = f"{c.helper('format_message')}({var}, {node.format!r})"
+        message = f"{c.helper('format_message')}({var}, {python_literal(node.format)})"
         checks.append(Check(f"not {check_name}({var})", f"{check_name}({var})", "format", message))
     return checks
 
@@ -55,10 +55,12 @@ def number_checks(c: ModuleCompiler, node: Node, var: str) -> list[Check]:
     checks = []
     for keyword, limit in node.bounds:
         bad, good = _OPERATORS[keyword]
-        message = f"{c.helper('bound_message')}({var}, {keyword!r}, {limit!r})"
-        checks.append(Check(f"{var} {bad} {limit!r}", f"{var} {good} {limit!r}", keyword, message))
+        message = f"{c.helper('bound_message')}({var}, {python_literal(keyword)}, {python_literal(limit)})"
+        checks.append(
+            Check(f"{var} {bad} {python_literal(limit)}", f"{var} {good} {python_literal(limit)}", keyword, message)
+        )
     if node.multiple_of is not None:
-        factor = repr(node.multiple_of)
+        factor = python_literal(node.multiple_of)
         message = f"{c.helper('multiple_message')}({var}, {factor})"
         if isinstance(node.multiple_of, float):
             fail = f"{c.helper('not_multiple_of')}({var}, {factor})"
@@ -79,12 +81,14 @@ def range_checks(
     {"type": "integer", "x-netmera-type": "Integer"} -> -2147483648 <= value <= 2147483647
     """
     label, low, high = netmera
-    message = f"{c.helper('range_message')}({var}, {label!r}, {low!r}, {high!r})"
+    message = (
+        f"{c.helper('range_message')}({var}, {python_literal(label)}, {python_literal(low)}, {python_literal(high)})"
+    )
     checks = []
     if not any(keyword in ("minimum", "exclusiveMinimum") and limit >= low for keyword, limit in bounds):
-        checks.append(Check(f"{var} < {low!r}", f"{var} >= {low!r}", "minimum", message))
+        checks.append(Check(f"{var} < {python_literal(low)}", f"{var} >= {python_literal(low)}", "minimum", message))
     if not any(keyword in ("maximum", "exclusiveMaximum") and limit <= high for keyword, limit in bounds):
-        checks.append(Check(f"{var} > {high!r}", f"{var} <= {high!r}", "maximum", message))
+        checks.append(Check(f"{var} > {python_literal(high)}", f"{var} <= {python_literal(high)}", "maximum", message))
     return checks
 
 

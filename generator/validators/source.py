@@ -1,7 +1,8 @@
 """Python source fragments for the compiled checks: literals, boolean expressions, names and safe comments.
 
 Schema text never becomes code: every key, value and pattern from a schema is written as a Python literal made by
-`repr()`, names are sanitised slugs, and text shown in comments or docstrings keeps only plain characters.
+`repr()` (in black's quotes and number style, `pystyle.literal`), names are sanitised slugs, and text shown in
+comments or docstrings keeps only plain characters.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..pointers import split_pointer
-from ..pystyle import matching
+from ..pystyle import literal
 from ..schema_tree import Node
+from .layout import closing_bracket
 
 EXPRESSIONS_KEPT = 1 << 14
 """Expressions whose grouping is kept by value: a package's checks repeat the same conditions (parsing one to see
@@ -35,11 +37,13 @@ class Check:
 
 
 def python_literal(value: Any) -> str:
-    """Python source for a JSON value (repr, which never splices text into code)."""
+    """Python source for a JSON value, as black writes it (repr, which never splices text into code)."""
     if isinstance(value, float) and not math.isfinite(value):
-        return f"float({str(value)!r})"
-    if isinstance(value, (str, int, float, bool)) or value is None:
-        return repr(value)
+        return f'float("{value}")'
+    if isinstance(value, str):
+        return _string_literal(value)
+    if isinstance(value, (int, float, bool)) or value is None:
+        return literal(value)
     if isinstance(value, list):
         return "[" + ", ".join(python_literal(item) for item in value) + "]"
     if isinstance(value, dict):
@@ -47,9 +51,17 @@ def python_literal(value: Any) -> str:
     raise TypeError(f"not a JSON value: {type(value).__name__}")
 
 
-def tuple_literal(values: Sequence[Any]) -> str:
-    inner = ", ".join(python_literal(value) for value in values)
-    return f"({inner},)" if len(values) == 1 else f"({inner})"
+@functools.lru_cache(maxsize=EXPRESSIONS_KEPT)
+def _string_literal(value: str) -> str:
+    """Kept by value (strings only: equal numbers can be written apart, `0.0` and `-0.0`): a module repeats the
+    same property names and pointers."""
+    return literal(value)
+
+
+def tuple_source(elements: Sequence[str]) -> str:
+    """A tuple display of elements already written as source."""
+    inner = ", ".join(elements)
+    return f"({inner},)" if len(elements) == 1 else f"({inner})"
 
 
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
@@ -98,7 +110,7 @@ def group(expression: str) -> str:
 @functools.lru_cache(maxsize=EXPRESSIONS_KEPT)
 def unparen(expression: str) -> str:
     """An expression without redundant outer brackets (black drops them on the right of an assignment)."""
-    while expression.startswith("(") and matching(expression, 0) == len(expression) - 1:
+    while expression.startswith("(") and closing_bracket(expression, 0) == len(expression) - 1:
         inner = expression[1:-1]
         try:
             ast.parse(inner, mode="eval")
@@ -115,10 +127,16 @@ def negate(expression: str) -> str:
 
 
 def any_true(expressions: Sequence[str]) -> str:
+    """`e1 or e2 ...`, each grouped; one expression is itself (black drops brackets around a whole condition)."""
+    if len(expressions) == 1:
+        return expressions[0]
     return " or ".join(group(expression) for expression in expressions) if expressions else "False"
 
 
 def all_true(expressions: Sequence[str]) -> str:
+    """`e1 and e2 ...`, each grouped; one expression is itself."""
+    if len(expressions) == 1:
+        return expressions[0]
     return " and ".join(group(expression) for expression in expressions) if expressions else "True"
 
 

@@ -16,13 +16,14 @@ from dataclasses import dataclass
 from typing import Literal
 
 from ..pointers import join_pointer
-from ..pystyle import LINE_LENGTH, black_literals
+from . import layout
+from .layout import INDENT
+from .source import python_literal
 
 Mode = Literal["check", "collect"]
 """`check`: a predicate `(value) -> bool` that returns at the first failure; `collect`: a function appending every
 issue of a value to `out`."""
 
-INDENT = "    "
 MESSAGES_KEPT = 1 << 14
 
 
@@ -43,14 +44,14 @@ class PointerSource:
 
     def render(self) -> str:
         merged: list[tuple[bool, str]] = []
-        for literal, text in self.parts:
-            if literal and merged and merged[-1][0]:
+        for is_literal, text in self.parts:
+            if is_literal and merged and merged[-1][0]:
                 merged[-1] = (True, merged[-1][1] + text)
             else:
-                merged.append((literal, text))
+                merged.append((is_literal, text))
         if not merged:
             return '""'
-        return " + ".join(repr(text) if literal else text for literal, text in merged)
+        return " + ".join(python_literal(text) if is_literal else text for is_literal, text in merged)
 
 
 PARAMETER_PATH = PointerSource(((False, "path"),))
@@ -78,7 +79,12 @@ class FunctionWriter:
         return f"{prefix}{self._counter}"
 
     def line(self, text: str) -> None:
-        self.lines.append(INDENT * self.indent + text)
+        """One statement at the current indentation, split as black splits it when it is too long."""
+        pad = INDENT * self.indent
+        if layout.fits(pad + text):
+            self.lines.append(pad + text)
+        else:
+            self.lines += layout.statement(pad, text)
 
     @contextmanager
     def block(self, header: str, *, ensure_body: bool = False) -> Iterator[None]:
@@ -114,21 +120,21 @@ class FunctionWriter:
             self.line("return False")
             return
         helper, value, detail = _issue_parts(message)
-        where = black_literals((self.path if path is None else path).render())
-        self._append_issue([where, black_literals(repr(keyword)), helper, value, detail])
+        where = (self.path if path is None else path).render()
+        self._append_issue([where, python_literal(keyword), helper, value, detail])
 
     def _append_issue(self, elements: list[str]) -> None:
         """`out.append((e1, ...))`, laid out as black lays it out when it is too long for one line (nearly every
         over-long line of a module is one of these): the call's tuple on a line of its own, else one element a line.
-        An element too long even for a line of its own (a very long pointer) is left to the module's splitting."""
+        An element too long even for a line of its own (a very long pointer) takes the general rules."""
         outer = INDENT * self.indent
         inner = outer + INDENT
         joined = ", ".join(elements)
-        if len(f"{outer}out.append(({joined}))") <= LINE_LENGTH:
-            self.line(f"out.append(({joined}))")
-        elif len(f"{inner}({joined})") <= LINE_LENGTH:
+        if layout.fits(f"{outer}out.append(({joined}))"):
+            self.lines.append(f"{outer}out.append(({joined}))")
+        elif layout.fits(f"{inner}({joined})"):
             self.lines += [f"{outer}out.append(", f"{inner}({joined})", f"{outer})"]
-        elif all(len(f"{inner}{INDENT}{element},") <= LINE_LENGTH for element in elements):
+        elif all(layout.fits(f"{inner}{INDENT}{element},") for element in elements):
             exploded = [f"{inner}{INDENT}{element}," for element in elements]
             self.lines += [f"{outer}out.append(", f"{inner}(", *exploded, f"{inner})", f"{outer})"]
         else:
@@ -142,8 +148,8 @@ class FunctionWriter:
 
 @functools.lru_cache(maxsize=MESSAGES_KEPT)
 def _issue_parts(message: str) -> tuple[str, str, str]:
-    """A message helper's call `helper(value, detail...)` as the issue's elements, black literals: the helper's
-    name, the value, and the detail (`None`, the one detail, or a tuple of them). Kept by value: a module repeats
+    """A message helper's call `helper(value, detail...)` as the issue's elements: the helper's name, the value,
+    and the detail (`None`, the one detail, or a tuple of them). Kept by value: a module repeats
     the same few messages, and parsing one is most of what writing a failure costs."""
     call = ast.parse(message, mode="eval").body
     assert isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.args
@@ -154,4 +160,4 @@ def _issue_parts(message: str) -> tuple[str, str, str]:
         detail = pieces[1]
     else:
         detail = "(" + ", ".join(pieces[1:]) + ")"
-    return call.func.id, black_literals(pieces[0]), black_literals(detail)
+    return call.func.id, pieces[0], detail

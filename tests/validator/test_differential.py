@@ -7,13 +7,9 @@ Payloads, for every event of `schemas/`, of the golden sets and of the Iglu corp
 
 from __future__ import annotations
 
-import importlib
 import io
 import json
-import shutil
-import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -22,14 +18,11 @@ from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
 from validator_payloads import payloads_for, systematic_mutants
 from validator_reference import reference_validator, with_netmera_ranges
-from validator_support import SCHEMA_DIRS, compile_events, load_events
+from validator_support import SCHEMA_DIRS, compile_events, constructor_arguments, generated_package, load_events
 
-from netmera_codegen.bundle import EventSchema
 from netmera_codegen.command_validate import run_validate
 from netmera_codegen.dialects import DRAFT7, dialect_of
 from netmera_codegen.findings import errors_in
-from netmera_codegen.pipeline import Options, build
-from netmera_codegen.write import write_tree
 
 CUSTOM_FORMATS = {
     "uuid": st.uuids().map(str),
@@ -122,31 +115,6 @@ def test_compiled_validator_agrees_with_jsonschema(label: str, tmp_path: Path) -
     print(f"\n{label}: {len(events)} events, {counts['valid']} valid and {counts['invalid']} invalid payloads agree")
 
 
-def generated_package(label: str, folder: Path, out: Path) -> tuple[ModuleType, list[EventSchema]]:
-    """The typed package of `folder` (written by the real pipeline, under a name of its own) and its events. Files
-    of the corpus that the generator refuses (with a finding) are left out, as a user would leave them out."""
-    schemas = out / "schemas"
-    shutil.copytree(folder, schemas)
-    package = f"typed_{label.replace('-', '_')}"
-    for _ in range(3):
-        built = build(Options(schemas=schemas, out=out / "package", package=package, formatter="ruff"))
-        refused = {Path(finding.path).name for finding in built.findings if finding.severity == "error"}
-        if built.ok or not refused:
-            break
-        for name in refused:
-            (schemas / name).unlink()
-    assert built.ok, built.findings[:5]
-    write_tree(out / "package", built.files)
-    sys.path.insert(0, str(out / "package"))
-    try:
-        module = importlib.import_module(package)
-    finally:
-        sys.path.remove(str(out / "package"))
-    events, findings = load_events(schemas)
-    assert not errors_in(findings), findings
-    return module, events
-
-
 @pytest.mark.parametrize(
     "label",
     [pytest.param(label, marks=pytest.mark.slow) if label in SLOW_DIRS else label for label in sorted(SCHEMA_DIRS)],
@@ -158,11 +126,13 @@ def test_typed_classes_agree_with_jsonschema(label: str, tmp_path: Path) -> None
     folder = SCHEMA_DIRS[label]
     if not folder.is_dir():
         pytest.skip(f"{folder} not found")
-    package, events = generated_package(label, folder, tmp_path)
+    generated = generated_package(label, folder, tmp_path)
+    package = generated.package
     disagreements: list[tuple[str, str, str]] = []
-    checked = 0
-    for seed, event in enumerate(events):
+    checked = constructed = 0
+    for seed, event in enumerate(generated.events):
         cls = package.EVENTS[event.name]
+        model = generated.models[event.name]
         reference = reference_validator(event.schema)
         for payload in event_payloads(label, event.schema, seed):
             if not isinstance(payload, dict):
@@ -171,6 +141,17 @@ def test_typed_classes_agree_with_jsonschema(label: str, tmp_path: Path) -> None
             checked += 1
             if (not package.validate(payload)) != valid:
                 disagreements.append(("validate", event.name, json.dumps(payload)[:200]))
+            arguments = constructor_arguments(model, payload) if model.fast_path is not None else None
+            if arguments is not None:  # the constructor, on its fast path or not, decides as jsonschema does
+                constructed += 1
+                try:
+                    made = cls(**arguments)
+                except package.EventValidationError:
+                    if valid:
+                        disagreements.append(("constructor refused", event.name, json.dumps(payload)[:200]))
+                else:
+                    if not valid or made.to_payload() != payload:
+                        disagreements.append(("constructor accepted", event.name, json.dumps(payload)[:200]))
             try:
                 parsed = cls.from_payload(payload)
             except package.EventValidationError as error:
@@ -186,5 +167,9 @@ def test_typed_classes_agree_with_jsonschema(label: str, tmp_path: Path) -> None
             elif parsed.to_payload() != payload:
                 disagreements.append(("round trip", event.name, json.dumps(payload)[:200]))
     assert not disagreements, disagreements[:10]
-    assert checked >= 10 * len(events)
-    print(f"\n{label}: validate() and the classes of {len(events)} events agree with jsonschema on {checked} payloads")
+    assert checked >= 10 * len(generated.events)
+    fast = sum(model.fast_path is not None for model in generated.models.values())
+    print(
+        f"\n{label}: validate() and the classes of {len(generated.events)} events agree with jsonschema on {checked}"
+        f" payloads; the constructors of the {fast} with a fast path on {constructed}"
+    )

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, ClassVar
 
 from .._construct import Attribute
 from .._event import Event
-from .._refusal import MISSING, refuse
-from .._types import number_wire
+from .._refusal import MISSING, check_or_refuse
+from .._types import DOUBLE_MAX
 from .._validators.add_to_cart import check
 
 __all__ = ["AddToCart"]
@@ -60,19 +60,22 @@ class AddToCart(Event):
                 "quantity": quantity,
             }
             if price is not None:
-                wire["price"] = number_wire(price)
+                wire["price"] = price
             if variant is not None:
                 wire["variant"] = variant
-            issues = []
-            check(wire, issues)
-            if (
-                issues
-                or unknown
-                or ext_id is MISSING
-                or product_id is MISSING
-                or quantity is MISSING
+            if not (
+                type(ext_id) is str
+                and type(product_id) is str
+                and type(quantity) is int
+                and 1 <= quantity <= 2147483647
+                and (
+                    price is None
+                    or ((type(price) is float or type(price) is int) and 0 <= price <= DOUBLE_MAX)
+                )
+                and (variant is None or type(variant) is str)
+                and not unknown
             ):
-                refuse(self, wire, issues, unknown, check)
+                check_or_refuse(self, wire, unknown, check, ("price",))
             self._wire = wire
 
     product_id: Attribute[str] = Attribute("productId")

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, ClassVar
 
 from .._construct import Attribute
 from .._event import Event
-from .._refusal import MISSING, refuse
-from .._types import number_wire
+from .._refusal import MISSING, check_or_refuse
+from .._types import DOUBLE_MAX
 from .._validators.order_cancel_event import check
 
 __all__ = ["OrderCancelEvent"]
@@ -57,22 +57,22 @@ class OrderCancelEvent(Event):
                 "extId": ext_id,
                 "name": "OrderCancelEvent",
                 "paymentMethod": payment_method,
-                "subTotal": number_wire(sub_total),
+                "subTotal": sub_total,
                 "itemCount": item_count,
-                "grandTotal": number_wire(grand_total),
+                "grandTotal": grand_total,
             }
-            issues = []
-            check(wire, issues)
-            if (
-                issues
-                or unknown
-                or ext_id is MISSING
-                or payment_method is MISSING
-                or sub_total is MISSING
-                or item_count is MISSING
-                or grand_total is MISSING
+            if not (
+                type(ext_id) is str
+                and type(payment_method) is str
+                and (type(sub_total) is float or type(sub_total) is int)
+                and -DOUBLE_MAX <= sub_total <= DOUBLE_MAX
+                and type(item_count) is int
+                and 0 <= item_count <= 2147483647
+                and (type(grand_total) is float or type(grand_total) is int)
+                and -DOUBLE_MAX <= grand_total <= DOUBLE_MAX
+                and not unknown
             ):
-                refuse(self, wire, issues, unknown, check)
+                check_or_refuse(self, wire, unknown, check, ("subTotal", "grandTotal"))
             self._wire = wire
 
     payment_method: Attribute[str] = Attribute("paymentMethod")

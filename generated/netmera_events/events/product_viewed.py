@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, ClassVar, Literal
 
 from .._construct import Attribute
 from .._event import Event
-from .._refusal import MISSING, refuse
-from .._types import number_wire
+from .._refusal import MISSING, check_or_refuse
+from .._types import DOUBLE_MAX
 from .._validators.product_viewed import check
 
 __all__ = ["ProductViewed"]
@@ -63,7 +63,7 @@ class ProductViewed(Event):
                 "extId": ext_id,
                 "name": "ProductViewed",
                 "productId": product_id,
-                "price": number_wire(price),
+                "price": price,
             }
             if product_name is not None:
                 wire["productName"] = product_name
@@ -73,10 +73,29 @@ class ProductViewed(Event):
                 wire["categoryIds"] = category_ids
             if in_stock is not None:
                 wire["inStock"] = in_stock
-            issues = []
-            check(wire, issues)
-            if issues or unknown or ext_id is MISSING or product_id is MISSING or price is MISSING:
-                refuse(self, wire, issues, unknown, check)
+            if not (
+                type(ext_id) is str
+                and type(product_id) is str
+                and (
+                    product_name is None or (type(product_name) is str and len(product_name) <= 200)
+                )
+                and (type(price) is float or type(price) is int)
+                and 0 <= price <= DOUBLE_MAX
+                and (
+                    currency is None
+                    or (type(currency) is str and currency in {"TRY", "USD", "EUR", "GBP"})
+                )
+                and (
+                    category_ids is None
+                    or (
+                        type(category_ids) is list
+                        and all(type(value) is str for value in category_ids)
+                    )
+                )
+                and (in_stock is None or type(in_stock) is bool)
+                and not unknown
+            ):
+                check_or_refuse(self, wire, unknown, check, ("price",))
             self._wire = wire
 
     product_id: Attribute[str] = Attribute("productId")

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from .._construct import Attribute
 from .._event import Event
-from .._refusal import MISSING, refuse
+from .._refusal import MISSING, check_or_refuse
 from .._validators.remove_from_cart import check
 
 __all__ = ["RemoveFromCart"]
@@ -53,10 +53,13 @@ class RemoveFromCart(Event):
             }
             if quantity is not None:
                 wire["quantity"] = quantity
-            issues = []
-            check(wire, issues)
-            if issues or unknown or ext_id is MISSING or product_id is MISSING:
-                refuse(self, wire, issues, unknown, check)
+            if not (
+                type(ext_id) is str
+                and type(product_id) is str
+                and (quantity is None or (type(quantity) is int and 1 <= quantity <= 2147483647))
+                and not unknown
+            ):
+                check_or_refuse(self, wire, unknown, check)
             self._wire = wire
 
     product_id: Attribute[str] = Attribute("productId")

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from .._construct import Attribute
 from .._event import Event
-from .._refusal import MISSING, refuse
+from .._refusal import MISSING, check_or_refuse
 from .._validators.share_event import check
 
 __all__ = ["ShareEvent"]
@@ -52,10 +52,13 @@ class ShareEvent(Event):
                 "itemId": item_id,
                 "channel": channel,
             }
-            issues = []
-            check(wire, issues)
-            if issues or unknown or ext_id is MISSING or item_id is MISSING or channel is MISSING:
-                refuse(self, wire, issues, unknown, check)
+            if not (
+                type(ext_id) is str
+                and type(item_id) is str
+                and type(channel) is str
+                and not unknown
+            ):
+                check_or_refuse(self, wire, unknown, check)
             self._wire = wire
 
     item_id: Attribute[str] = Attribute("itemId")

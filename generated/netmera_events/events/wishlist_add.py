@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from .._construct import Attribute
 from .._event import Event
-from .._refusal import MISSING, refuse
+from .._refusal import MISSING, check_or_refuse
 from .._validators.wishlist_add import check
 
 __all__ = ["WishlistAdd"]
@@ -58,10 +58,17 @@ class WishlistAdd(Event):
                 wire["priceAlert"] = price_alert
             if answers is not None:
                 wire["answers"] = answers
-            issues = []
-            check(wire, issues)
-            if issues or unknown or ext_id is MISSING or product_id is MISSING:
-                refuse(self, wire, issues, unknown, check)
+            if not (
+                type(ext_id) is str
+                and type(product_id) is str
+                and (price_alert is None or type(price_alert) is bool)
+                and (
+                    answers is None
+                    or (type(answers) is list and all(type(value) is bool for value in answers))
+                )
+                and not unknown
+            ):
+                check_or_refuse(self, wire, unknown, check)
             self._wire = wire
 
     product_id: Attribute[str] = Attribute("productId")

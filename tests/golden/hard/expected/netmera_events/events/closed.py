@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, ClassVar
 
 from .._construct import Attribute
 from .._event import Event
-from .._refusal import MISSING, refuse
-from .._types import number_wire
+from .._refusal import MISSING, check_or_refuse
+from .._types import DOUBLE_MAX
 from .._validators.closed import check
 
 __all__ = ["Closed"]
@@ -54,11 +54,14 @@ class Closed(Event):
             if k is not None:
                 wire["k"] = k
             if n is not None:
-                wire["n"] = number_wire(n)
-            issues = []
-            check(wire, issues)
-            if issues or unknown or ext_id is MISSING:
-                refuse(self, wire, issues, unknown, check)
+                wire["n"] = n
+            if not (
+                type(ext_id) is str
+                and (k is None or (type(k) is str and 2 <= len(k) <= 5))
+                and (n is None or ((type(n) is float or type(n) is int) and 0 < n <= 1))
+                and not unknown
+            ):
+                check_or_refuse(self, wire, unknown, check, ("n",))
             self._wire = wire
 
     k: Attribute[str | None] = Attribute("k")

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, ClassVar
 
 from .._construct import Attribute
 from .._event import Event
-from .._refusal import MISSING, refuse
-from .._types import number_wire
+from .._refusal import MISSING, check_or_refuse
+from .._types import DOUBLE_MAX
 from .._validators.order_completed import check
 
 __all__ = ["OrderCompleted"]
@@ -56,18 +56,32 @@ class OrderCompleted(Event):
             wire = {
                 "extId": ext_id,
                 "name": "Order Completed",
-                "item-count": number_wire(item_count_3),
+                "item-count": item_count_3,
             }
             if item_count_2 is not None:
-                wire["itemCount"] = number_wire(item_count_2)
+                wire["itemCount"] = item_count_2
             if item_count is not None:
-                wire["item_count"] = number_wire(item_count)
+                wire["item_count"] = item_count
             if item_count_4 is not None:
                 wire["ItemCount"] = item_count_4
-            issues = []
-            check(wire, issues)
-            if issues or unknown or ext_id is MISSING or item_count_3 is MISSING:
-                refuse(self, wire, issues, unknown, check)
+            if not (
+                type(ext_id) is str
+                and (
+                    item_count_2 is None
+                    or (type(item_count_2) is int and -DOUBLE_MAX <= item_count_2 <= DOUBLE_MAX)
+                )
+                and (
+                    item_count is None
+                    or (type(item_count) is int and -DOUBLE_MAX <= item_count <= DOUBLE_MAX)
+                )
+                and type(item_count_3) is int
+                and -DOUBLE_MAX <= item_count_3 <= DOUBLE_MAX
+                and (item_count_4 is None or type(item_count_4) is str)
+                and not unknown
+            ):
+                check_or_refuse(
+                    self, wire, unknown, check, ("itemCount", "item_count", "item-count")
+                )
             self._wire = wire
 
     item_count_2: Attribute[int | None] = Attribute("itemCount")

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, ClassVar
 
 from .._construct import Attribute
 from .._event import Event
-from .._refusal import MISSING, refuse
-from .._types import number_wire
+from .._refusal import MISSING, check_or_refuse
+from .._types import DOUBLE_MAX
 from .._validators.order_completed2 import check
 
 __all__ = ["OrderCompleted2"]
@@ -49,11 +49,19 @@ class OrderCompleted2(Event):
                 "name": "order_completed",
             }
             if total is not None:
-                wire["total"] = number_wire(total)
-            issues = []
-            check(wire, issues)
-            if issues or unknown or ext_id is MISSING:
-                refuse(self, wire, issues, unknown, check)
+                wire["total"] = total
+            if not (
+                type(ext_id) is str
+                and (
+                    total is None
+                    or (
+                        (type(total) is float or type(total) is int)
+                        and -DOUBLE_MAX <= total <= DOUBLE_MAX
+                    )
+                )
+                and not unknown
+            ):
+                check_or_refuse(self, wire, unknown, check, ("total",))
             self._wire = wire
 
     total: Attribute[float | None] = Attribute("total")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar
 
 from .._event import Event
-from .._refusal import MISSING, refuse
+from .._refusal import MISSING, check_or_refuse
 from .._validators.ping import check
 
 __all__ = ["Ping"]
@@ -41,8 +41,6 @@ class Ping(Event):
                 "extId": ext_id,
                 "name": "Ping",
             }
-            issues = []
-            check(wire, issues)
-            if issues or unknown or ext_id is MISSING:
-                refuse(self, wire, issues, unknown, check)
+            if not (type(ext_id) is str and not unknown):
+                check_or_refuse(self, wire, unknown, check)
             self._wire = wire
