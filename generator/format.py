@@ -25,12 +25,9 @@ import sys
 import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
 from .pystyle import LINE_LENGTH
-
-if TYPE_CHECKING:
-    from concurrent.futures import Future
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -159,16 +156,11 @@ def worker_count(tasks: int) -> int:
     return min(os.cpu_count() or 1, tasks)
 
 
-def run_tasks(
-    tasks: list[Callable[[], R]], parallel: bool, progress: Progress | None = None, share: bool = False
-) -> list[R]:
+def run_tasks(tasks: list[Callable[[], R]], parallel: bool, progress: Progress | None = None) -> list[R]:
     """The tasks' results, in order: from worker processes, one a core, when `parallel` (the caller judged that
     the work pays for starting them) and there are cores for two, else from running the tasks here.
 
-    With `share`, this process runs tasks too while it waits, taking them from the end of the queue as the workers
-    take them from the front (a few large tasks, lint's batches: on cores other work keeps busy, three processes
-    get more of them than two). Ctrl-C (or any other exception here) cancels the tasks not started yet: only
-    those under way are waited for."""
+    Ctrl-C (or any other exception here) cancels the tasks not started yet: only those under way are waited for."""
     workers = worker_count(len(tasks))
     if workers < 2 or not parallel:
         results = []
@@ -186,8 +178,6 @@ def run_tasks(
         with ProcessPoolExecutor(max_workers=workers, initializer=_leave_interrupts_to_the_parent) as pool:
             results = []
             try:
-                if share:
-                    return _shared(pool.submit, tasks, progress)
                 for text in pool.map(_call, tasks, chunksize=max(1, min(16, len(tasks) // (workers * 8)))):
                     results.append(text)
                     if progress:
@@ -198,27 +188,6 @@ def run_tasks(
             return results
     finally:
         gc.unfreeze()
-
-
-def _shared(
-    submit: Callable[[Callable[[], R]], Future[R]], tasks: list[Callable[[], R]], progress: Progress | None
-) -> list[R]:
-    futures = [submit(task) for task in tasks]
-    done: dict[int, R] = {}
-    for index in reversed(range(len(tasks))):
-        if futures[index].cancel():  # not handed to a worker yet: run here instead
-            done[index] = tasks[index]()
-            if progress:
-                progress(1)
-    results = []
-    for index, future in enumerate(futures):
-        if index in done:
-            results.append(done[index])
-        else:
-            results.append(future.result())
-            if progress:
-                progress(1)
-    return results
 
 
 def _leave_interrupts_to_the_parent() -> None:

@@ -238,14 +238,14 @@ def _check_events(
 
 def _in_batches(check: Callable[[list[W]], list[R]], items: list[W], work: int, lean: Callable[[W], W]) -> list[R]:
     """`check` over `items`, one result an item: in worker processes when `work` is enough to pay for them, each
-    item sent as `lean` makes it (what a worker needs of it, without what it can make again cheaper than it can
+    item sent as `lean` makes it (what a worker needs of it, without what it can make again faster than it can
     receive it), else here."""
     if work < PARALLEL_MIN_WORK or worker_count(len(items)) < 2:
         return check(items) if items else []
-    count = (worker_count(len(items)) + 1) * BATCHES_PER_WORKER  # this process takes its share too
+    count = worker_count(len(items)) * BATCHES_PER_WORKER
     size = -(-len(items) // count)
     batches = [[lean(item) for item in items[start : start + size]] for start in range(0, len(items), size)]
-    done = run_tasks([functools.partial(check, batch) for batch in batches], parallel=True, share=True)
+    done = run_tasks([functools.partial(check, batch) for batch in batches], parallel=True)
     return [result for results in done for result in results]
 
 
