@@ -256,9 +256,10 @@ def _lean_file(item: tuple[SchemaFile, bool]) -> tuple[SchemaFile, bool]:
 
 
 def _lean_event(item: tuple[EventSchema, str, str, str]) -> tuple[EventSchema, str, str, str]:
-    """An event as its bundled JSON text, without its tree or its file's decoded value."""
+    """An event as its bundled JSON text, without its tree, and its file without its text or decoded value (an
+    event's tree and parse read only the file's names and hash)."""
     event, class_name_, module_name, epoch = item
-    source = replace(event.source, decoded=None)
+    source = replace(event.source, text="", decoded=None)
     lean = EventSchema(event.name, event.path, source, {}, epoch, schema_json=event.schema_json)
     return lean, class_name_, module_name, epoch
 
