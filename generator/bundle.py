@@ -36,6 +36,7 @@ NAME = "name"
 BUNDLE_DEFS = "$defs"
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 _KEY_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+_REF_KEY = "$ref"
 
 
 class EventSchema:
@@ -102,6 +103,11 @@ class EventSchema:
         """The findings of reading the tree (known without reading it when the event came from the cache)."""
         return self.tree.findings if self._tree_findings is None else self._tree_findings
 
+    def tree_read_elsewhere(self, findings: tuple[Finding, ...]) -> None:
+        """Record the findings of reading this event's tree in another process (lint's workers), so that none is
+        read here for them: the tree is a function of the bundled schema, its path and the epoch."""
+        self._tree_findings = findings
+
 
 def event_name_of(schema_file: SchemaFile) -> str:
     """The wire name: `properties.name.const`, else `title`, else the file's stem."""
@@ -130,6 +136,11 @@ class _Bundler:
     edges: dict[tuple[str, str], set[tuple[str, str]]] = field(default_factory=dict)
 
     def run(self) -> dict[str, Any]:
+        if _REF_KEY not in self.root_file.text and "\\u" not in self.root_file.text:
+            # No `$ref` anywhere, not even spelt with escapes: the bundle is a plain copy, and decoding the text
+            # makes one in a tenth of the time of copying the decoded value.
+            copied: dict[str, Any] = json.loads(self.root_file.text)
+            return copied
         schema: dict[str, Any] = self._rewrite(self.root_file, self.root_file.data, "")
         if self.bundled:
             defs = schema.setdefault(BUNDLE_DEFS, {})
@@ -334,11 +345,51 @@ def bundle_events(
 
     With a `cache`, the bundle of an event bundled cleanly before, whose file and every file its `$ref`s copied
     from still hash the same, is taken from it (a file with findings is always bundled again)."""
+    bundled = bundle_files(files, schemas_dir, cache, epoch)
+    bundled.save()
+    return bundled.events, bundled.findings
+
+
+@dataclass
+class Bundled:
+    """The events of a schemas folder before their bundles are stored: `save` stores the events bundled afresh
+    with the findings of their trees, read here unless another process read them (`tree_read_elsewhere`)."""
+
+    events: list[EventSchema]
+    findings: list[Finding]
+    fresh: list[EventSchema]
+    """The events bundled in this run, not taken from the cache."""
+    _pack: Pack | None
+    _entries: list[tuple[str, tuple[tuple[str, str], ...]]]
+    """(cache key, the files its `$ref`s copied from with their hashes) of each fresh event, in order."""
+
+    def leave_out(self, event: EventSchema) -> None:
+        """Drop an event (lint could not read it: it is neither linted further nor stored)."""
+        self.events.remove(event)
+        if event in self.fresh:
+            del self._entries[self.fresh.index(event)]
+            self.fresh.remove(event)
+
+    def save(self) -> None:
+        if self._pack is None:
+            return
+        for event, (key, copied_from) in zip(self.fresh, self._entries):
+            shared = tuple(sorted(event.shared.items()))
+            self._pack.put(key, _Bundled(event.name, copied_from, shared, event.schema_json, event.tree_findings))
+        self._pack.save()
+
+
+def bundle_files(
+    files: list[SchemaFile], schemas_dir: Path, cache: BuildCache | None = None, epoch: str = DEFAULT_EPOCH
+) -> Bundled:
+    """`bundle_events` without storing its results (nor reading the fresh events' trees) yet."""
     files_by_path = {schema_file.path: schema_file for schema_file in files}
     sha256_of = {schema_file.relative: schema_file.sha256 for schema_file in files}
     bundled = None if cache is None else Pack(cache, _CACHE_STAGE, [str(schemas_dir.resolve()), epoch])
     events: list[EventSchema] = []
     findings: list[Finding] = []
+    fresh: list[EventSchema] = []
+    entries: list[tuple[str, tuple[tuple[str, str], ...]]] = []
     first_file_of: dict[str, SchemaFile] = {}
     for schema_file in files:
         if schema_file.is_shared:
@@ -376,13 +427,9 @@ def bundle_events(
         shared = {key: target for target, key in bundler.keys.items()}
         event = EventSchema(name, schema_file.display, schema_file, shared, epoch, schema)
         events.append(event)
-        if bundled is not None:
-            copied_from = tuple(sorted({relative: sha256_of[relative] for relative, _ in bundler.keys}.items()))
-            entry = _Bundled(name, copied_from, tuple(sorted(shared.items())), event.schema_json, event.tree_findings)
-            bundled.put(key, entry)
-    if bundled is not None:
-        bundled.save()
-    return events, findings
+        fresh.append(event)
+        entries.append((key, tuple(sorted({relative: sha256_of[relative] for relative, _ in bundler.keys}.items()))))
+    return Bundled(events, findings, fresh, bundled, entries)
 
 
 @dataclass(frozen=True)

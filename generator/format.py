@@ -1,7 +1,8 @@
 """Stage 5, format: black (the default, in-process) or ruff's black-compatible formatter over the generated files.
 
 Formatting dominates a cold build with black (about a millisecond a line), so large builds spread the files over
-worker processes; small ones stay in this process, where starting workers would cost more than it saves. ruff
+worker processes; small ones stay in this process, where starting workers would cost more than it saves. The same
+pool runs other CPU-bound work handed to it (`run_tasks`): each new event module of a build, lint's checks. ruff
 formats every file of a run in one `ruff format` invocation on a temporary folder (tens of milliseconds for
 thousands of lines). Both are deterministic, but their output can differ in small details, so a project picks
 one (`--formatter` or `formatter` in `[tool.netmera-codegen]`) and the manifest records which one wrote a tree;
@@ -15,8 +16,10 @@ too long for the template's own black style (tests hold both to black's output).
 from __future__ import annotations
 
 import functools
+import gc
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -145,8 +148,21 @@ def _call(task: Callable[[], R]) -> R:
 
 def _run(tasks: list[Callable[[], R]], lines: int, progress: Progress | None) -> list[R]:
     """Run the tasks on all cores when there is enough work to pay for starting workers, else here."""
-    workers = min(os.cpu_count() or 1, len(tasks))
-    if workers < 2 or (lines < PARALLEL_THRESHOLD_LINES and len(tasks) < PARALLEL_THRESHOLD_TASKS):
+    return run_tasks(tasks, lines >= PARALLEL_THRESHOLD_LINES or len(tasks) >= PARALLEL_THRESHOLD_TASKS, progress)
+
+
+def worker_count(tasks: int) -> int:
+    """How many worker processes `run_tasks` starts for this many tasks (below 2, it runs them here)."""
+    return min(os.cpu_count() or 1, tasks)
+
+
+def run_tasks(tasks: list[Callable[[], R]], parallel: bool, progress: Progress | None = None) -> list[R]:
+    """The tasks' results, in order: from worker processes, one a core, when `parallel` (the caller judged that
+    the work pays for starting them) and there are cores for two, else from running the tasks here.
+
+    Ctrl-C (or any other exception here) cancels the tasks not started yet: only those under way are waited for."""
+    workers = worker_count(len(tasks))
+    if workers < 2 or not parallel:
         results = []
         for task in tasks:
             results.append(task())
@@ -155,13 +171,30 @@ def _run(tasks: list[Callable[[], R]], lines: int, progress: Progress | None) ->
         return results
     from concurrent.futures import ProcessPoolExecutor  # multiprocessing is imported only when a build uses it
 
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        results = []
-        for text in pool.map(_call, tasks, chunksize=max(1, min(16, len(tasks) // (workers * 8)))):
-            results.append(text)
-            if progress:
-                progress(1)
-        return results
+    # The workers are forked from this process: with everything it holds frozen out of the garbage collector's
+    # reach, their collections do not walk (and so copy) the inherited heap, a third of their time in lint.
+    gc.freeze()
+    try:
+        with ProcessPoolExecutor(max_workers=workers, initializer=_leave_interrupts_to_the_parent) as pool:
+            results = []
+            try:
+                for text in pool.map(_call, tasks, chunksize=max(1, min(16, len(tasks) // (workers * 8)))):
+                    results.append(text)
+                    if progress:
+                        progress(1)
+            except BaseException:
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
+            return results
+    finally:
+        gc.unfreeze()
+
+
+def _leave_interrupts_to_the_parent() -> None:
+    """A worker ignores Ctrl-C (which the terminal sends to the whole process group): the parent, interrupted,
+    cancels the tasks not started and waits for those under way, short ones. Workers interrupted themselves
+    could die holding the pool's queue, and the parent would wait for them for ever."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _format_with_ruff(files: Mapping[str, str]) -> dict[str, str]:

@@ -29,9 +29,10 @@ import difflib
 import functools
 import re
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 try:  # the standard library's regular expression parser (named sre_parse before Python 3.11)
     from re import _constants  # type: ignore[attr-defined,unused-ignore]
@@ -40,15 +41,20 @@ except ImportError:  # pragma: no cover - Python 3.10
     import sre_constants as _constants  # type: ignore[no-redef,unused-ignore]
     import sre_parse as _regex_parser  # type: ignore[no-redef,unused-ignore]
 
-from .bundle import EXT_ID, NAME, EventSchema, event_content, event_name_of, read_events
+from .bundle import EXT_ID, NAME, Bundled, EventSchema, bundle_files, event_content, event_name_of
 from .cache import Pack, default_cache
 from .findings import Finding
-from .load import SchemaFile
+from .format import run_tasks, worker_count
+from .load import SchemaFile, load_schemas
 from .naming import attribute_name, attribute_names, class_name, class_names
 from .netmera import ANNOTATIONS, DEFAULT_EPOCH
-from .parse_cache import parse_package_cached
+from .parse import package_names
+from .parse_cache import Parsed, parse_alone, parse_package_cached
 from .pointers import join_pointer
 from .schema_tree import Node
+
+W = TypeVar("W")
+R = TypeVar("R")
 
 _SCHEMA_MAPS = ("properties", "$defs", "definitions", "patternProperties", "dependentSchemas")
 _SCHEMA_VALUES = (
@@ -73,19 +79,31 @@ def lint(schemas_dir: Path, epoch: str = DEFAULT_EPOCH) -> list[Finding]:
 
     Every rule reads one file or one event, so its findings are kept in the cache by what it reads: a file's
     name, display path and bytes; an event's bundled content and the epoch. With the cache warm, lint reads no
-    schema tree, runs no metaschema check and parses only the events whose inputs changed."""
+    schema tree, runs no metaschema check and parses only the events whose inputs changed. What is not in the
+    cache is worked out in batches (`_check_files`, `_check_events`), in worker processes when there is enough
+    of it to pay for starting them."""
     cache = default_cache()
     kept = Pack(cache, _CACHE_STAGE, [str(schemas_dir.resolve()), epoch, *metaschema_versions()])
-    screen = functools.partial(_remembered, kept, "metaschema", _metaschema_findings)
-    usable, events, findings = read_events(schemas_dir, screen=screen, epoch=epoch)
+    files, findings = load_schemas(schemas_dir, cache)
+    checked = _file_findings(kept, files)
+    findings += [finding for found in checked for finding in found[0]]
+    broken = {finding.path for finding in findings if finding.severity == "error"}
+    usable = [schema_file for schema_file in files if schema_file.display not in broken]
+    findings += [finding for file, found in zip(files, checked) if file.display not in broken for finding in found[1]]
+    bundled = bundle_files(usable, schemas_dir, cache, epoch)
+    findings += bundled.findings
+    made, notes, failures = _event_findings(kept, bundled, epoch)
+    findings += failures
+    bundled.save()
+    events = bundled.events
+    findings += [finding for event in events for finding in event.tree_findings]
     scope = [str(schemas_dir.resolve()), "lint"]
-    (_, parse_findings, _, _), _ = parse_package_cached(events, (), epoch, cache, scope)
+    (_, parse_findings, _, _), _ = parse_package_cached(events, (), epoch, cache, scope, made)
     findings += parse_findings
-    for schema_file in usable:  # a file's own rules read nothing but the file (and its name, for findings)
-        findings += _remembered(kept, "netmera rules", netmera_rules, schema_file)
     for event in events:
-        rule = functools.partial(nested_attributes, event)
-        findings += kept.remember(f"nested attributes\0{event_content(event)}", rule, tuple)
+        if event.name not in notes:
+            notes[event.name] = kept.remember(_nested_key(event), functools.partial(nested_attributes, event), tuple)
+        findings += notes[event.name]
     kept.save()
     findings += event_name_collisions([f for f in usable if not f.is_shared])
     return sorted(set(findings))
@@ -94,6 +112,14 @@ def lint(schemas_dir: Path, epoch: str = DEFAULT_EPOCH) -> list[Finding]:
 _CACHE_STAGE = "lint"
 METASCHEMA_DISTRIBUTIONS = ("jsonschema", "jsonschema-specifications")
 """What the metaschema findings come from besides the generator's code: the checker and the metaschemas."""
+PARALLEL_MIN_WORK = 120
+"""Below this much work (a file's metaschema check and rules count 1, an event's tree and parse 4: what they cost
+in milliseconds, roughly) lint runs it in its own process: starting workers and sending them the schemas would
+cost more than they save."""
+FILE_WORK, EVENT_WORK = 1, 4
+BATCHES_PER_WORKER = 4
+"""Work is sent to the workers in this many batches each: enough to even out uneven batches, few enough that
+sending them costs little."""
 
 
 def metaschema_versions() -> list[str]:
@@ -102,12 +128,140 @@ def metaschema_versions() -> list[str]:
     return [f"{name} {metadata.version(name)}" for name in METASCHEMA_DISTRIBUTIONS]
 
 
-def _remembered(
-    kept: Pack, rule: str, check: Callable[[SchemaFile], list[Finding]], schema_file: SchemaFile
-) -> list[Finding]:
-    """The findings of a rule that reads one file only, from `kept` when it saw these bytes under this name."""
-    key = f"{rule}\0{schema_file.display}\0{schema_file.path.name}\0{schema_file.sha256}"
-    return list(kept.remember(key, lambda: tuple(check(schema_file)), tuple))
+def _file_key(rule: str, schema_file: SchemaFile) -> str:
+    return f"{rule}\0{schema_file.display}\0{schema_file.path.name}\0{schema_file.sha256}"
+
+
+def _nested_key(event: EventSchema) -> str:
+    return f"nested attributes\0{event_content(event)}"
+
+
+_METASCHEMA, _RULES = "metaschema", "netmera rules"
+
+
+def _file_findings(kept: Pack, files: list[SchemaFile]) -> list[tuple[tuple[Finding, ...], tuple[Finding, ...]]]:
+    """Each file's metaschema findings and, unless those hold an error, the findings of its own rules (else
+    none): from `kept` when it saw the file's bytes under its name, else worked out (and kept)."""
+    found: list[tuple[tuple[Finding, ...] | None, tuple[Finding, ...] | None]] = []
+    for schema_file in files:
+        meta = kept.get(_file_key(_METASCHEMA, schema_file))
+        meta = meta if isinstance(meta, tuple) else None
+        rules = kept.get(_file_key(_RULES, schema_file)) if meta is not None and not _has_error(meta) else None
+        found.append((meta, rules if isinstance(rules, tuple) else None))
+    todo = [
+        index for index, (meta, rules) in enumerate(found) if meta is None or (rules is None and not _has_error(meta))
+    ]
+    items = [(files[index], found[index][0] is None) for index in todo]
+    results = _in_batches(_check_files, items, len(items) * FILE_WORK, _lean_file)
+    for index, (meta, rules, failed) in zip(todo, results):
+        if not failed:
+            if meta is not None:
+                kept.put(_file_key(_METASCHEMA, files[index]), meta)
+            if rules is not None:
+                kept.put(_file_key(_RULES, files[index]), rules)
+        found[index] = (found[index][0] if meta is None else meta, rules)
+    return [(meta or (), rules or ()) for meta, rules in found]
+
+
+def _has_error(findings: tuple[Finding, ...]) -> bool:
+    return any(finding.severity == "error" for finding in findings)
+
+
+def _check_files(
+    batch: list[tuple[SchemaFile, bool]],
+) -> list[tuple[tuple[Finding, ...] | None, tuple[Finding, ...] | None, bool]]:
+    """For each file (and whether its metaschema check is still to do, else only its rules): its metaschema
+    findings, its rules' findings (None when the metaschema check found an error) and whether a check failed (its
+    error is then the metaschema findings, so that the file is not bundled, and nothing is kept in the cache)."""
+    results: list[tuple[tuple[Finding, ...] | None, tuple[Finding, ...] | None, bool]] = []
+    for schema_file, check_meta in batch:
+        meta = None
+        try:
+            if check_meta:
+                meta = tuple(_metaschema_findings(schema_file))
+                if _has_error(meta):
+                    results.append((meta, None, False))
+                    continue
+            results.append((meta, tuple(netmera_rules(schema_file)), False))
+        except Exception as error:  # noqa: BLE001 - a bug on some input is a finding of the file, not a traceback
+            results.append(((_failure(schema_file.display, error),), None, True))
+    return results
+
+
+def _failure(path: str, error: Exception) -> Finding:
+    return Finding(path, "", f"lint could not check this schema ({type(error).__name__}: {error}); please report it")
+
+
+def _event_findings(
+    kept: Pack, bundled: Bundled, epoch: str
+) -> tuple[dict[str, Parsed], dict[str, tuple[Finding, ...]], list[Finding]]:
+    """Read the trees of the events bundled afresh, work out the notes on nested attributes not in `kept` and
+    parse the events that reach no shared definition and need any of that, in batches; returns those parses and
+    notes, by wire name (the other events are parsed later, in order, by `parse_package_cached`), and the
+    failures, each an error of its event's file (which is then left out of the bundle)."""
+    fresh = {id(event) for event in bundled.fresh}
+    names = package_names(bundled.events, ())
+    todo = []
+    for event in bundled.events:
+        if event.shared:
+            continue  # parsed in order in this process, where its tree is read once for everything
+        if id(event) in fresh or not isinstance(kept.get(_nested_key(event)), tuple):
+            todo.append((event, (event, *names[event.name], epoch)))
+    results = _in_batches(_check_events, [item for _, item in todo], len(todo) * EVENT_WORK, _lean_event)
+    made: dict[str, Parsed] = {}
+    notes: dict[str, tuple[Finding, ...]] = {}
+    failures: list[Finding] = []
+    for (event, _), (tree_findings, nested, parsed) in zip(todo, results):
+        if parsed is None:
+            failures += tree_findings
+            bundled.leave_out(event)
+            continue
+        event.tree_read_elsewhere(tree_findings)
+        kept.put(_nested_key(event), nested)
+        made[event.name], notes[event.name] = parsed, nested
+    return made, notes, failures
+
+
+def _check_events(
+    batch: list[tuple[EventSchema, str, str, str]],
+) -> list[tuple[tuple[Finding, ...], tuple[Finding, ...], Parsed | None]]:
+    """For each event (with its class and module name and the epoch): the findings of reading its tree, its notes
+    and its parse; a failure is a finding of the event's file instead (and no parse)."""
+    results: list[tuple[tuple[Finding, ...], tuple[Finding, ...], Parsed | None]] = []
+    for event, named, module, epoch in batch:
+        try:
+            results.append((event.tree_findings, nested_attributes(event), parse_alone(event, named, module, epoch)))
+        except Exception as error:  # noqa: BLE001 - a bug on some input is a finding of the file, not a traceback
+            results.append(((_failure(event.path, error),), (), None))
+    return results
+
+
+def _in_batches(check: Callable[[list[W]], list[R]], items: list[W], work: int, lean: Callable[[W], W]) -> list[R]:
+    """`check` over `items`, one result an item: in worker processes when `work` is enough to pay for them, each
+    item sent as `lean` makes it (what a worker needs of it, without what it can make again faster than it can
+    receive it), else here."""
+    if work < PARALLEL_MIN_WORK or worker_count(len(items)) < 2:
+        return check(items) if items else []
+    count = worker_count(len(items)) * BATCHES_PER_WORKER
+    size = -(-len(items) // count)
+    batches = [[lean(item) for item in items[start : start + size]] for start in range(0, len(items), size)]
+    done = run_tasks([functools.partial(check, batch) for batch in batches], parallel=True)
+    return [result for results in done for result in results]
+
+
+def _lean_file(item: tuple[SchemaFile, bool]) -> tuple[SchemaFile, bool]:
+    """A file without its decoded value: decoding its text is faster than unpickling that."""
+    schema_file, check_meta = item
+    return replace(schema_file, decoded=None), check_meta
+
+
+def _lean_event(item: tuple[EventSchema, str, str, str]) -> tuple[EventSchema, str, str, str]:
+    """An event as its bundled JSON text, without its tree, and its file without its text or decoded value (an
+    event's tree and parse read only the file's names and hash)."""
+    event, class_name_, module_name, epoch = item
+    source = replace(event.source, text="", decoded=None)
+    lean = EventSchema(event.name, event.path, source, {}, epoch, schema_json=event.schema_json)
+    return lean, class_name_, module_name, epoch
 
 
 def _metaschema_findings(schema_file: SchemaFile) -> list[Finding]:

@@ -7,18 +7,21 @@ metaschemas' keywords and accepts a schema only when every keyword it constrains
 certainly allows; everything else (a violation, or a keyword the screen does not judge, such as `$vocabulary` or
 an integer written `1.0`) goes to jsonschema for its exact findings. The screen can only send a file to the full
 check, never pass one the full check would refuse; the tests compare both on every schema they have.
+
+jsonschema itself (a tenth of a second to import) is imported only for a file the screen does not pass: the
+screen reads the metaschemas' keywords from the JSON files jsonschema-specifications ships, the same ones
+jsonschema checks against.
 """
 
 from __future__ import annotations
 
 import functools
+import importlib.util
+import json
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
-
-from jsonschema import Draft7Validator, Draft202012Validator  # type: ignore[import-untyped]
-from jsonschema.exceptions import SchemaError  # type: ignore[import-untyped]
-from jsonschema_specifications import REGISTRY  # type: ignore[import-untyped]
 
 from .findings import Finding
 from .load import SchemaFile
@@ -26,30 +29,46 @@ from .pointers import join_pointer
 
 DRAFT_2020_URI = "https://json-schema.org/draft/2020-12/schema"
 DRAFT_7_URI = "http://json-schema.org/draft-07/schema"
-DIALECTS: dict[str, type[Any]] = {DRAFT_2020_URI: Draft202012Validator, DRAFT_7_URI: Draft7Validator}
-"""`$schema` (without a trailing `#`) -> the jsonschema class whose metaschema checks the file."""
+DIALECT_URIS = (DRAFT_2020_URI, DRAFT_7_URI)
+"""The `$schema` values (without a trailing `#`) whose metaschema checks a file."""
+SPECIFICATIONS = "jsonschema_specifications"
+"""The distribution whose metaschema files jsonschema checks against (and the screen reads)."""
 
 _SIMPLE_TYPES = frozenset({"array", "boolean", "integer", "null", "number", "object", "string"})
 _ID_2020 = re.compile(r"^[^#]*#?$")
 
 
-def validator_class(data: dict[str, Any]) -> type[Any] | None:
-    """The metaschema's validator class for a file's `$schema` (2020-12 when absent); None for an unknown one."""
+def dialect_uri(data: dict[str, Any]) -> str | None:
+    """The metaschema's URI for a file's `$schema` (2020-12 when absent); None for an unknown one."""
     declared = data.get("$schema")
     if declared is None:
-        return DIALECTS[DRAFT_2020_URI]
+        return DRAFT_2020_URI
     if not isinstance(declared, str):
         return None
-    return DIALECTS.get(declared.rstrip("#"))
+    uri = declared.rstrip("#")
+    return uri if uri in DIALECT_URIS else None
+
+
+@functools.cache
+def _validator_classes() -> dict[str, type[Any]]:
+    from jsonschema import Draft7Validator, Draft202012Validator  # type: ignore[import-untyped]
+
+    return {DRAFT_2020_URI: Draft202012Validator, DRAFT_7_URI: Draft7Validator}
+
+
+def validator_class(data: dict[str, Any]) -> type[Any] | None:
+    """The metaschema's validator class for a file's `$schema` (2020-12 when absent); None for an unknown one."""
+    uri = dialect_uri(data)
+    return None if uri is None else _validator_classes()[uri]
 
 
 def meta_validate(schema_file: SchemaFile) -> list[Finding]:
     """The findings of the metaschema check of one file: a warning for an unknown `$schema`, an error for each
     violation of the metaschema (jsonschema's message, at its pointer)."""
     data = schema_file.data
-    cls = validator_class(data)
+    uri = dialect_uri(data)
     findings = []
-    if cls is None:
+    if uri is None:
         findings.append(
             Finding(
                 schema_file.display,
@@ -59,15 +78,17 @@ def meta_validate(schema_file: SchemaFile) -> list[Finding]:
                 severity="warning",
             )
         )
-        cls = Draft202012Validator
-    if surely_valid(data, cls):
+        uri = DRAFT_2020_URI
+    if _schema(data, _rules(uri)):
         return findings
-    return findings + full_check(schema_file, cls)
+    return findings + full_check(schema_file, _validator_classes()[uri])
 
 
 def full_check(schema_file: SchemaFile, cls: type[Any]) -> list[Finding]:
     """jsonschema's own metaschema check of a file, as findings (what `meta_validate` reports for a file the
     screen does not pass)."""
+    from jsonschema.exceptions import SchemaError  # type: ignore[import-untyped]
+
     try:
         errors = sorted(
             _metaschema_validator(cls.META_SCHEMA["$id"]).iter_errors(schema_file.data),
@@ -89,12 +110,12 @@ def full_check(schema_file: SchemaFile, cls: type[Any]) -> list[Finding]:
 def _metaschema_validator(uri: str) -> Any:
     """One validator of the metaschema per draft, by the metaschema's `$id` (it holds no state between checks, and
     keeps what it has resolved)."""
-    cls = DIALECTS[uri.rstrip("#")]
+    cls = _validator_classes()[uri.rstrip("#")]
     return cls(cls.META_SCHEMA)
 
 
 def _draft_name(cls: type[Any]) -> str:
-    return "draft-07" if cls is Draft7Validator else "draft 2020-12"
+    return "draft-07" if cls is _validator_classes()[DRAFT_7_URI] else "draft 2020-12"
 
 
 # -- the screen
@@ -105,7 +126,7 @@ _Rules = dict[str, Judge]
 
 def surely_valid(schema: Any, cls: type[Any]) -> bool:
     """Whether the schema is certainly valid against `cls`'s metaschema (False: it may not be; ask jsonschema)."""
-    return _schema(schema, _rules(DRAFT_7_URI if cls is Draft7Validator else DRAFT_2020_URI))
+    return _schema(schema, _rules(DRAFT_7_URI if cls is _validator_classes()[DRAFT_7_URI] else DRAFT_2020_URI))
 
 
 def _schema(value: Any, rules: _Rules) -> bool:
@@ -265,12 +286,41 @@ _DRAFT_RULES: dict[str, _Rules] = {
 def metaschema_keywords(cls: type[Any]) -> frozenset[str]:
     """Every keyword the draft's metaschema constrains: the `properties` of the metaschema and of the vocabulary
     metaschemas its `allOf` includes (read from jsonschema's copies, so none is overlooked)."""
-    meta = cls.META_SCHEMA
+    from jsonschema_specifications import REGISTRY  # type: ignore[import-untyped]
+
+    return _keywords(cls.META_SCHEMA, REGISTRY.contents)
+
+
+def _keywords(meta: dict[str, Any], contents: Callable[[str], dict[str, Any]]) -> frozenset[str]:
     keywords = set(meta.get("properties", {}))
     base = meta["$id"].rsplit("/", 1)[0]
     for part in meta.get("allOf", []):
-        keywords |= set(REGISTRY.contents(f"{base}/{part['$ref']}").get("properties", {}))
+        keywords |= set(contents(f"{base}/{part['$ref']}").get("properties", {}))
     return frozenset(keywords)
+
+
+def shipped_metaschema_keywords(uri: str) -> frozenset[str] | None:
+    """`metaschema_keywords` of a draft read straight from the metaschema files jsonschema-specifications ships
+    (every JSON file under its `schemas` folder, known by its `$id`), without importing it or jsonschema; None
+    when they cannot be found or read so (an installation that keeps them elsewhere)."""
+    try:
+        by_id = _shipped_metaschemas()
+        return _keywords(by_id[uri], lambda ref: by_id[ref])
+    except (OSError, ValueError, KeyError, AttributeError, TypeError):
+        return None
+
+
+@functools.cache
+def _shipped_metaschemas() -> dict[str, Any]:
+    spec = importlib.util.find_spec(SPECIFICATIONS)
+    folders = list(spec.submodule_search_locations or []) if spec is not None else []
+    by_id = {}
+    for folder in folders:
+        for path in sorted((Path(folder) / "schemas").rglob("*")):
+            if path.is_file() and not path.name.startswith("."):
+                contents = json.loads(path.read_text(encoding="utf-8"))
+                by_id[str(contents.get("$id", "")).rstrip("#")] = contents
+    return by_id
 
 
 @functools.cache
@@ -278,4 +328,7 @@ def _rules(uri: str) -> _Rules:
     """The screen's judges for a draft: its own where it has one, `_undecided` for every other keyword the
     metaschema constrains (`$anchor`, `$vocabulary`, ...); keywords the metaschema does not know are free."""
     known = _DRAFT_RULES[uri]
-    return {keyword: known.get(keyword, _undecided) for keyword in metaschema_keywords(DIALECTS[uri])}
+    keywords = shipped_metaschema_keywords(uri)
+    if keywords is None:
+        keywords = metaschema_keywords(_validator_classes()[uri])
+    return {keyword: known.get(keyword, _undecided) for keyword in keywords}

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from itertools import islice
 
@@ -30,7 +30,7 @@ _CACHE_STAGE = "parse"
 
 
 @dataclass(frozen=True)
-class _Parsed:
+class Parsed:
     """One event's parse, as the cache keeps it."""
 
     event: EventClass
@@ -54,9 +54,15 @@ def parse_package_cached(
     epoch: str = DEFAULT_EPOCH,
     cache: BuildCache | None = None,
     scope: Iterable[str] = (),
+    made: Mapping[str, Parsed] | None = None,
 ) -> tuple[ParsedPackage, dict[str, str]]:
     """`parse.parse_package`, with every event's parse taken from `cache` when its inputs are unchanged (`scope`
-    names the schemas folder whose results are kept together); also each event's `model_key` by wire name."""
+    names the schemas folder whose results are kept together); also each event's `model_key` by wire name.
+
+    `made` holds parses made elsewhere (`parse_alone`, in lint's worker processes), by wire name, of events that
+    reach no shared definition: such a parse depends on nothing the package's state holds, so it stands in for
+    parsing the event here."""
+    made = made or {}
     pack = None if cache is None else Pack(cache, _CACHE_STAGE, scope)
     findings: list[Finding] = []
     shared = SharedClasses()
@@ -65,11 +71,14 @@ def parse_package_cached(
     for schema in sorted(events, key=lambda event: event.name):
         class_name, module_name = names[schema.name]
         parse = functools.partial(_parse_one, schema, class_name, module_name, epoch, shared)
+        elsewhere = made.get(schema.name)
+        if elsewhere is not None and not schema.shared and _named(elsewhere.event, class_name, module_name):
+            parse = functools.partial(made.__getitem__, schema.name)
         if pack is None:
             kept = parse()
         else:
             inputs = _parse_inputs(schema, class_name, module_name, epoch, shared)
-            kept = pack.remember(pack.cache.key(inputs), parse, _Parsed)
+            kept = pack.remember(pack.cache.key(inputs), parse, Parsed)
         # A kept parse is replayed into `shared`; after a parse just made, this sets what it set already.
         for origin, name, model in kept.added:
             shared.names[origin] = name
@@ -93,7 +102,20 @@ def _parse_inputs(
     return [event_content(schema), class_name, module_name, epoch, json.dumps([reached, named, taken])]
 
 
-def _parse_one(schema: EventSchema, class_name: str, module_name: str, epoch: str, shared: SharedClasses) -> _Parsed:
+def _named(event: EventClass, class_name: str, module_name: str) -> bool:
+    """Whether a parse made elsewhere used the names this package gives the event (an event left out since can
+    change them)."""
+    return event.class_name == class_name and event.module_name == module_name
+
+
+def parse_alone(schema: EventSchema, class_name: str, module_name: str, epoch: str) -> Parsed:
+    """The parse of an event that reaches no shared definition, made without the package's state (in a worker
+    process): what `parse_package_cached` would make of it."""
+    assert not schema.shared
+    return _parse_one(schema, class_name, module_name, epoch, SharedClasses())
+
+
+def _parse_one(schema: EventSchema, class_name: str, module_name: str, epoch: str, shared: SharedClasses) -> Parsed:
     """Parse one event into `shared`, recording what it added there."""
     # The event's new shared classes collect what they use in a set of their own: kept whole, not as what it adds
     # to the earlier events' uses, since a replay may follow earlier events that no longer use the same names.
@@ -106,4 +128,4 @@ def _parse_one(schema: EventSchema, class_name: str, module_name: str, epoch: st
     added = tuple(
         (origin, shared.names[origin], shared.classes[origin]) for origin in islice(shared.classes, defined, None)
     )
-    return _Parsed(event, model_key(event), tuple(findings), added, uses)
+    return Parsed(event, model_key(event), tuple(findings), added, uses)

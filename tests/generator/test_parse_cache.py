@@ -16,7 +16,7 @@ from netmera_codegen import parse_cache
 from netmera_codegen.bundle import EventSchema, bundle_events, event_content
 from netmera_codegen.cache import BuildCache
 from netmera_codegen.load import load_schemas
-from netmera_codegen.parse import parse_package
+from netmera_codegen.parse import package_names, parse_package
 from tests.support import GOLDEN, ROOT
 
 RESERVED = ("NetmeraClient", "validate")
@@ -170,3 +170,21 @@ def test_a_cached_event_keeps_the_imports_its_shared_classes_need_when_another_d
     events = events_of(schemas, cache)
     imports = dict(parse_cache.parse_package_cached(events, RESERVED, EPOCH, cache, [str(schemas)])[0][3])
     assert imports["datetime"] == ("datetime",) and imports["_types"] == ("datetime_value", "datetime_wire")
+
+
+def test_parses_made_alone_stand_in_for_parsing_in_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """lint's workers parse each event that reaches no shared definition on its own (`parse_alone`): handed to
+    `parse_package_cached`, those parses give the package `parse_package` makes, and only the other events (or one
+    whose names changed since) are parsed again."""
+    schemas = project(tmp_path)
+    events = events_of(schemas, BuildCache(None))
+    names = package_names(events, RESERVED)
+    alone = [event for event in events if not event.shared]
+    assert alone and len(alone) < len(events)
+    made = {event.name: parse_cache.parse_alone(event, *names[event.name], EPOCH) for event in alone}
+    renamed = alone[0].name
+    made[renamed] = parse_cache.parse_alone(alone[0], "Renamed", "renamed", EPOCH)
+    parses = Parses(monkeypatch)
+    result, _ = parse_cache.parse_package_cached(events, RESERVED, EPOCH, BuildCache(None), made=made)
+    assert result == parse_package(events_of(schemas, BuildCache(None)), RESERVED, EPOCH)
+    assert sorted(parses.names) == sorted([event.name for event in events if event.shared] + [renamed])

@@ -1,0 +1,179 @@
+"""lint in worker processes: the same findings as in one process, a failing check is a finding of its file, small
+projects start no workers, and Ctrl-C ends lint and its workers.
+
+`PARALLEL_MIN_WORK` decides when lint sends its work to workers; the comparisons set it to 0 (always) and to a
+value no project reaches (never) and run lint on every bad-schema case, the golden sets and the repository's
+schemas (which share definitions through `_common.json`, parsed in order in the main process).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from support import GOLDEN, ROOT
+
+from netmera_codegen import lint
+from netmera_codegen.cache import BuildCache
+from netmera_codegen.findings import Finding
+from netmera_codegen.load import SchemaFile
+
+NEVER = 10**9
+BAD_CASES = ROOT / "tests" / "hardening" / "bad_schemas"
+FOLDERS = [ROOT / "schemas", *sorted(GOLDEN.glob("*/schemas")), *sorted(p for p in BAD_CASES.iterdir() if p.is_dir())]
+
+
+def _lint(folder: Path, monkeypatch: pytest.MonkeyPatch, min_work: int, cache: BuildCache) -> list[Finding]:
+    monkeypatch.setattr(lint, "PARALLEL_MIN_WORK", min_work)
+    monkeypatch.setattr(lint, "default_cache", lambda: cache)
+    return lint.lint(folder)
+
+
+def test_workers_find_exactly_what_one_process_finds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    off = BuildCache(None)
+    for folder in FOLDERS:
+        alone = _lint(folder, monkeypatch, NEVER, off)
+        assert _lint(folder, monkeypatch, 0, off) == alone, folder
+        assert _lint(folder, monkeypatch, 0, BuildCache(tmp_path / folder.name)) == alone, folder
+
+
+CORPUS = ROOT.parent / "shared" / "corpus" / "iglu-central"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="corpus not available")
+def test_workers_find_exactly_what_one_process_finds_on_the_corpus(monkeypatch: pytest.MonkeyPatch) -> None:
+    off = BuildCache(None)
+    alone = _lint(CORPUS, monkeypatch, NEVER, off)
+    assert alone and _lint(CORPUS, monkeypatch, 0, off) == alone
+
+
+def test_a_warm_lint_starts_no_workers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cache = BuildCache(tmp_path / "cache")
+    cold = _lint(ROOT / "schemas", monkeypatch, 0, cache)
+
+    def refused(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("workers started with every finding in the cache")
+
+    monkeypatch.setattr(lint, "run_tasks", refused)
+    assert _lint(ROOT / "schemas", monkeypatch, 0, cache) == cold
+
+
+def test_a_small_project_starts_no_workers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = _synthetic(tmp_path / "schemas", 20)
+
+    def refused(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("workers started for 20 schemas")
+
+    monkeypatch.setattr(lint, "run_tasks", refused)
+    assert lint.PARALLEL_MIN_WORK < NEVER
+    assert _lint(folder, monkeypatch, lint.PARALLEL_MIN_WORK, BuildCache(None)) == []
+
+
+def test_a_failing_check_is_a_finding_of_its_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = _synthetic(tmp_path / "schemas", 6)
+    real_rules, real_notes = lint.netmera_rules, lint.nested_attributes
+
+    def rules(schema_file: SchemaFile) -> list[Finding]:
+        if schema_file.path.name == "event_001.json":
+            raise RuntimeError("rule broke")
+        return real_rules(schema_file)
+
+    def notes(event: Any) -> tuple[Finding, ...]:
+        if event.source.path.name == "event_002.json":
+            raise RecursionError("tree too deep")
+        return real_notes(event)
+
+    monkeypatch.setattr(lint, "netmera_rules", rules)
+    monkeypatch.setattr(lint, "nested_attributes", notes)
+    cache = BuildCache(tmp_path / "cache")
+    for min_work in (0, NEVER):
+        found = _lint(folder, monkeypatch, min_work, cache)
+        assert [(Path(f.path).name, f.pointer, f.severity) for f in found] == [
+            ("event_001.json", "", "error"),
+            ("event_002.json", "", "error"),
+        ]
+        assert "lint could not check this schema (RuntimeError: rule broke)" in found[0].message
+        assert "(RecursionError: tree too deep)" in found[1].message
+    monkeypatch.setattr(lint, "netmera_rules", real_rules)
+    monkeypatch.setattr(lint, "nested_attributes", real_notes)
+    assert _lint(folder, monkeypatch, 0, cache) == []  # the failures were not kept in the cache
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds worker processes through /proc")
+def test_ctrl_c_ends_lint_and_its_workers(tmp_path: Path) -> None:
+    folder = _synthetic(tmp_path / "schemas", 1000)
+    env = dict(os.environ, NETMERA_CODEGEN_CACHE="off", PYTHONPATH=str(ROOT))
+    started = subprocess.Popen(
+        [sys.executable, "-m", "netmera_codegen", "lint", "--schemas", str(folder)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=env,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not _children(started.pid) and started.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        workers = _children(started.pid)
+        assert workers, "lint finished or stalled before starting its workers"
+        os.killpg(started.pid, signal.SIGINT)  # what Ctrl-C on a terminal does: the whole foreground group
+        started.wait(timeout=30)
+    finally:
+        if started.poll() is None:
+            os.killpg(started.pid, signal.SIGKILL)
+            started.wait()
+    assert started.returncode != 0
+    time.sleep(0.5)
+    assert not [pid for pid in workers if Path(f"/proc/{pid}").exists() and _state(pid) != "Z"]
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _state(pid: int) -> str:
+    try:
+        return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "Z"
+
+
+def _synthetic(folder: Path, count: int) -> Path:
+    """`count` clean event schemas of a dozen attributes each."""
+    folder.mkdir(parents=True)
+    kinds: list[dict[str, Any]] = [
+        {"type": "string", "maxLength": 64},
+        {"type": "integer", "minimum": 0},
+        {"type": "number"},
+        {"type": "boolean"},
+        {"type": "string", "enum": ["web", "ios", "android"]},
+        {"type": "array", "items": {"type": "string"}},
+        {"type": "string", "format": "date-time"},
+    ]
+    for index in range(count):
+        properties = {f"attribute{number}": kinds[(index + number) % len(kinds)] for number in range(12)}
+        schema = {
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "title": f"Event{index:04d}",
+            "type": "object",
+            "properties": properties,
+            "required": ["attribute0"],
+        }
+        (folder / f"event_{index:03d}.json").write_text(json.dumps(schema, indent=2))
+    return folder
