@@ -15,8 +15,10 @@ valid event is made, never what is accepted.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
+from typing import Any
 
 from .bundle import EXT_ID, NAME
 from .model import Attribute, FastPath
@@ -116,9 +118,16 @@ def _any_of(tests: Sequence[_Test | None]) -> _Test | None:
 
 def _uses_only(node: Node, allowed: frozenset[str]) -> bool:
     """Whether every check the node holds is among `allowed` (any other field is at its "no such check" default)."""
-    return all(
-        field.name in allowed or getattr(node, field.name) == getattr(_BLANK, field.name) for field in fields(Node)
-    )
+    for name, default in _other_fields(allowed):
+        if getattr(node, name) != default:
+            return False
+    return True
+
+
+@functools.cache
+def _other_fields(allowed: frozenset[str]) -> tuple[tuple[str, Any], ...]:
+    """The fields of a node outside `allowed`, with their defaults."""
+    return tuple((field.name, getattr(_BLANK, field.name)) for field in fields(Node) if field.name not in allowed)
 
 
 def _admits_name(node: Node, event_name: str) -> bool:

@@ -35,8 +35,9 @@ import jinja2
 from jinja2 import meta
 
 from .cache import BuildCache
+from .layout import statement
 from .model import Attribute, EventClass, FastPath
-from .pystyle import LINE_LENGTH, annotated_call, assigned_list, from_import, literal
+from .pystyle import annotated_call, assigned_list, from_import, literal
 from .report import printable
 
 TEMPLATE_SUFFIX = ".jinja"
@@ -105,6 +106,7 @@ def environment(user_templates: Path | None, cache: BuildCache | None = None) ->
         assigned_list=assigned_list,
         missing_tests=_missing_tests,
         condition=_condition,
+        laid_out=_laid_out,
         from_import=from_import,
     )
     return env
@@ -219,18 +221,16 @@ def _missing_tests(model: Any, event: Any) -> list[str]:
 
 
 def _condition(operands: Sequence[str], indent: int, joiner: str = "or", negated: bool = False) -> str:
-    """`if a or b or ...:` (`joiner` "and": `if a and b ...:`; `negated`: `if not (...):`) as black writes it: on
-    one line when it fits, else inside parentheses, on one line of its own or one operand a line."""
+    """`if a or b or ...:` (`joiner` "and": `if a and b ...:`; `negated`: `if not (...):`) at `indent`, split as
+    black splits it; the first line without its indentation (the template writes that)."""
     joined = f" {joiner} ".join(operands)
-    opening = "if not (" if negated else "if ("
-    one_line = f"{opening}{joined}):" if negated else f"if {joined}:"
-    if indent + len(one_line) <= LINE_LENGTH:
-        return one_line
-    inner = " " * (indent + 4)
-    if len(inner) + len(joined) <= LINE_LENGTH:
-        return f"{opening}\n{inner}{joined}\n{' ' * indent}):"
-    lines = [operands[0]] + [f"{joiner} {operand}" for operand in operands[1:]]
-    return opening + "\n" + "\n".join(inner + line for line in lines) + f"\n{' ' * indent}):"
+    return _laid_out(f"if not ({joined}):" if negated else f"if {joined}:", indent)
+
+
+def _laid_out(text: str, indent: int) -> str:
+    """A statement at `indent`, split as black splits it; the first line without its indentation (the template
+    writes that)."""
+    return "\n".join(statement(" " * indent, text))[indent:]
 
 
 def _templates_under(env: jinja2.Environment, folder: str) -> list[str]:

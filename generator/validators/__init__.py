@@ -4,8 +4,8 @@ the generated package's `_validators` subpackage.
 - `assemble`: one event's module and the package index (the entry points below);
 - `compiler`: module-wide state and the dispatch from a node to its keyword emitters;
 - `scalars`, `objects`, `arrays`, `combinators`: the keyword emitters, by group;
-- `writer`: the code writer (indentation and the value being checked, as context managers);
-- `layout`: black's layout of a statement too long for its line, applied as the writer emits it;
+- `writer`: the code writer (indentation and the value being checked, as context managers), which lays out a
+  statement too long for its line as black would (`..layout`);
 - `source`: Python source fragments (literals, boolean expressions, names, safe comments);
 - `inline`: which subschemas are inlined and which get functions of their own;
 - `memory`: importing compiled checks from memory (the `validate` command and the tests).

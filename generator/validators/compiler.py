@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from .. import layout
 from ..schema_tree import Node, trivial
-from . import arrays, combinators, layout, objects, scalars
+from . import arrays, combinators, objects, scalars
 from .inline import inline_here, only_ref
 from .source import (
     Check,

@@ -15,10 +15,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..layout import closing_bracket
 from ..pointers import split_pointer
 from ..pystyle import literal
 from ..schema_tree import Node
-from .layout import closing_bracket
 
 EXPRESSIONS_KEPT = 1 << 14
 """Expressions whose grouping is kept by value: a package's checks repeat the same conditions (parsing one to see

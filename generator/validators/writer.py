@@ -15,9 +15,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Literal
 
+from .. import layout
+from ..layout import INDENT
 from ..pointers import join_pointer
-from . import layout
-from .layout import INDENT
 from .source import python_literal
 
 Mode = Literal["check", "collect"]

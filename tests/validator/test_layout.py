@@ -1,4 +1,4 @@
-"""The validator compiler's statement layout (`validators.layout`) agrees with black: statements of every shape the
+"""The validator compiler's statement layout (`layout`) agrees with black: statements of every shape the
 compiler writes, at indentations and lengths around the line limit, are laid out as black lays them out (black
 leaves the result unchanged) and mean what the one-line statement means (the same syntax tree)."""
 
@@ -10,7 +10,7 @@ import random
 import black
 import pytest
 
-from netmera_codegen.validators import layout
+from netmera_codegen import layout
 
 MODE = black.Mode(target_versions={black.TargetVersion.PY310}, line_length=100)
 CASES = 400

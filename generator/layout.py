@@ -1,4 +1,5 @@
-"""black's layout for the statements the validator compiler writes, applied as each statement is emitted.
+"""black's layout for the statements the validator compiler writes, applied as each statement is emitted (and for
+the conditions of the generated constructors, `render`).
 
 A statement that fits `LINE_LENGTH` is written as it is. One that does not is split the way black splits it, so
 that black leaves the compiled modules unchanged and the build never formats them:
@@ -21,7 +22,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
-from ..pystyle import LINE_LENGTH
+from .pystyle import LINE_LENGTH
 
 INDENT = "    "
 
