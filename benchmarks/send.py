@@ -126,13 +126,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     import httpx
     from netmera_events import BackgroundSender, NetmeraClient, OrderCancelEvent, OverflowPolicy, ShareEvent
 
-    def build(number: int) -> ShareEvent | OrderCancelEvent:
-        ext_id = f"user-{number % USERS}"
-        if number % 2:
-            return ShareEvent(ext_id=ext_id, item_id=str(number), channel="Facebook")
-        return OrderCancelEvent(
-            ext_id=ext_id, payment_method="Credit Card", sub_total=20.0, item_count=number % 50, grand_total=35.0
-        )
+    def builder(
+        share: type[ShareEvent], order: type[OrderCancelEvent]
+    ) -> Callable[[int], ShareEvent | OrderCancelEvent]:
+        def build(number: int) -> ShareEvent | OrderCancelEvent:
+            ext_id = f"user-{number % USERS}"
+            if number % 2:
+                return share(ext_id=ext_id, item_id=str(number), channel="Facebook")
+            return order(
+                ext_id=ext_id, payment_method="Credit Card", sub_total=20.0, item_count=number % 50, grand_total=35.0
+            )
+
+        return build
 
     class UncheckedShare(ShareEvent):
         """A constructor that builds the wire dict and checks nothing: the floor of any class built in Python."""
@@ -157,13 +162,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "grandTotal": grand_total,
             }
 
-    def build_unchecked(number: int) -> ShareEvent | OrderCancelEvent:
-        ext_id = f"user-{number % USERS}"
-        if number % 2:
-            return UncheckedShare(ext_id=ext_id, item_id=str(number), channel="Facebook")
-        return UncheckedOrderCancel(
-            ext_id=ext_id, payment_method="Credit Card", sub_total=20.0, item_count=number % 50, grand_total=35.0
-        )
+    build = builder(ShareEvent, OrderCancelEvent)
+    build_unchecked = builder(UncheckedShare, UncheckedOrderCancel)
 
     server = subprocess.Popen(
         [sys.executable, __file__, "--serve"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
