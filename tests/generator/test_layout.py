@@ -1,5 +1,5 @@
-"""The validator compiler's statement layout (`layout`) agrees with black: statements of every shape the
-compiler writes, at indentations and lengths around the line limit, are laid out as black lays them out (black
+"""The statement layout (`layout`, used by the validator compiler and for the constructors' conditions) agrees with
+black: statements of every shape the compiler writes, at indentations and lengths around the line limit, are laid out as black lays them out (black
 leaves the result unchanged) and mean what the one-line statement means (the same syntax tree)."""
 
 from __future__ import annotations
