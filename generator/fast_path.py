@@ -150,7 +150,11 @@ def _value_test(node: Node, argument: str, number_wire: bool, hops: int = 0) -> 
         return _array_test(node, node.items, argument)
     if not _uses_only(node, _SCALAR_FIELDS):
         return None
-    values = [node.const] if node.has_const else node.enum
+    values = node.enum
+    if node.has_const:  # beside an enum, the const is the one value, and only if the enum holds it too
+        if values is not None and not any(type(value) is type(node.const) and value == node.const for value in values):
+            return None
+        values = [node.const]
     if values is not None:
         if not all(type(value) is str for value in values) or (node.types is not None and "string" not in node.types):
             return None
@@ -215,11 +219,13 @@ def _range_tests(node: Node, argument: str, double: bool) -> list[_Test]:
     if not lows and not highs:
         return []
     text = argument
-    uses = frozenset({DOUBLE_MAX}) if double else frozenset()
+    uses: set[str] = set()
     if lows:  # the largest low bound, the exclusive one of two equal ones
         value, exclusive, written = max(lows, key=lambda bound: (bound[0], bound[1]))
         text = f"{written} {'<' if exclusive else '<='} {text}"
+        uses.update({DOUBLE_MAX} if written == f"-{DOUBLE_MAX}" else ())
     if highs:  # the smallest high bound, the exclusive one of two equal ones
         value, exclusive, written = min(highs, key=lambda bound: (bound[0], not bound[1]))
         text = f"{text} {'<' if exclusive else '<='} {written}"
-    return [_Test(text, uses=uses)]
+        uses.update({DOUBLE_MAX} if written == DOUBLE_MAX else ())
+    return [_Test(text, uses=frozenset(uses))]

@@ -160,7 +160,9 @@ def run_tasks(tasks: list[Callable[[], R]], parallel: bool, progress: Progress |
     """The tasks' results, in order: from worker processes, one a core, when `parallel` (the caller judged that
     the work pays for starting them) and there are cores for two, else from running the tasks here.
 
-    Ctrl-C (or any other exception here) cancels the tasks not started yet: only those under way are waited for."""
+    Ctrl-C (or any other exception here) cancels the tasks not started yet: only those under way are waited for.
+    A worker that dies (killed from outside, out of memory) breaks the pool: the tasks without a result are then
+    run here, as the tasks are pure."""
     workers = worker_count(len(tasks))
     if workers < 2 or not parallel:
         results = []
@@ -169,25 +171,33 @@ def run_tasks(tasks: list[Callable[[], R]], parallel: bool, progress: Progress |
             if progress:
                 progress(1)
         return results
-    from concurrent.futures import ProcessPoolExecutor  # multiprocessing is imported only when a build uses it
+    # multiprocessing is imported only when a build uses it
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
 
     # The workers are forked from this process: with everything it holds frozen out of the garbage collector's
     # reach, their collections do not walk (and so copy) the inherited heap, a third of their time in lint.
     gc.freeze()
+    results = []
     try:
         with ProcessPoolExecutor(max_workers=workers, initializer=_leave_interrupts_to_the_parent) as pool:
-            results = []
             try:
                 for text in pool.map(_call, tasks, chunksize=max(1, min(16, len(tasks) // (workers * 8)))):
                     results.append(text)
                     if progress:
                         progress(1)
+            except BrokenProcessPool:
+                pass  # the rest are run below
             except BaseException:
                 pool.shutdown(wait=False, cancel_futures=True)
                 raise
-            return results
     finally:
         gc.unfreeze()
+    for task in tasks[len(results) :]:
+        results.append(task())
+        if progress:
+            progress(1)
+    return results
 
 
 def _leave_interrupts_to_the_parent() -> None:

@@ -19,10 +19,9 @@ line without comments; the functions only decide where it breaks.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 
-from .pystyle import LINE_LENGTH
+from .pystyle import LINE_LENGTH, width
 
 INDENT = "    "
 
@@ -64,19 +63,6 @@ _PRIORITY = {
 """black's delimiter priorities (higher splits first) of the operators compiled code contains."""
 
 _ASSIGNMENT = re.compile(r"([A-Za-z_]\w*(?:: [^=]+)? [-+]?= )(.+)$")
-
-
-def width(text: str) -> int:
-    """Columns a line takes as black counts them: wide East Asian characters take two, combining marks none."""
-    if text.isascii():
-        return len(text)
-    return sum(_char_width(char) for char in text)
-
-
-def _char_width(char: str) -> int:
-    if unicodedata.combining(char):
-        return 0
-    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
 
 
 def fits(text: str) -> bool:

@@ -24,6 +24,7 @@ FOLDERS = {
     "schemas": ROOT / "schemas",
     "hard": GOLDEN / "hard" / "schemas",
     "tracking-plan": ROOT / "tests" / "hardening" / "tracking_plan",
+    "layout": ROOT / "tests" / "validator" / "layout_schemas",  # long and wide text
     "iglu-central": ROOT.parent / "shared" / "corpus" / "iglu-central",
 }
 

@@ -9,6 +9,7 @@ import random
 
 import black
 import pytest
+from black.strings import str_width
 
 from netmera_codegen import layout
 
@@ -151,7 +152,8 @@ def test_a_module_constant_of_many_values_is_one_value_a_line() -> None:
     assert lines[-2:] == ["    )", ")"] and len(lines) == 100_004
 
 
-def test_width_counts_wide_characters_twice() -> None:
+def test_width_counts_columns_as_the_installed_black_does() -> None:
     assert layout.width("abc") == 3
-    assert layout.width("😀ş") == 3
-    assert layout.width("e\u0301") == 1
+    assert layout.width("😀ş") == 3  # wide characters take two columns
+    for text in ("e\u0301" * 7, "漢字", "ş" * 5, "a\u200bb"):  # combining marks: none before black 26, one since
+        assert layout.width(text) == str_width(text)

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import math
+import subprocess
+import sys
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -35,6 +37,8 @@ FAST = {
         "note": {"type": ["string", "null"], "maxLength": 3},
         "tags": {"type": "array", "items": {"type": "string"}, "minItems": 1, "maxItems": 2},
         "level": {"$ref": "#/$defs/Level"},
+        "only": {"type": "string", "const": "a", "enum": ["a", "b"]},
+        "ratio": {"type": "number", "minimum": 0, "maximum": 1},
     },
     "required": ["extId", "name", "code", "count"],
     "additionalProperties": False,
@@ -49,6 +53,15 @@ DATED = {
     "title": "DatedEvent",
     "type": "object",
     "properties": {"extId": {"type": "string"}, "name": {"const": "DatedEvent"}, "day": {"format": "date"}},
+}
+CONFLICTING = {
+    "title": "ConflictingEvent",
+    "type": "object",
+    "properties": {
+        "extId": {"type": "string"},
+        "name": {"const": "ConflictingEvent"},
+        "code": {"type": "string", "const": "a", "enum": ["b"]},
+    },
 }
 SHADOWING = {
     "title": "ShadowingEvent",
@@ -87,12 +100,16 @@ VALUES: list[Any] = [
 def test_the_constructor_accepts_what_jsonschema_accepts(tmp_path: Path) -> None:
     schemas = tmp_path / "schemas"
     schemas.mkdir()
-    for schema in (FAST, PATTERNED, DATED, SHADOWING):
+    for schema in (FAST, PATTERNED, DATED, CONFLICTING, SHADOWING):
         (schemas / f"{schema['title']}.json").write_text(json.dumps(schema), encoding="utf-8")
     generated = generated_package("fast-path", schemas, tmp_path / "out")
     assert generated.models["FastEvent"].fast_path is not None
     assert generated.models["PatternedEvent"].fast_path is None
     assert generated.models["DatedEvent"].fast_path is None
+    # A const outside its enum: no value is valid, so no test proves one.
+    assert generated.models["ConflictingEvent"].fast_path is None
+    with pytest.raises(generated.package.EventValidationError, match="/code"):
+        generated.package.ConflictingEvent(ext_id="u", code="a")
     # Keywords named as the builtins a fast path calls would hide them: such an event is checked as any other.
     assert generated.models["ShadowingEvent"].fast_path is None
     shadowing = generated.package.ShadowingEvent
@@ -137,6 +154,14 @@ def test_the_constructor_accepts_what_jsonschema_accepts(tmp_path: Path) -> None
             elif python_name in numbers and type(sent.get(wire_name, 0)) not in (int, float):
                 disagreements.append(("not sent as a plain number", python_name, repr(value)))
     assert not disagreements, disagreements
+    events = tmp_path / "out" / "package" / "typed_fast_path" / "events"
+    unused = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--isolated", "--no-cache", "--select", "F401", str(events)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert unused.returncode == 0, unused.stdout  # an import only a test would use (`DOUBLE_MAX`), once a bound beats it
     assert tried == len(wire_names) * len(VALUES) and 4 * len(wire_names) <= accepted < tried / 2, (accepted, tried)
 
 

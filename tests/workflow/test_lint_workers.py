@@ -1,5 +1,5 @@
-"""lint in worker processes: the same findings as in one process, a failing check is a finding of its file, small
-projects start no workers, and Ctrl-C ends lint and its workers.
+"""lint in worker processes: the same findings as in one process, a failing check is a finding of its file, a
+worker that dies loses nothing, small projects start no workers, and Ctrl-C ends lint and its workers.
 
 `PARALLEL_MIN_WORK` decides when lint sends its work to workers; the comparisons set it to 0 (always) and to a
 value no project reaches (never) and run lint on every bad-schema case, the golden sets and the repository's
@@ -105,6 +105,23 @@ def test_a_failing_check_is_a_finding_of_its_file(tmp_path: Path, monkeypatch: p
     monkeypatch.setattr(lint, "netmera_rules", real_rules)
     monkeypatch.setattr(lint, "nested_attributes", real_notes)
     assert _lint(folder, monkeypatch, 0, cache) == []  # the failures were not kept in the cache
+
+
+def test_a_worker_that_dies_leaves_its_work_to_lint(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker killed from outside (or out of memory) breaks the pool: what it had not finished is checked in
+    lint's own process, and the findings are those of a lint that lost no worker."""
+    folder = ROOT / "schemas"
+    off = BuildCache(None)
+    alone = _lint(folder, monkeypatch, NEVER, off)
+    parent, real_rules = os.getpid(), lint.netmera_rules
+
+    def rules(schema_file: SchemaFile) -> list[Finding]:
+        if os.getpid() != parent:
+            os._exit(9)  # as a worker killed by a signal
+        return real_rules(schema_file)
+
+    monkeypatch.setattr(lint, "netmera_rules", rules)
+    assert _lint(folder, monkeypatch, 0, off) == alone
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds worker processes through /proc")

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, ClassVar
 from .._construct import Attribute
 from .._event import Event
 from .._refusal import MISSING, check_or_refuse
-from .._types import DOUBLE_MAX
 from .._validators.closed import check
 
 __all__ = ["Closed"]
