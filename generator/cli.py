@@ -43,6 +43,8 @@ from .write import OutputBlocked, compare_tree, write_tree
 EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+"""128 + SIGINT, as a shell reports a command that Ctrl-C ended."""
 
 PROGRESS_MIN_FILES = 50
 """A progress bar appears on a terminal only when at least this many files must be formatted."""
@@ -57,7 +59,8 @@ EXIT_CODES = """exit status:
   1  findings: schema or template errors or a blocked output path (nothing written), stale output,
      lint errors (or warnings with --strict), payload violations
   2  usage error (bad flag, folder, setting or configuration); for validate also: a payload file or line
-     that cannot be read, or schemas with errors, so the payloads could not be checked"""
+     that cannot be read, or schemas with errors, so the payloads could not be checked
+  130  interrupted (Ctrl-C): one line on stderr, no traceback"""
 
 
 def _add_schemas_option(parser: argparse.ArgumentParser) -> None:
@@ -412,6 +415,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ConfigError, UsageError, FormatterError) as error:
         print(f"netmera-codegen: {printable(str(error))}", file=sys.stderr)
         return EXIT_USAGE
+    except KeyboardInterrupt:  # Ctrl-C: one line, no traceback, the shell's status for an interrupt
+        print("netmera-codegen: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except BrokenPipeError:  # `check --diff | head`: the reader left; say nothing more
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_FINDINGS
