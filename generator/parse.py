@@ -7,9 +7,9 @@ the offending keyword.
 
 The annotations are what `mypy` checks in consumer code; they decide nothing at run time. A constructor checks
 its arguments by building the wire item and running the event's compiled validator on it (see `runtime/_event.py`;
-`fast_path.py` proves simple events valid without it), so the classes accept exactly what the schema accepts, whatever this mapping can spell as a Python type: a
-keyword with no faithful Python type (`allOf`, `not`, `if`, `patternProperties`, ...) only makes an annotation
-broader (`Any` at worst), never the check weaker.
+`fast_path.py` proves simple events valid without it), so the classes accept exactly what the schema accepts,
+whatever this mapping can spell as a Python type: a keyword with no faithful Python type (`allOf`, `not`, `if`,
+`patternProperties`, ...) only makes an annotation broader (`Any` at worst), never the check weaker.
 
 Definitions that an event reaches through a `$ref` into another file (a shared `_*.json`) become one class for the
 whole package, in its `types` module, used by every event that refers to them.
