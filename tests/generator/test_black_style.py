@@ -14,8 +14,8 @@ from support import GOLDEN, ROOT
 
 from benchmarks.generate import synthesise
 from netmera_codegen.format import format_source
-from netmera_codegen.model import Package
-from netmera_codegen.parse import parse_events, parse_package
+from netmera_codegen.model import EventClass, Package
+from netmera_codegen.parse import parse_package
 from netmera_codegen.pipeline import Options, _package_files, bundle
 from netmera_codegen.pystyle import LINE_LENGTH, annotated_call, assigned_list, fits
 from netmera_codegen.render import PRESTYLED_PACKAGE_TEMPLATES, docstring, environment, render_event
@@ -39,10 +39,7 @@ OUTSIDE = {"iglu-central"}
 def test_event_modules_that_fit_are_already_black_formatted(name: str) -> None:
     if not FOLDERS[name].is_dir():
         pytest.skip(f"{FOLDERS[name]} not found beside the repository")
-    events, _ = bundle(Options(schemas=FOLDERS[name]))
-    parsed, _ = parse_events(events)
-    env = environment(None)
-    bodies = {event.module_name: render_event(event, env) for event in parsed}
+    _, bodies, _ = _rendered(FOLDERS[name])
     fitting = {path: body for path, body in bodies.items() if fits(body, LINE_LENGTH)}
     assert fitting, "no module to check"
     changed = [path for path, body in fitting.items() if format_source(body) != body]
@@ -93,12 +90,7 @@ def test_docstrings_are_laid_out_as_black_lays_them_out() -> None:
 def test_package_modules_of_the_prestyled_templates_that_fit_are_already_black_formatted(name: str) -> None:
     if not FOLDERS[name].is_dir():
         pytest.skip(f"{FOLDERS[name]} not found beside the repository")
-    events, _ = bundle(Options(schemas=FOLDERS[name]))
-    parsed, _, shared, shared_imports = parse_package(events)
-    package = Package("netmera_events", tuple(parsed), tuple(shared), shared_imports)
-    env = environment(None)
-    targets, rendered, _ = _package_files(Options(schemas=FOLDERS[name]), env, package)
-    prestyled = {path: body for path, body in rendered.items() if targets[path] in PRESTYLED_PACKAGE_TEMPLATES}
+    _, _, prestyled = _rendered(FOLDERS[name])
     assert len(prestyled) == len(PRESTYLED_PACKAGE_TEMPLATES)
     fitting = {path: body for path, body in prestyled.items() if fits(body, LINE_LENGTH)}
     changed = [path for path, body in fitting.items() if format_source(body) != body]
@@ -111,13 +103,20 @@ def test_modules_of_plain_schemas_need_no_formatting(tmp_path: Path) -> None:
     them (a line written too long anywhere, such as a long constructor call, costs a cold build seconds)."""
     schemas = tmp_path / "schemas"
     synthesise(schemas, 60, 7)
+    parsed, modules, prestyled = _rendered(schemas)
+    assert any(event.fast_path is not None for event in parsed) and any(event.fast_path is None for event in parsed)
+    too_long = [path for path, body in (modules | prestyled).items() if not fits(body, LINE_LENGTH)]
+    assert too_long == []
+
+
+def _rendered(schemas: Path) -> tuple[list[EventClass], dict[str, str], dict[str, str]]:
+    """A schemas folder's parsed events, their modules by module name, and the package modules of the prestyled
+    templates by path, as the built-in templates render them."""
     events, _ = bundle(Options(schemas=schemas))
     parsed, _, shared, shared_imports = parse_package(events)
-    assert any(event.fast_path is not None for event in parsed) and any(event.fast_path is None for event in parsed)
     env = environment(None)
-    bodies = {event.module_name: render_event(event, env) for event in parsed}
+    modules = {event.module_name: render_event(event, env) for event in parsed}
     package = Package("netmera_events", tuple(parsed), tuple(shared), shared_imports)
     targets, rendered, _ = _package_files(Options(schemas=schemas), env, package)
-    bodies |= {path: body for path, body in rendered.items() if targets[path] in PRESTYLED_PACKAGE_TEMPLATES}
-    too_long = [path for path, body in bodies.items() if not fits(body, LINE_LENGTH)]
-    assert too_long == []
+    prestyled = {path: body for path, body in rendered.items() if targets[path] in PRESTYLED_PACKAGE_TEMPLATES}
+    return parsed, modules, prestyled

@@ -7,6 +7,7 @@ import math
 import shutil
 import sys
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -17,10 +18,10 @@ from netmera_codegen.findings import Finding, errors_in
 from netmera_codegen.load import load_schemas
 from netmera_codegen.model import EventClass
 from netmera_codegen.pipeline import Options, build
+from netmera_codegen.runtime._types import DOUBLE_MAX
 from netmera_codegen.validators import compile_package, load_in_memory
 from netmera_codegen.write import write_tree
 
-DOUBLE_MAX = 1.7976931348623157e308
 ROOT = Path(__file__).resolve().parent.parent.parent
 SHARED = ROOT.parent / "shared"
 CORPUS = SHARED / "corpus"
@@ -120,20 +121,24 @@ def constructor_arguments(model: EventClass, payload: dict[str, Any]) -> dict[st
     for key, value in payload.items():
         if key == EXT_ID:
             arguments["ext_id"] = value
-        elif key in names and not (value is None and names[key].unset_is_none) and _carried(value):
+        elif key in names and not (value is None and names[key].unset_is_none) and carried(value):
             arguments[names[key].python_name] = value
         elif key != NAME:
             return None
     return arguments
 
 
-def _carried(value: Any) -> bool:
+def carried(value: Any) -> bool:
+    """Whether an event can carry the value at all: not a NaN, an infinity, a number beyond a Double or a Decimal,
+    which constructors refuse whatever the schema says (nor a list or dict holding one)."""
+    if isinstance(value, Decimal):
+        return False
     if isinstance(value, float):
         return math.isfinite(value)
     if isinstance(value, int) and not isinstance(value, bool):
         return abs(value) <= DOUBLE_MAX
     if isinstance(value, list):
-        return all(_carried(item) for item in value)
+        return all(carried(item) for item in value)
     if isinstance(value, dict):
-        return all(_carried(item) for item in value.values())
+        return all(carried(item) for item in value.values())
     return True
