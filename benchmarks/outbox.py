@@ -178,7 +178,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 if not sender.flush(timeout=300):
                     raise SystemExit("the outbox did not drain")
             with sqlite3.connect(prefilled) as connection:
-                assert connection.execute("SELECT count(*) FROM events").fetchone()[0] == 0
+                assert connection.execute("SELECT count(*) FROM chunks").fetchone()[0] == 0
             return count
 
         memory = row("BackgroundSender (in memory): enqueue, flush", memory_end_to_end, True)

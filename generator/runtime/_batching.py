@@ -89,11 +89,12 @@ class Batch:
         cls,
         body: bytes,
         positions: Sequence[int],
-        label: Callable[[int], tuple[str, str]],
+        label: Callable[[int], tuple[str, str]] | None,
         each: Callable[[int], bytes],
     ) -> Batch:
-        """A batch whose ``body`` is already the JSON array of its events; ``each`` encodes the
-        event at a position on its own, byte for byte as in ``body``."""
+        """A batch whose ``body`` is already the JSON array of its events; ``each`` gives the
+        encoding of the event at a position on its own, byte for byte as in ``body``; ``label``
+        (when ``None``: the encoding itself) gives its name and extId."""
         batch = cls.__new__(cls)
         batch._datas = None
         batch._each = each

@@ -41,11 +41,11 @@ from ._errors import EventsRejectedError, EventValidationError, NetmeraError
 from ._event import Event
 from ._hooks import SendHook, SendHookError, as_hooks, log_hook_failure, payload_to_event, run_hooks
 from ._outbox_async import LoopCommits
+from ._outbox_claim import Claim
 from ._outbox_commit import GroupCommit
 from ._outbox_outcome import record_outcome
 from ._outbox_store import (
     DEFAULT_BUSY_TIMEOUT,
-    ClaimedRow,
     NewRow,
     OutboxError,
     OutboxStore,
@@ -469,7 +469,7 @@ class OutboxSender:
                 with self._lock:
                     asked = self._flush_asked
                     urgent = asked != self._flush_seen or self._closing
-                rows, resent, taken_over, due = self._store.claim(
+                claim, due = self._store.claim(
                     self._token,
                     self._limits,
                     self._lease,
@@ -485,7 +485,7 @@ class OutboxSender:
                 )
                 self._stopping.wait(min(self._poll_interval * failures, 5.0))
                 continue
-            if not rows:
+            if claim is None:
                 with self._lock:
                     if urgent:
                         # Nothing left to claim for that flush: the rest is in backoff or leased
@@ -501,19 +501,44 @@ class OutboxSender:
                         self._wake.wait(max(wait, 0.001))
                 continue
             with self._lock:
-                self._in_flight = len(rows)
-                self._retried += resent
-                self._taken_over += taken_over
-            if taken_over:
+                self._in_flight = len(claim)
+                self._retried += claim.resent
+                self._taken_over += claim.taken_over
+            if claim.taken_over:
                 _log.warning(
-                    "took over %d events from an expired lease; they may be sent twice", taken_over
+                    "took over %d events from an expired lease; they may be sent twice",
+                    claim.taken_over,
                 )
-            self._send(rows)
+            self._send(claim)
 
-    def _send(self, rows: list[ClaimedRow]) -> None:
-        batch = Batch([row.data for row in rows], [row.id for row in rows])
+    def _send(self, claim: Claim) -> None:
+        report = BatchReport()
+        for batch in claim.batches(self._limits):
+            if report.failure is not None or report.abandoned:
+                report.unsent += batch.events  # not tried: it would fail as the last one did
+                continue
+            part = self._deliver_batch(batch)
+            report.sent += part.sent
+            report.requests += part.requests
+            report.retried += part.retried
+            report.rejected += part.rejected
+            report.unsent += part.unsent
+            report.failure = part.failure
+            report.abandoned = part.abandoned
         try:
-            report = self._client._deliver(batch, self._abandon)
+            self._settle(claim, report)
+        except OutboxError:
+            # The rows stay claimed; the lease runs out and they are sent again (counted then).
+            _log.error(
+                "could not record the outcome of %d events in the outbox", len(claim), exc_info=True
+            )
+        with self._lock:
+            self._in_flight = 0
+            self._settled.notify_all()
+
+    def _deliver_batch(self, batch: Batch) -> BatchReport:
+        try:
+            return self._client._deliver(batch, self._abandon)
         except Exception as exc:  # noqa: BLE001 - a bug or a closed client must not end the worker
             _log.error(
                 "unexpected %s while sending %d events",
@@ -521,22 +546,12 @@ class OutboxSender:
                 len(batch),
                 exc_info=True,
             )
-            report = BatchReport(
-                failure=NetmeraError(f"unexpected {type(exc).__name__}"), unsent=list(batch.events)
+            return BatchReport(
+                failure=NetmeraError(f"unexpected {type(exc).__name__}"), unsent=batch.events
             )
-        try:
-            self._settle(rows, report)
-        except OutboxError:
-            # The rows stay claimed; the lease runs out and they are sent again (counted then).
-            _log.error(
-                "could not record the outcome of %d events in the outbox", len(rows), exc_info=True
-            )
-        with self._lock:
-            self._in_flight = 0
-            self._settled.notify_all()
 
-    def _settle(self, rows: list[ClaimedRow], report: BatchReport) -> None:
-        delivered = record_outcome(self._store, rows, report, self._backoff)
+    def _settle(self, claim: Claim, report: BatchReport) -> None:
+        delivered = record_outcome(self._store, claim, report, self._backoff)
         with self._lock:
             self._sent += delivered
             self._retried += report.retried

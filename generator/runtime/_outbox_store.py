@@ -1,14 +1,15 @@
 """The outbox file: events on disk in SQLite until Netmera has accepted them.
 
-One file may be shared by several processes (gunicorn or Celery workers, a cron job draining it). A
-process claims a batch by writing a lease (its token and an expiry time) on the rows, so no other
-worker sends them while it does; a lease that expires, or whose owner on this host is no longer
-running, is taken over. Delivered rows are deleted; rows Netmera refused move to the dead-letter
-table with its code and message; rows that failed in a way that may pass wait with a backoff.
+Events committed together are kept together, in chunk rows (``_outbox_claim`` says why). One file
+may be shared by several processes (gunicorn or Celery workers, a cron job draining it). A process
+claims a batch by writing a lease (its token and an expiry time) on the chunks, so no other worker
+sends them while it does; a lease that expires, or whose owner on this host is no longer running,
+is taken over. Delivered events are deleted; events Netmera refused move to the dead-letter table
+with its code and message; events that failed in a way that may pass wait with a backoff.
 
 The file is in WAL mode: readers never block the writer, and a commit survives the process being
-killed (with ``durability="full"`` it also survives a power cut). Row and byte totals are kept in a
-one-row table updated in the same transactions, so bounding the outbox costs no scan.
+killed (with ``durability="full"`` it also survives a power cut). Event and byte totals are kept in
+a one-row table updated in the same transactions, so bounding the outbox costs no scan.
 
 Every SQLite failure becomes an :class:`OutboxError` naming the file (:class:`OutboxLockedError`
 when another process holds it too long). Nothing here ever deletes or rewrites a file it cannot
@@ -22,19 +23,23 @@ import socket
 import sqlite3
 import threading
 import time
+from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from itertools import accumulate
 from pathlib import Path
-from typing import NamedTuple
 
+import orjson
+
+from . import _outbox_layout as layout
 from ._batching import BatchLimits
 from ._errors import NetmeraError
+from ._outbox_claim import Chunk, Claim, cut_into_chunks
+from ._outbox_layout import LAYOUT_1_TABLES, SCHEMA_VERSION
 
 __all__ = ["OutboxError", "OutboxLockedError"]
 
-#: The layout this code reads and writes (SQLite's ``user_version``).
-SCHEMA_VERSION = 1
 #: Seconds a statement waits for another process's write lock before giving up.
 DEFAULT_BUSY_TIMEOUT = 5.0
 #: ``normal`` survives a killed process; ``full`` also a power cut, at a cost per commit.
@@ -44,38 +49,8 @@ DURABILITY_LEVELS = {"normal": "NORMAL", "full": "FULL"}
 #: sender's worker checkpoints on its own connection instead (:meth:`OutboxStore.checkpoint`), so
 #: this is only the backstop for files nobody delivers from.
 WAL_AUTOCHECKPOINT_PAGES = 20_000
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS events (
-    id INTEGER PRIMARY KEY,
-    name TEXT NOT NULL,
-    ext_id TEXT NOT NULL,
-    data BLOB NOT NULL,
-    created_at REAL NOT NULL,
-    available_at REAL NOT NULL DEFAULT 0,
-    claimed_by TEXT,
-    attempts INTEGER NOT NULL DEFAULT 0
-);
-CREATE TABLE IF NOT EXISTS dead_letters (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    name TEXT NOT NULL,
-    ext_id TEXT NOT NULL,
-    data BLOB NOT NULL,
-    created_at REAL NOT NULL,
-    failed_at REAL NOT NULL,
-    status INTEGER,
-    code INTEGER,
-    message TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS totals (
-    id INTEGER PRIMARY KEY CHECK (id = 0),
-    rows INTEGER NOT NULL,
-    bytes INTEGER NOT NULL,
-    resent INTEGER NOT NULL,
-    taken_over INTEGER NOT NULL
-);
-INSERT OR IGNORE INTO totals VALUES (0, 0, 0, 0, 0);
-"""
+#: Ids bound in one statement at most (SQLite's limit before 3.32 was 999).
+_MAX_PARAMETERS = 900
 
 
 class OutboxError(NetmeraError):
@@ -104,15 +79,6 @@ class OutboxTotals:
     taken_over: int
 
 
-class ClaimedRow(NamedTuple):
-    """A leased row (a tuple: a batch makes a thousand of them at a time)."""
-
-    id: int
-    ext_id: str
-    data: bytes
-    attempts: int
-
-
 @dataclass(frozen=True, slots=True)
 class DeadLetter:
     """An event Netmera refused, as the dead-letter table keeps it."""
@@ -128,6 +94,9 @@ class DeadLetter:
 
 
 NewRow = tuple[str, str, bytes, float]  # name, ext_id, data, created_at
+#: A refused event for the dead letters: name, extId, encoding, created_at, HTTP status, Netmera
+#: code, message.
+DeadRow = tuple[str, str, bytes, float, "int | None", "int | None", str]
 
 
 def process_token(host: str | None = None) -> str:
@@ -218,24 +187,38 @@ class OutboxStore:
                 f"written by a newer version (layout {version}, this reads {SCHEMA_VERSION})",
             )
         if version < SCHEMA_VERSION:
-            tables = {
-                row[0]
-                for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
-            }
-            if tables - {"sqlite_sequence"}:
-                raise OutboxError(
-                    self.path, "is a SQLite database but not an outbox (it holds other tables)"
-                )
             connection.execute("BEGIN IMMEDIATE")
             try:
-                connection.executescript(f"{_SCHEMA}PRAGMA user_version = {SCHEMA_VERSION};")
+                self._lay_out(connection)
+                connection.execute("COMMIT")
             except BaseException:
                 if connection.in_transaction:
                     connection.execute("ROLLBACK")
                 raise
-        # executescript() commits by itself; make sure nothing is left open either way.
-        if connection.in_transaction:
-            connection.execute("COMMIT")
+
+    def _lay_out(self, connection: sqlite3.Connection) -> None:
+        """(Write lock held.) Create the tables, or upgrade them from layout 1; another process may
+        have done either since the version was first read."""
+        version = connection.execute("PRAGMA user_version").fetchone()[0]
+        tables = {
+            row[0]
+            for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        } - {"sqlite_sequence"}
+        if version == SCHEMA_VERSION:
+            return
+        if version == 1 and LAYOUT_1_TABLES <= tables:
+            layout.upgrade(connection)
+        elif version == 0 and not tables:
+            layout.create(connection)
+        elif version > SCHEMA_VERSION:
+            raise OutboxError(
+                self.path,
+                f"written by a newer version (layout {version}, this reads {SCHEMA_VERSION})",
+            )
+        else:
+            raise OutboxError(
+                self.path, "is a SQLite database but not an outbox (it holds other tables)"
+            )
 
     @contextmanager
     def _translated(self) -> Iterator[None]:
@@ -298,111 +281,127 @@ class OutboxStore:
 
     def insert(self, rows: Sequence[NewRow], max_rows: int, max_bytes: int) -> tuple[int, int]:
         """Commit as many of ``rows``, in order, as fit under the bounds; return how many, and the
-        highest id the outbox has given out."""
+        highest chunk id the outbox has given out."""
         with self._transaction() as connection:
             count, size, highest = connection.execute(
-                "SELECT rows, bytes, (SELECT max(id) FROM events) FROM totals"
+                "SELECT rows, bytes, (SELECT max(id) FROM chunks) FROM totals"
             ).fetchone()
-            accepted = 0
-            added = 0
-            for row in rows:
-                if count + accepted + 1 > max_rows or size + added + len(row[2]) > max_bytes:
-                    break
-                accepted += 1
-                added += len(row[2])
-            if accepted:
-                connection.executemany(
-                    "INSERT INTO events (name, ext_id, data, created_at) VALUES (?, ?, ?, ?)",
-                    rows[:accepted],
-                )
-                connection.execute(
-                    "UPDATE totals SET rows = rows + ?, bytes = bytes + ?", (accepted, added)
-                )
-            # Under the write lock each new row gets the highest id present plus one.
-            return accepted, (highest or 0) + accepted
+            sizes = [len(row[2]) for row in rows]
+            # Bytes of the first k rows are ends[k - 1].
+            ends = list(accumulate(sizes))
+            accepted = min(max(0, max_rows - count), bisect_right(ends, max_bytes - size))
+            if not accepted:
+                return 0, highest or 0
+            cuts = cut_into_chunks(sizes[:accepted])
+            connection.executemany(
+                "INSERT INTO chunks (events, data, sizes, names, ext_ids, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                [_chunk_row(rows[start:stop], sizes[start:stop]) for start, stop in cuts],
+            )
+            connection.execute(
+                "UPDATE totals SET rows = rows + ?, bytes = bytes + ?",
+                (accepted, ends[accepted - 1]),
+            )
+            # Under the write lock each new chunk gets the highest id present plus one.
+            return accepted, (highest or 0) + len(cuts)
 
     # --- workers ----------------------------------------------------------------------------------
 
     def claim(
         self, token: str, limits: BatchLimits, lease: float, *, min_events: int, max_age: float
-    ) -> tuple[list[ClaimedRow], int, int, float | None]:
-        """Lease the oldest available rows that fit in one request.
+    ) -> tuple[Claim | None, float | None]:
+        """Lease the oldest available chunks that fit in one request (at least one chunk).
 
-        Nothing is claimed when fewer than ``min_events`` are available and the oldest is younger
-        than ``max_age`` seconds; the last value returned is then when to look again (``None``:
-        nothing available at all). Also returns how many claimed rows may be re-sends (they were
-        claimed before) and how many were taken over from an expired lease.
+        Nothing is claimed when fewer than ``min_events`` events are available and the oldest is
+        younger than ``max_age`` seconds; the second value returned is then when to look again
+        (``None``: nothing available at all).
         """
         now = time.time()
         limit = limits.max_events or limits.max_ext_ids
-        # Decide from ids and ages alone, without taking the write lock or reading event bodies:
-        # most looks at the file end here while a batch fills.
+        # Decide from counts and ages alone, without taking the write lock or reading event
+        # bodies: most looks at the file end here while a batch fills.
         with self._lock, self._translated():
-            ages = (
+            available, oldest = (
                 self._connect()
                 .execute(
-                    "SELECT count(*), min(created_at) FROM"
-                    " (SELECT created_at FROM events WHERE available_at <= ? ORDER BY id LIMIT ?)",
+                    "SELECT sum(events), min(created_at) FROM (SELECT events, created_at"
+                    " FROM chunks WHERE available_at <= ? ORDER BY id LIMIT ?)",
                     (now, limit),
                 )
                 .fetchone()
             )
-        if not ages[0]:
-            return [], 0, 0, None
-        if ages[0] < min_events and now - ages[1] < max_age:
-            return [], 0, 0, ages[1] + max_age
+        if not available:
+            return None, None
+        if available < min_events and now - oldest < max_age:
+            return None, oldest + max_age
         with self._transaction() as connection:
-            candidates = connection.execute(
-                "SELECT id, ext_id, data, attempts, claimed_by FROM events"
-                " WHERE available_at <= ? ORDER BY id LIMIT ?",
-                (now, limit),
-            ).fetchall()
-            if not candidates:  # another process claimed them meanwhile
-                return [], 0, 0, None
-            chosen: list[ClaimedRow] = []
-            ext_ids: set[str] = set()
+            chunks: list[Chunk] = []
+            events = resent = taken_over = 0
             size = 1
-            resent = taken_over = 0
-            for row_id, ext_id, data, attempts, claimed_by in candidates:
-                if chosen and (
-                    size + len(data) + 1 > limits.max_bytes
-                    or (ext_id not in ext_ids and len(ext_ids) >= limits.max_ext_ids)
-                ):
+            for (
+                chunk_id,
+                count,
+                data,
+                sizes,
+                names,
+                ext_ids,
+                created_at,
+                attempts,
+                holder,
+            ) in connection.execute(
+                "SELECT id, events, data, sizes, names, ext_ids, created_at, attempts,"
+                " claimed_by FROM chunks WHERE available_at <= ? ORDER BY id LIMIT ?",
+                (now, limit),
+            ):
+                if chunks and (events + count > limit or size + len(data) + 1 > limits.max_bytes):
                     break
+                events += count
                 size += len(data) + 1
-                ext_ids.add(ext_id)
-                chosen.append(ClaimedRow(row_id, ext_id, data, attempts))
-                resent += attempts > 0
-                taken_over += claimed_by is not None
-            # The chosen rows are every available row from the first id to the last (the write
-            # lock is held since they were read): one statement leases them all.
+                chunks.append(
+                    Chunk(
+                        chunk_id,
+                        data,
+                        orjson.loads(sizes),
+                        orjson.loads(names),
+                        orjson.loads(ext_ids),
+                        created_at,
+                        attempts,
+                    )
+                )
+                resent += count if attempts > 0 else 0
+                taken_over += count if holder is not None else 0
+            if not chunks:  # another process claimed them meanwhile
+                return None, None
+            # The chosen chunks are every available chunk from the first id to the last (the
+            # write lock is held since they were read): one statement leases them all.
             connection.execute(
-                "UPDATE events SET claimed_by = ?, available_at = ?, attempts = attempts + 1"
+                "UPDATE chunks SET claimed_by = ?, available_at = ?, attempts = attempts + 1"
                 " WHERE id BETWEEN ? AND ? AND available_at <= ?",
-                (token, now + lease, chosen[0].id, chosen[-1].id, now),
+                (token, now + lease, chunks[0].id, chunks[-1].id, now),
             )
             if resent or taken_over:
                 connection.execute(
                     "UPDATE totals SET resent = resent + ?, taken_over = taken_over + ?",
                     (resent, taken_over),
                 )
-            return chosen, resent, taken_over, None
+            return Claim(chunks, resent, taken_over), None
 
     def renew(self, token: str, lease: float) -> None:
         with self._transaction() as connection:
             connection.execute(
-                "UPDATE events SET available_at = ? WHERE claimed_by = ?",
+                "UPDATE chunks SET available_at = ? WHERE claimed_by = ?",
                 (time.time() + lease, token),
             )
 
     def release_orphans(self) -> int:
-        """Make rows claimed by processes of this host that have exited available at once; return
-        how many."""
+        """Make chunks claimed by processes of this host that have exited available at once;
+        return how many."""
         with self._lock, self._translated():
             owners = [
                 row[0]
                 for row in self._connect().execute(
-                    "SELECT DISTINCT claimed_by FROM events WHERE claimed_by IS NOT NULL AND available_at > ?",
+                    "SELECT DISTINCT claimed_by FROM chunks"
+                    " WHERE claimed_by IS NOT NULL AND available_at > ?",
                     (time.time(),),
                 )
             ]
@@ -412,52 +411,56 @@ class OutboxStore:
         with self._transaction() as connection:
             # The token stays: the next claim sees it and counts the take-over.
             cursor = connection.executemany(
-                "UPDATE events SET available_at = 0 WHERE claimed_by = ? AND available_at > 0",
+                "UPDATE chunks SET available_at = 0 WHERE claimed_by = ? AND available_at > 0",
                 [(o,) for o in gone],
             )
             return max(cursor.rowcount, 0)
 
-    def delete(self, ids: Sequence[int]) -> None:
-        """Remove delivered rows (whoever holds them now: they were delivered)."""
-        with self._transaction() as connection:
-            self._remove(connection, ids)
-
-    def release(self, ids: Sequence[int], available_at: float) -> None:
-        """Give rows back for a later attempt (after a retryable failure, or when shutting down)."""
-        with self._transaction() as connection:
-            connection.executemany(
-                "UPDATE events SET claimed_by = NULL, available_at = ? WHERE id = ?",
-                [(available_at, i) for i in ids],
-            )
-
-    def bury(self, refused: Sequence[tuple[int, int | None, int | None, str]]) -> None:
-        """Move refused rows to the dead-letter table: (id, HTTP status, Netmera code, message)."""
+    def settle(
+        self,
+        done: Sequence[int],
+        kept: Sequence[Chunk],
+        available_at: float,
+        refused: Sequence[DeadRow],
+    ) -> None:
+        """Record a sent claim in one transaction: delete the chunks ``done`` (every event in them
+        was delivered or refused; whoever holds them now), write back the ``kept`` chunks (holding
+        the events still to send) free for a claim at ``available_at``, and add the ``refused``
+        events to the dead letters."""
         now = time.time()
         with self._transaction() as connection:
-            connection.executemany(
-                "INSERT INTO dead_letters (name, ext_id, data, created_at, failed_at, status, code, message)"
-                " SELECT name, ext_id, data, created_at, ?, ?, ?, ? FROM events WHERE id = ?",
-                [(now, status, code, message, row_id) for row_id, status, code, message in refused],
-            )
-            self._remove(connection, [row_id for row_id, *_ in refused])
-
-    @staticmethod
-    def _remove(connection: sqlite3.Connection, ids: Sequence[int]) -> None:
-        removed = added = 0
-        for start in range(0, len(ids), 500):  # SQLite caps the number of bound parameters
-            chunk = ids[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            count, size = connection.execute(
-                f"SELECT count(*), coalesce(sum(length(data)), 0) FROM events WHERE id IN ({marks})",
-                chunk,
-            ).fetchone()
-            connection.execute(f"DELETE FROM events WHERE id IN ({marks})", chunk)
-            removed += count
-            added += size
-        if removed:
-            connection.execute(
-                "UPDATE totals SET rows = rows - ?, bytes = bytes - ?", (removed, added)
-            )
+            ids = [*done, *(chunk.id for chunk in kept)]
+            events = size = 0
+            for start in range(0, len(ids), _MAX_PARAMETERS):
+                part = ids[start : start + _MAX_PARAMETERS]
+                marks = ",".join("?" * len(part))
+                count, length = connection.execute(
+                    "SELECT coalesce(sum(events), 0), coalesce(sum(length(data)), 0)"
+                    f" FROM chunks WHERE id IN ({marks})",
+                    part,
+                ).fetchone()
+                connection.execute(f"DELETE FROM chunks WHERE id IN ({marks})", part)
+                events -= count
+                size -= length
+            if kept:
+                rows = [_kept_row(chunk, available_at) for chunk in kept]
+                connection.executemany(
+                    "INSERT INTO chunks (id, events, data, sizes, names, ext_ids, created_at,"
+                    " attempts, available_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    rows,
+                )
+                events += sum(len(chunk) for chunk in kept)
+                size += sum(len(chunk.data) for chunk in kept)
+            if refused:
+                connection.executemany(
+                    "INSERT INTO dead_letters (name, ext_id, data, created_at, failed_at, status,"
+                    " code, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    [(*row[:4], now, *row[4:]) for row in refused],
+                )
+            if events or size:
+                connection.execute(
+                    "UPDATE totals SET rows = rows + ?, bytes = bytes + ?", (events, size)
+                )
 
     # --- inspection and maintenance (the outbox command) ------------------------------------------
 
@@ -471,18 +474,18 @@ class OutboxStore:
             return OutboxTotals(rows, size, dead, resent, taken_over)
 
     def last_id(self) -> int:
-        """The highest id in the outbox now (0 when it is empty)."""
+        """The highest chunk id in the outbox now (0 when it is empty)."""
         with self._lock, self._translated():
-            return int(self._connect().execute("SELECT max(id) FROM events").fetchone()[0] or 0)
+            return int(self._connect().execute("SELECT max(id) FROM chunks").fetchone()[0] or 0)
 
     def pending_through(self, last_id: int, since: float) -> bool:
-        """Whether any row with an id up to ``last_id`` created by ``since`` is still waiting to be
-        delivered. (An emptied table gives out low ids again; the time tells those rows apart.)"""
+        """Whether any chunk with an id up to ``last_id`` created by ``since`` still holds events
+        to deliver. (An emptied table gives out low ids again; the time tells those apart.)"""
         with self._lock, self._translated():
             found = (
                 self._connect()
                 .execute(
-                    "SELECT 1 FROM events WHERE id <= ? AND created_at <= ? LIMIT 1",
+                    "SELECT 1 FROM chunks WHERE id <= ? AND created_at <= ? LIMIT 1",
                     (last_id, since),
                 )
                 .fetchone()
@@ -495,8 +498,9 @@ class OutboxStore:
         with self._lock, self._translated():
             connection = self._connect()
             claimed, waiting, oldest = connection.execute(
-                "SELECT coalesce(sum(claimed_by IS NOT NULL AND available_at > ?), 0),"
-                " coalesce(sum(claimed_by IS NULL AND available_at > ?), 0), min(created_at) FROM events",
+                "SELECT coalesce(sum(events * (claimed_by IS NOT NULL AND available_at > ?)), 0),"
+                " coalesce(sum(events * (claimed_by IS NULL AND available_at > ?)), 0),"
+                " min(created_at) FROM chunks",
                 (now, now),
             ).fetchone()
         return {
@@ -520,20 +524,21 @@ class OutboxStore:
             ("", ()) if ids is None else (f" WHERE id IN ({','.join('?' * len(ids))})", tuple(ids))
         )
         with self._transaction() as connection:
-            count, size = connection.execute(
-                f"SELECT count(*), coalesce(sum(length(data)), 0) FROM dead_letters{where}",
+            letters: list[NewRow] = connection.execute(
+                f"SELECT name, ext_id, data, created_at FROM dead_letters{where} ORDER BY id",
                 arguments,
-            ).fetchone()
-            connection.execute(
-                "INSERT INTO events (name, ext_id, data, created_at)"
-                f" SELECT name, ext_id, data, created_at FROM dead_letters{where} ORDER BY id",
-                arguments,
+            ).fetchall()
+            connection.executemany(
+                "INSERT INTO chunks (events, data, sizes, names, ext_ids, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                [_chunk_row([letter], [len(letter[2])]) for letter in letters],
             )
             connection.execute(f"DELETE FROM dead_letters{where}", arguments)
             connection.execute(
-                "UPDATE totals SET rows = rows + ?, bytes = bytes + ?", (count, size)
+                "UPDATE totals SET rows = rows + ?, bytes = bytes + ?",
+                (len(letters), sum(len(letter[2]) for letter in letters)),
             )
-            return int(count)
+            return len(letters)
 
     def purge(self, *, pending: bool = False) -> tuple[int, int]:
         """Delete every dead letter and, with ``pending``, every event not yet delivered; return how
@@ -542,6 +547,40 @@ class OutboxStore:
             dead = connection.execute("DELETE FROM dead_letters").rowcount
             events = 0
             if pending:
-                events = connection.execute("DELETE FROM events").rowcount
+                events = connection.execute(
+                    "SELECT coalesce(sum(events), 0) FROM chunks"
+                ).fetchone()[0]
+                connection.execute("DELETE FROM chunks")
                 connection.execute("UPDATE totals SET rows = 0, bytes = 0")
             return dead, events
+
+
+def _chunk_row(
+    rows: Sequence[NewRow], sizes: Sequence[int]
+) -> tuple[int, bytes, str, str, str, float]:
+    """A new chunk's columns (events, data, sizes, names, extIds, created_at) for ``rows``."""
+    return (
+        len(rows),
+        b",".join(row[2] for row in rows),
+        orjson.dumps(sizes).decode(),
+        orjson.dumps([row[0] for row in rows]).decode(),
+        orjson.dumps([row[1] for row in rows]).decode(),
+        rows[0][3],
+    )
+
+
+def _kept_row(
+    chunk: Chunk, available_at: float
+) -> tuple[int, int, bytes, str, str, str, float, int, float]:
+    """A claimed chunk's columns as written back, free for a claim at ``available_at``."""
+    return (
+        chunk.id,
+        len(chunk),
+        chunk.data,
+        orjson.dumps(chunk.sizes).decode(),
+        orjson.dumps(chunk.names).decode(),
+        orjson.dumps(chunk.ext_ids).decode(),
+        chunk.created_at,
+        chunk.attempts + 1,
+        available_at,
+    )

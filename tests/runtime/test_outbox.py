@@ -38,8 +38,9 @@ def numbers(fake: FakeNetmera) -> list[int]:
 
 
 def rows_in(path: Path) -> int:
+    """Events the file holds, counted from its chunks (the totals are checked against this)."""
     with sqlite3.connect(path) as connection:
-        return int(connection.execute("SELECT count(*) FROM events").fetchone()[0])
+        return int(connection.execute("SELECT coalesce(sum(events), 0) FROM chunks").fetchone()[0])
 
 
 def test_enqueue_returns_once_committed_and_the_worker_delivers_and_deletes(
@@ -212,7 +213,7 @@ def test_an_expired_lease_of_another_worker_is_taken_over(
         producer.enqueue_many([share(1), share(2)])
     with sqlite3.connect(path) as connection:  # a worker on another host claimed them, then vanished
         connection.execute(
-            "UPDATE events SET claimed_by = 'elsewhere/1/0', attempts = 1, available_at = ?", (time.time() + 0.5,)
+            "UPDATE chunks SET claimed_by = 'elsewhere/1/0', attempts = 1, available_at = ?", (time.time() + 0.5,)
         )
     with OutboxSender(outbox_client, path, flush_interval=0.01, poll_interval=0.05) as sender:
         time.sleep(0.3)
@@ -268,21 +269,23 @@ def test_a_closed_client_keeps_events_in_the_outbox(fake: FakeNetmera, path: Pat
     assert rows_in(path) == 1
 
 
-def test_a_claim_leaves_alone_a_row_another_worker_holds_between_its_rows(
+def test_a_claim_leaves_alone_a_chunk_another_worker_holds_between_its_chunks(
     outbox_client: NetmeraClient, path: Path
 ) -> None:
     with OutboxSender(outbox_client, path, deliver=False) as producer:
-        producer.enqueue_many(share(n) for n in range(10))
-    with sqlite3.connect(path) as connection:  # row 4 is being sent by another worker
+        for n in range(10):  # one commit each, so one chunk each
+            producer.enqueue(share(n))
+    with sqlite3.connect(path) as connection:  # chunk 4 is being sent by another worker
         connection.execute(
-            "UPDATE events SET claimed_by = 'other', available_at = ?, attempts = 1 WHERE id = 4", (time.time() + 60,)
+            "UPDATE chunks SET claimed_by = 'other', available_at = ?, attempts = 1 WHERE id = 4", (time.time() + 60,)
         )
     store = OutboxStore(path)
     try:
-        rows, resent, taken_over, _ = store.claim("mine", BatchLimits(), 30.0, min_events=1, max_age=0.0)
+        claim, _ = store.claim("mine", BatchLimits(), 30.0, min_events=1, max_age=0.0)
     finally:
         store.close()
-    assert [row.id for row in rows] == [1, 2, 3, 5, 6, 7, 8, 9, 10] and (resent, taken_over) == (0, 0)
+    assert claim is not None and [chunk.id for chunk in claim.chunks] == [1, 2, 3, 5, 6, 7, 8, 9, 10]
+    assert (claim.resent, claim.taken_over, len(claim)) == (0, 0, 9)
     with sqlite3.connect(path) as connection:
-        holders = dict(connection.execute("SELECT id, claimed_by || ':' || attempts FROM events").fetchall())
+        holders = dict(connection.execute("SELECT id, claimed_by || ':' || attempts FROM chunks").fetchall())
     assert holders == {row_id: "other:1" if row_id == 4 else "mine:1" for row_id in range(1, 11)}

@@ -19,7 +19,8 @@ def share(number: int) -> ShareEvent:
 
 def stored(path: Path) -> list[int]:
     with sqlite3.connect(path) as connection:
-        return sorted(int(row[0]) for row in connection.execute("SELECT json_extract(data, '$.itemId') FROM events"))
+        rows = connection.execute("SELECT json_extract(value, '$.itemId') FROM chunks, json_each('[' || data || ']')")
+        return sorted(int(row[0]) for row in rows)
 
 
 def test_tasks_share_commits_and_every_event_is_on_disk_when_its_await_returns(

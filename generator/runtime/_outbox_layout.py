@@ -1,0 +1,95 @@
+"""The outbox file's tables, and the upgrade of a file an earlier version wrote.
+
+Layout 1 kept a row per event; layout 2 keeps the events committed together in one chunk row
+(``_outbox_claim``). An upgrade turns each event row into a chunk of one, with its id, lease and
+attempts, in one transaction: a process killed half-way leaves the file as it was.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+import orjson
+
+__all__ = ["SCHEMA_VERSION", "create", "upgrade"]
+
+#: The layout this code reads and writes (SQLite's ``user_version``).
+SCHEMA_VERSION = 2
+
+_CHUNKS = """
+CREATE TABLE chunks (
+    id INTEGER PRIMARY KEY,
+    events INTEGER NOT NULL,
+    data BLOB NOT NULL,
+    sizes TEXT NOT NULL,
+    names TEXT NOT NULL,
+    ext_ids TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    available_at REAL NOT NULL DEFAULT 0,
+    claimed_by TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0
+);
+"""
+
+_SCHEMA = f"""{_CHUNKS}
+CREATE TABLE dead_letters (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL,
+    ext_id TEXT NOT NULL,
+    data BLOB NOT NULL,
+    created_at REAL NOT NULL,
+    failed_at REAL NOT NULL,
+    status INTEGER,
+    code INTEGER,
+    message TEXT NOT NULL
+);
+CREATE TABLE totals (
+    id INTEGER PRIMARY KEY CHECK (id = 0),
+    rows INTEGER NOT NULL,
+    bytes INTEGER NOT NULL,
+    resent INTEGER NOT NULL,
+    taken_over INTEGER NOT NULL
+);
+INSERT INTO totals VALUES (0, 0, 0, 0, 0);
+"""
+
+#: The tables of layout 1, which :func:`upgrade` reads.
+LAYOUT_1_TABLES = frozenset({"events", "dead_letters", "totals"})
+
+
+def create(connection: sqlite3.Connection) -> None:
+    """(In a write transaction.) Make the tables of an empty file."""
+    for statement in _SCHEMA.split(";"):
+        if statement.strip():
+            connection.execute(statement)
+    connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+
+def upgrade(connection: sqlite3.Connection) -> None:
+    """(In a write transaction.) Bring a layout-1 file to this layout: each event row becomes a
+    chunk of one event, under the same id, lease and attempts."""
+    connection.execute(_CHUNKS)
+    rows = connection.execute(
+        "SELECT id, name, ext_id, data, created_at, available_at, claimed_by, attempts"
+        " FROM events ORDER BY id"
+    ).fetchall()
+    connection.executemany(
+        "INSERT INTO chunks (id, events, data, sizes, names, ext_ids, created_at, available_at,"
+        " claimed_by, attempts) VALUES (?, 1, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                row_id,
+                data,
+                orjson.dumps([len(data)]).decode(),
+                orjson.dumps([name]).decode(),
+                orjson.dumps([ext_id]).decode(),
+                created_at,
+                available_at,
+                claimed_by,
+                attempts,
+            )
+            for row_id, name, ext_id, data, created_at, available_at, claimed_by, attempts in rows
+        ],
+    )
+    connection.execute("DROP TABLE events")
+    connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
