@@ -21,6 +21,8 @@ __all__ = ["EncodedEvent", "encode_event", "encode_payload", "ensure_finite"]
 #: :class:`EncodedEvent` as a plain tuple (cheaper to build on the caller's thread).
 QueuedEvent = tuple[int, str, str, bytes]
 
+_ORJSON_ENCODER = Event.to_json
+
 
 class EncodedEvent(NamedTuple):
     """An event ready to send: its position in the call (or the sender's sequence number), its name,
@@ -129,7 +131,13 @@ def encode_event(event: Event, index: int, max_bytes: int) -> EncodedEvent:
         data = event.to_json()
     except (TypeError, ValueError):
         return encode_payload(event.to_payload(), index, max_bytes)  # raises the explanatory error
-    if len(data) + 2 > max_bytes or (may_hold_non_finite(data) and not _is_finite_json(data)):
+    if len(data) + 2 > max_bytes or (
+        # Event.to_json never writes NaN or Infinity (orjson writes neither, and its fallback
+        # refuses both); only a class with an encoder of its own needs the search.
+        type(event).to_json is not _ORJSON_ENCODER
+        and may_hold_non_finite(data)
+        and not _is_finite_json(data)
+    ):
         return encode_payload(event.to_payload(), index, max_bytes)  # raises the explanatory error
     return EncodedEvent(index, event.EVENT_NAME, event.ext_id, data)
 

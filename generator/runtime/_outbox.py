@@ -46,7 +46,6 @@ from ._outbox_commit import GroupCommit
 from ._outbox_outcome import record_outcome
 from ._outbox_store import (
     DEFAULT_BUSY_TIMEOUT,
-    NewRow,
     OutboxError,
     OutboxStore,
     process_token,
@@ -330,15 +329,12 @@ class OutboxSender:
                 return committed
 
     def _commit(self, events: list[EncodedEvent]) -> int:
-        """Commit rows with the next group; return how many fitted (none if closing)."""
-        now = time.time()
-        return self._commits.commit(
-            [(event.name, event.ext_id, event.data, now) for event in events]
-        )
+        """Commit events with the next group; return how many fitted (none if closing)."""
+        return self._commits.commit(events)
 
-    def _write(self, rows: list[NewRow]) -> int:
-        """Store one group's rows in one transaction; return how many fitted."""
-        accepted, last_id = self._store.insert(rows, self._max_rows, self._max_bytes)
+    def _write(self, events: list[EncodedEvent]) -> int:
+        """Store one group's events in one transaction; return how many fitted."""
+        accepted, last_id = self._store.insert(events, self._max_rows, self._max_bytes)
         with self._lock:
             self._enqueued += accepted
             self._last_id = max(self._last_id, last_id)

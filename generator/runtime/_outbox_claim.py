@@ -13,6 +13,7 @@ An event's position, its number in reports and callbacks, is its chunk's id time
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Sequence
 from itertools import accumulate, chain
 
@@ -128,16 +129,15 @@ class Claim:
 def cut_into_chunks(sizes: Sequence[int]) -> list[tuple[int, int]]:
     """Where to cut events of these encoding ``sizes`` into chunks: (start, stop) index pairs, each
     within :data:`CHUNK_EVENTS` and :data:`CHUNK_BYTES` (a larger event is a chunk of its own)."""
+    ends = list(accumulate(size + 1 for size in sizes))  # a chunk's bytes, one comma too many
     cuts: list[tuple[int, int]] = []
     start = 0
     while start < len(sizes):
-        stop = start + 1
-        size = sizes[start]
-        while stop < len(sizes) and stop - start < CHUNK_EVENTS:
-            size += sizes[stop] + 1
-            if size > CHUNK_BYTES:
-                break
-            stop += 1
+        before = ends[start - 1] if start else 0
+        stop = bisect_right(
+            ends, before + CHUNK_BYTES + 1, start, min(len(ends), start + CHUNK_EVENTS)
+        )
+        stop = max(stop, start + 1)
         cuts.append((start, stop))
         start = stop
     return cuts

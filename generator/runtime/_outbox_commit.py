@@ -17,7 +17,8 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from ._outbox_store import NewRow, OutboxError
+from ._encoding import EncodedEvent
+from ._outbox_store import OutboxError
 
 __all__ = ["GroupCommit"]
 
@@ -30,7 +31,7 @@ class _Group:
     __slots__ = ("accepted", "done", "error", "gate", "rows", "waiting")
 
     def __init__(self) -> None:
-        self.rows: list[NewRow] = []
+        self.rows: list[EncodedEvent] = []
         self.done = False
         self.accepted = 0
         self.error: OutboxError | None = None
@@ -51,7 +52,7 @@ class GroupCommit:
     def __init__(
         self,
         lock: threading.Lock,
-        write: Callable[[list[NewRow]], int],
+        write: Callable[[list[EncodedEvent]], int],
         path: Path,
         refusing: Callable[[], bool],
     ) -> None:
@@ -67,7 +68,7 @@ class GroupCommit:
         self._wake.acquire()
         self._waiting = 0  # callers waiting for their group's commit
 
-    def commit(self, rows: list[NewRow]) -> int:
+    def commit(self, rows: list[EncodedEvent]) -> int:
         """Commit ``rows`` with the next group; return how many fitted (none if refusing).
 
         Raises the group's :class:`OutboxError` if its transaction failed (nothing was committed).

@@ -34,6 +34,7 @@ import orjson
 
 from . import _outbox_layout as layout
 from ._batching import BatchLimits
+from ._encoding import EncodedEvent
 from ._errors import NetmeraError
 from ._outbox_claim import Chunk, Claim, cut_into_chunks
 from ._outbox_layout import LAYOUT_1_TABLES, SCHEMA_VERSION
@@ -93,7 +94,6 @@ class DeadLetter:
     message: str
 
 
-NewRow = tuple[str, str, bytes, float]  # name, ext_id, data, created_at
 #: A refused event for the dead letters: name, extId, encoding, created_at, HTTP status, Netmera
 #: code, message.
 DeadRow = tuple[str, str, bytes, float, "int | None", "int | None", str]
@@ -279,16 +279,18 @@ class OutboxStore:
 
     # --- producers --------------------------------------------------------------------------------
 
-    def insert(self, rows: Sequence[NewRow], max_rows: int, max_bytes: int) -> tuple[int, int]:
-        """Commit as many of ``rows``, in order, as fit under the bounds; return how many, and the
-        highest chunk id the outbox has given out."""
+    def insert(
+        self, events: Sequence[EncodedEvent], max_rows: int, max_bytes: int
+    ) -> tuple[int, int]:
+        """Commit as many of ``events``, in order, as fit under the bounds; return how many, and
+        the highest chunk id the outbox has given out."""
+        created_at = time.time()
         with self._transaction() as connection:
             count, size, highest = connection.execute(
                 "SELECT rows, bytes, (SELECT max(id) FROM chunks) FROM totals"
             ).fetchone()
-            sizes = [len(row[2]) for row in rows]
-            # Bytes of the first k rows are ends[k - 1].
-            ends = list(accumulate(sizes))
+            sizes = [len(event[3]) for event in events]
+            ends = list(accumulate(sizes))  # the bytes of the first k events are ends[k - 1]
             accepted = min(max(0, max_rows - count), bisect_right(ends, max_bytes - size))
             if not accepted:
                 return 0, highest or 0
@@ -296,7 +298,10 @@ class OutboxStore:
             connection.executemany(
                 "INSERT INTO chunks (events, data, sizes, names, ext_ids, created_at)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
-                [_chunk_row(rows[start:stop], sizes[start:stop]) for start, stop in cuts],
+                [
+                    _chunk_row(events[start:stop], sizes[start:stop], created_at)
+                    for start, stop in cuts
+                ],
             )
             connection.execute(
                 "UPDATE totals SET rows = rows + ?, bytes = bytes + ?",
@@ -524,14 +529,17 @@ class OutboxStore:
             ("", ()) if ids is None else (f" WHERE id IN ({','.join('?' * len(ids))})", tuple(ids))
         )
         with self._transaction() as connection:
-            letters: list[NewRow] = connection.execute(
+            letters = connection.execute(
                 f"SELECT name, ext_id, data, created_at FROM dead_letters{where} ORDER BY id",
                 arguments,
             ).fetchall()
             connection.executemany(
                 "INSERT INTO chunks (events, data, sizes, names, ext_ids, created_at)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
-                [_chunk_row([letter], [len(letter[2])]) for letter in letters],
+                [
+                    _chunk_row([EncodedEvent(0, name, ext_id, data)], [len(data)], created_at)
+                    for name, ext_id, data, created_at in letters
+                ],
             )
             connection.execute(f"DELETE FROM dead_letters{where}", arguments)
             connection.execute(
@@ -556,16 +564,16 @@ class OutboxStore:
 
 
 def _chunk_row(
-    rows: Sequence[NewRow], sizes: Sequence[int]
+    events: Sequence[EncodedEvent], sizes: Sequence[int], created_at: float
 ) -> tuple[int, bytes, str, str, str, float]:
-    """A new chunk's columns (events, data, sizes, names, extIds, created_at) for ``rows``."""
+    """A new chunk's columns (events, data, sizes, names, extIds, created_at)."""
     return (
-        len(rows),
-        b",".join(row[2] for row in rows),
+        len(events),
+        b",".join([event[3] for event in events]),
         orjson.dumps(sizes).decode(),
-        orjson.dumps([row[0] for row in rows]).decode(),
-        orjson.dumps([row[1] for row in rows]).decode(),
-        rows[0][3],
+        orjson.dumps([event[1] for event in events]).decode(),
+        orjson.dumps([event[2] for event in events]).decode(),
+        created_at,
     )
 
 

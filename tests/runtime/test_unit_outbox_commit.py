@@ -10,15 +10,16 @@ from pathlib import Path
 
 import pytest
 
+from netmera_codegen.runtime._encoding import EncodedEvent
 from netmera_codegen.runtime._outbox_commit import GroupCommit
-from netmera_codegen.runtime._outbox_store import NewRow, OutboxError
+from netmera_codegen.runtime._outbox_store import OutboxError
 
 PATH = Path("outbox.sqlite3")
 TIMEOUT = 10.0
 
 
-def row(number: int) -> NewRow:
-    return ("Rated", f"user-{number}", b"{}", 0.0)
+def row(number: int) -> EncodedEvent:
+    return EncodedEvent(number, "Rated", f"user-{number}", b"{}")
 
 
 class Store:
@@ -26,13 +27,13 @@ class Store:
     who arrive meanwhile queue up behind it."""
 
     def __init__(self, accept: int | None = None, fail: bool = False) -> None:
-        self.transactions: list[list[NewRow]] = []
+        self.transactions: list[list[EncodedEvent]] = []
         self.started = threading.Event()
         self.release = threading.Event()
         self.accept = accept
         self.fail = fail
 
-    def write(self, rows: list[NewRow]) -> int:
+    def write(self, rows: list[EncodedEvent]) -> int:
         self.started.set()
         assert self.release.wait(TIMEOUT)
         self.transactions.append(list(rows))
@@ -74,14 +75,14 @@ def test_callers_arriving_during_a_commit_share_the_next_transaction() -> None:
     results = run_callers(commits, store, callers=12)
     assert results == {number: 1 for number in range(13)}
     assert [len(rows) for rows in store.transactions] == [1, 12]
-    assert sorted(rows[1] for rows in store.transactions[1]) == sorted(f"user-{n}" for n in range(1, 13))
+    assert sorted(rows.ext_id for rows in store.transactions[1]) == sorted(f"user-{n}" for n in range(1, 13))
 
 
 def test_each_caller_hears_whether_its_own_rows_fitted() -> None:
     store = Store(accept=5)  # the second transaction takes the first five rows it is given
     commits = GroupCommit(threading.Lock(), store.write, PATH, lambda: False)
     results = run_callers(commits, store, callers=8)
-    fitted = {row[1] for row in store.transactions[1][:5]}
+    fitted = {row.ext_id for row in store.transactions[1][:5]}
     assert {number for number, result in results.items() if result == 1} == {0} | {
         int(user.split("-")[1]) for user in fitted
     }
@@ -108,7 +109,7 @@ def test_a_refusing_outbox_commits_nothing() -> None:
 def test_a_caller_alone_commits_on_its_own_thread() -> None:
     threads: list[str] = []
 
-    def write(rows: list[NewRow]) -> int:
+    def write(rows: list[EncodedEvent]) -> int:
         threads.append(threading.current_thread().name)
         return len(rows)
 
@@ -122,9 +123,9 @@ def test_no_caller_is_left_waiting_when_callers_keep_arriving(callers: int) -> N
     committed: list[int] = []
     lock = threading.Lock()
 
-    def write(rows: list[NewRow]) -> int:
+    def write(rows: list[EncodedEvent]) -> int:
         with lock:
-            committed.extend(int(row[1].split("-")[1]) for row in rows)
+            committed.extend(int(row.ext_id.split("-")[1]) for row in rows)
         return len(rows)
 
     commits = GroupCommit(threading.Lock(), write, PATH, lambda: False)
