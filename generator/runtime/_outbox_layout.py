@@ -16,8 +16,7 @@ __all__ = ["SCHEMA_VERSION", "create", "upgrade"]
 #: The layout this code reads and writes (SQLite's ``user_version``).
 SCHEMA_VERSION = 2
 
-_CHUNKS = """
-CREATE TABLE chunks (
+_CHUNKS = """CREATE TABLE chunks (
     id INTEGER PRIMARY KEY,
     events INTEGER NOT NULL,
     data BLOB NOT NULL,
@@ -28,11 +27,22 @@ CREATE TABLE chunks (
     available_at REAL NOT NULL DEFAULT 0,
     claimed_by TEXT,
     attempts INTEGER NOT NULL DEFAULT 0
-);
-"""
+)"""
 
-_SCHEMA = f"""{_CHUNKS}
-CREATE TABLE dead_letters (
+# The totals follow every chunk added or removed, whichever statement does it. A chunk's bytes are
+# its events' encodings, without the commas between them.
+_TRIGGERS = [
+    """CREATE TRIGGER chunk_added AFTER INSERT ON chunks BEGIN
+    UPDATE totals SET rows = rows + new.events, bytes = bytes + length(new.data) - new.events + 1;
+END""",
+    """CREATE TRIGGER chunk_removed AFTER DELETE ON chunks BEGIN
+    UPDATE totals SET rows = rows - old.events, bytes = bytes - length(old.data) + old.events - 1;
+END""",
+]
+
+_SCHEMA = [
+    _CHUNKS,
+    """CREATE TABLE dead_letters (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     name TEXT NOT NULL,
     ext_id TEXT NOT NULL,
@@ -42,16 +52,17 @@ CREATE TABLE dead_letters (
     status INTEGER,
     code INTEGER,
     message TEXT NOT NULL
-);
-CREATE TABLE totals (
+)""",
+    """CREATE TABLE totals (
     id INTEGER PRIMARY KEY CHECK (id = 0),
     rows INTEGER NOT NULL,
     bytes INTEGER NOT NULL,
     resent INTEGER NOT NULL,
     taken_over INTEGER NOT NULL
-);
-INSERT INTO totals VALUES (0, 0, 0, 0, 0);
-"""
+)""",
+    "INSERT INTO totals VALUES (0, 0, 0, 0, 0)",
+    *_TRIGGERS,
+]
 
 #: The tables of layout 1, which :func:`upgrade` reads.
 LAYOUT_1_TABLES = frozenset({"events", "dead_letters", "totals"})
@@ -59,9 +70,8 @@ LAYOUT_1_TABLES = frozenset({"events", "dead_letters", "totals"})
 
 def create(connection: sqlite3.Connection) -> None:
     """(In a write transaction.) Make the tables of an empty file."""
-    for statement in _SCHEMA.split(";"):
-        if statement.strip():
-            connection.execute(statement)
+    for statement in _SCHEMA:
+        connection.execute(statement)
     connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 
@@ -92,4 +102,6 @@ def upgrade(connection: sqlite3.Connection) -> None:
         ],
     )
     connection.execute("DROP TABLE events")
+    for statement in _TRIGGERS:  # after the copy: the totals count those events already
+        connection.execute(statement)
     connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")

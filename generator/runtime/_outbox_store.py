@@ -9,7 +9,8 @@ with its code and message; events that failed in a way that may pass wait with a
 
 The file is in WAL mode: readers never block the writer, and a commit survives the process being
 killed (with ``durability="full"`` it also survives a power cut). Event and byte totals are kept in
-a one-row table updated in the same transactions, so bounding the outbox costs no scan.
+a one-row table that triggers update with every chunk added or removed, so bounding the outbox
+costs no scan.
 
 Every SQLite failure becomes an :class:`OutboxError` naming the file (:class:`OutboxLockedError`
 when another process holds it too long). Nothing here ever deletes or rewrites a file it cannot
@@ -285,11 +286,24 @@ class OutboxStore:
         """Commit as many of ``events``, in order, as fit under the bounds; return how many, and
         the highest chunk id the outbox has given out."""
         created_at = time.time()
+        sizes = [len(event[3]) for event in events]
+        cuts = cut_into_chunks(sizes)
+        if len(cuts) == 1:
+            # The usual group: one chunk, in one statement that checks the bounds itself (a call
+            # into SQLite is most of what a small commit costs).
+            row = _chunk_row(events, sizes, created_at)
+            with self._lock, self._translated():
+                cursor = self._connect().execute(
+                    "INSERT INTO chunks (events, data, sizes, names, ext_ids, created_at)"
+                    " SELECT ?, ?, ?, ?, ?, ? FROM totals WHERE rows + ? <= ? AND bytes + ? <= ?",
+                    (*row, len(events), max_rows, sum(sizes), max_bytes),
+                )
+            if cursor.rowcount == 1 and cursor.lastrowid is not None:
+                return len(events), cursor.lastrowid
         with self._transaction() as connection:
             count, size, highest = connection.execute(
                 "SELECT rows, bytes, (SELECT max(id) FROM chunks) FROM totals"
             ).fetchone()
-            sizes = [len(event[3]) for event in events]
             ends = list(accumulate(sizes))  # the bytes of the first k events are ends[k - 1]
             accepted = min(max(0, max_rows - count), bisect_right(ends, max_bytes - size))
             if not accepted:
@@ -302,10 +316,6 @@ class OutboxStore:
                     _chunk_row(events[start:stop], sizes[start:stop], created_at)
                     for start, stop in cuts
                 ],
-            )
-            connection.execute(
-                "UPDATE totals SET rows = rows + ?, bytes = bytes + ?",
-                (accepted, ends[accepted - 1]),
             )
             # Under the write lock each new chunk gets the highest id present plus one.
             return accepted, (highest or 0) + len(cuts)
@@ -435,36 +445,22 @@ class OutboxStore:
         now = time.time()
         with self._transaction() as connection:
             ids = [*done, *(chunk.id for chunk in kept)]
-            events = size = 0
             for start in range(0, len(ids), _MAX_PARAMETERS):
                 part = ids[start : start + _MAX_PARAMETERS]
-                marks = ",".join("?" * len(part))
-                count, length = connection.execute(
-                    "SELECT coalesce(sum(events), 0), coalesce(sum(length(data)), 0)"
-                    f" FROM chunks WHERE id IN ({marks})",
-                    part,
-                ).fetchone()
-                connection.execute(f"DELETE FROM chunks WHERE id IN ({marks})", part)
-                events -= count
-                size -= length
+                connection.execute(
+                    f"DELETE FROM chunks WHERE id IN ({','.join('?' * len(part))})", part
+                )
             if kept:
-                rows = [_kept_row(chunk, available_at) for chunk in kept]
                 connection.executemany(
                     "INSERT INTO chunks (id, events, data, sizes, names, ext_ids, created_at,"
                     " attempts, available_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    rows,
+                    [_kept_row(chunk, available_at) for chunk in kept],
                 )
-                events += sum(len(chunk) for chunk in kept)
-                size += sum(len(chunk.data) for chunk in kept)
             if refused:
                 connection.executemany(
                     "INSERT INTO dead_letters (name, ext_id, data, created_at, failed_at, status,"
                     " code, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     [(*row[:4], now, *row[4:]) for row in refused],
-                )
-            if events or size:
-                connection.execute(
-                    "UPDATE totals SET rows = rows + ?, bytes = bytes + ?", (events, size)
                 )
 
     # --- inspection and maintenance (the outbox command) ------------------------------------------
@@ -542,10 +538,6 @@ class OutboxStore:
                 ],
             )
             connection.execute(f"DELETE FROM dead_letters{where}", arguments)
-            connection.execute(
-                "UPDATE totals SET rows = rows + ?, bytes = bytes + ?",
-                (len(letters), sum(len(letter[2]) for letter in letters)),
-            )
             return len(letters)
 
     def purge(self, *, pending: bool = False) -> tuple[int, int]:
@@ -559,7 +551,6 @@ class OutboxStore:
                     "SELECT coalesce(sum(events), 0) FROM chunks"
                 ).fetchone()[0]
                 connection.execute("DELETE FROM chunks")
-                connection.execute("UPDATE totals SET rows = 0, bytes = 0")
             return dead, events
 
 

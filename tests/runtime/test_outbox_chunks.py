@@ -134,3 +134,23 @@ def test_a_file_of_the_one_row_per_event_layout_is_upgraded_and_delivered(
         assert connection.execute("PRAGMA user_version").fetchone()[0] == 2
         tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         assert "events" not in tables and connection.execute("SELECT rows, bytes FROM totals").fetchone() == (0, 0)
+
+
+def test_a_chunk_cut_short_by_a_failure_holds_exactly_the_unsent_events_and_the_totals_follow(
+    fake: FakeNetmera, outbox_client: NetmeraClient, path: Path
+) -> None:
+    events = [share(n) for n in range(250)]
+    fake.script(Fault.delay(0), *[503] * FAST_RETRY.max_attempts)
+    with OutboxSender(outbox_client, path, deliver=False) as producer:
+        producer.enqueue_many(events)
+    sender = OutboxSender(outbox_client, path, batch_size=100, retry_backoff=(30.0, 30.0))
+    try:
+        assert sender.flush(timeout=1.0) is False  # the rest waits out its backoff
+    finally:
+        sender.close(timeout=0.1)
+    assert delivered(fake) == Counter(range(100))
+    with sqlite3.connect(path) as connection:
+        [(count, data)] = connection.execute("SELECT events, data FROM chunks")
+        totals = connection.execute("SELECT rows, bytes FROM totals").fetchone()
+    assert [int(item["itemId"]) for item in json.loads(b"[" + data + b"]")] == list(range(100, 250))
+    assert count == 150 and totals == (150, sum(len(event.to_json()) for event in events[100:]))
