@@ -4,7 +4,7 @@ a worker thread sends from the outbox and deletes what Netmera accepted.
 Delivery is at-least-once: an event whose ``enqueue()`` returned is delivered even if the process is
 killed right after, by this process's next start or by any other process sharing the file. The
 price is possible duplicates: a process killed after Netmera accepted a batch and before it deleted
-the rows sends that batch again (fireEvents has no idempotency key). Such re-sends are counted in
+them sends that batch again (fireEvents has no idempotency key). Such re-sends are counted in
 ``stats.retried`` and in the file's totals.
 
 Commits are grouped: callers enqueueing at the same moment share one transaction, so many threads
@@ -89,7 +89,7 @@ class OutboxStats:
     Netmera (now dead letters), ``dropped`` never committed (outbox full, closed, a hook failed),
     ``retried`` sent again after an attempt Netmera may have recorded (a bound on duplicates), and
     ``in_flight`` being sent now. ``queued``, ``bytes`` and ``dead_letters`` describe the whole
-    file; ``taken_over`` counts rows this process took from another worker's expired lease.
+    file; ``taken_over`` counts events this process took from another worker's expired lease.
     """
 
     enqueued: int
@@ -187,7 +187,7 @@ class OutboxSender:
         self._commits = GroupCommit(self._lock, self._write, self._store.path, self._is_closing)
         self._per_thread = threading.local()  # .loop_commits: the LoopCommits of its event loop
         self._last_id = 0  # the highest outbox id this process has committed
-        self._unannounced = 0  # rows committed since the worker was last woken for them
+        self._unannounced = 0  # events committed since the worker was last woken for them
         self._flush_asked = 0  # flush() calls so far ...
         self._flush_seen = 0  # ... and those the worker has finished sending for
         self._enqueued = self._sent = self._retried = self._dropped = self._failed = 0
@@ -524,7 +524,7 @@ class OutboxSender:
         try:
             self._settle(claim, report)
         except OutboxError:
-            # The rows stay claimed; the lease runs out and they are sent again (counted then).
+            # The chunks stay claimed; the lease runs out and they are sent again (counted then).
             _log.error(
                 "could not record the outcome of %d events in the outbox", len(claim), exc_info=True
             )
