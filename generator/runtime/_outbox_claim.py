@@ -18,13 +18,15 @@ from collections.abc import Sequence
 from itertools import accumulate, chain
 
 from ._batching import Batch, BatchBuilder, BatchLimits
+from ._constants import DEFAULT_MAX_REQUEST_BYTES, MAX_EXT_IDS_PER_REQUEST
 
 __all__ = ["CHUNK_BYTES", "CHUNK_EVENTS", "POSITION_STRIDE", "Chunk", "Claim", "cut_into_chunks"]
 
-#: A chunk holds at most this many events ...
-CHUNK_EVENTS = 256
+#: A chunk holds at most this many events ... (A claim takes whole chunks, so a quarter of a default
+#: request lets four fill one.)
+CHUNK_EVENTS = MAX_EXT_IDS_PER_REQUEST // 4
 #: ... and this many bytes of encodings (or one event, when it alone is larger).
-CHUNK_BYTES = 128 * 1024
+CHUNK_BYTES = DEFAULT_MAX_REQUEST_BYTES // 4
 #: Positions of one chunk's events are its id times this plus 0, 1, 2 ...
 POSITION_STRIDE = 1 << 16
 
