@@ -133,8 +133,9 @@ def encode_event(event: Event, index: int, max_bytes: int) -> EncodedEvent:
     except (TypeError, ValueError):
         return encode_payload(event.to_payload(), index, max_bytes)  # raises the explanatory error
     if len(data) + 2 > max_bytes or (
-        # Event.to_json never writes NaN or Infinity (orjson writes neither, and its fallback
-        # refuses both); only a class with an encoder of its own needs the search.
+        # Event.to_json never writes a bare NaN or Infinity: orjson writes null for them (and the
+        # constructors refuse them), its fallback refuses them; only a class with an encoder of
+        # its own needs the search.
         type(event).to_json is not _ORJSON_ENCODER
         and may_hold_non_finite(data)
         and not _is_finite_json(data)

@@ -193,6 +193,7 @@ class OutboxSender:
         self._enqueued = self._sent = self._retried = self._dropped = self._failed = 0
         self._taken_over = 0
         self._in_flight = 0
+        self._sending: Claim | None = None  # the claim being sent, whose lease is kept
         self._sequence = itertools.count()
         self._stopping = threading.Event()
         self._abandon = threading.Event()
@@ -371,7 +372,6 @@ class OutboxSender:
 
     def _flush(self, timeout: float, *, everything: bool) -> bool:
         deadline = time.monotonic() + timeout
-        since = time.time()
         newest = 0
         if everything:
             try:
@@ -384,7 +384,7 @@ class OutboxSender:
             self._wake.notify()
         while True:
             try:
-                if not self._store.pending_through(target, since):
+                if not self._store.pending_through(target):
                     return True
             except OutboxError:
                 _log.warning("could not read the outbox while flushing", exc_info=True)
@@ -498,6 +498,7 @@ class OutboxSender:
                 continue
             with self._lock:
                 self._in_flight = len(claim)
+                self._sending = claim
                 self._retried += claim.resent
                 self._taken_over += claim.taken_over
             if claim.taken_over:
@@ -524,12 +525,14 @@ class OutboxSender:
         try:
             self._settle(claim, report)
         except OutboxError:
-            # The chunks stay claimed; the lease runs out and they are sent again (counted then).
+            # The chunks stay claimed until their lease runs out (it is no longer renewed); then they
+            # are sent again, and counted then.
             _log.error(
                 "could not record the outcome of %d events in the outbox", len(claim), exc_info=True
             )
         with self._lock:
             self._in_flight = 0
+            self._sending = None
             self._settled.notify_all()
 
     def _deliver_batch(self, batch: Batch) -> BatchReport:
@@ -583,10 +586,10 @@ class OutboxSender:
         this one is alive (a send may take longer than one lease with retries and splitting)."""
         while not self._stopping.wait(self._lease / 3):
             with self._lock:
-                busy = self._in_flight > 0
-            if busy:
+                sending = self._sending
+            if sending is not None:
                 try:
-                    self._store.renew(self._token, self._lease)
+                    self._store.renew(self._token, self._lease, sending)
                 except OutboxError:
                     _log.warning("could not renew the outbox lease", exc_info=True)
 

@@ -96,8 +96,9 @@ class Claim:
         return self._by_id[chunk_id], index
 
     def batches(self, limits: BatchLimits) -> list[Batch]:
-        """The claim's events as requests within ``limits``: one, unless a chunk was written by a
-        process whose chunks are larger than this one's requests."""
+        """The claim's events as requests within ``limits``: one, unless the claim's chunks hold more
+        distinct extIds than a request may (``batch_size`` above Netmera's limit), or a chunk was
+        written by a process whose chunks are larger than this one's requests."""
         chunks = self.chunks
         positions = list(chain.from_iterable(range(c.first, c.first + len(c)) for c in chunks))
         size = 1 + sum(len(chunk.data) + 1 for chunk in chunks)

@@ -1,23 +1,31 @@
 """The outbox file's tables, and the upgrade of a file an earlier version wrote.
 
 Layout 1 kept a row per event; layout 2 keeps the events committed together in one chunk row
-(``_outbox_claim``). An upgrade turns each event row into a chunk of one, with its id, lease and
-attempts, in one transaction: a process killed half-way leaves the file as it was.
+(``_outbox_claim``). An upgrade turns runs of event rows into chunks, keeping their leases and
+attempts, in one transaction: a process killed half-way leaves the file as it was. Processes of the
+version before must be stopped first: once the file is upgraded, their enqueue() fails (an
+:class:`OutboxError`, so nothing is lost silently).
 """
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 import orjson
+
+from ._outbox_claim import CHUNK_BYTES, CHUNK_EVENTS
 
 __all__ = ["SCHEMA_VERSION", "create", "upgrade"]
 
 #: The layout this code reads and writes (SQLite's ``user_version``).
 SCHEMA_VERSION = 2
 
+# AUTOINCREMENT: an id is never given out twice, so a worker that settles a chunk late (its lease
+# ran out and another worker finished the chunk) can never touch a newer chunk in its place.
 _CHUNKS = """CREATE TABLE chunks (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     events INTEGER NOT NULL,
     data BLOB NOT NULL,
     sizes TEXT NOT NULL,
@@ -76,32 +84,53 @@ def create(connection: sqlite3.Connection) -> None:
 
 
 def upgrade(connection: sqlite3.Connection) -> None:
-    """(In a write transaction.) Bring a layout-1 file to this layout: each event row becomes a
-    chunk of one event, under the same id, lease and attempts."""
+    """(In a write transaction.) Bring a layout-1 file to this layout: runs of event rows with the
+    same lease and attempts become chunks (within the chunk limits), under the id of their first
+    row, read and written as a stream."""
     connection.execute(_CHUNKS)
     rows = connection.execute(
         "SELECT id, name, ext_id, data, created_at, available_at, claimed_by, attempts"
         " FROM events ORDER BY id"
-    ).fetchall()
+    )
     connection.executemany(
         "INSERT INTO chunks (id, events, data, sizes, names, ext_ids, created_at, available_at,"
-        " claimed_by, attempts) VALUES (?, 1, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            (
-                row_id,
-                data,
-                orjson.dumps([len(data)]).decode(),
-                orjson.dumps([name]).decode(),
-                orjson.dumps([ext_id]).decode(),
-                created_at,
-                available_at,
-                claimed_by,
-                attempts,
-            )
-            for row_id, name, ext_id, data, created_at, available_at, claimed_by, attempts in rows
-        ],
+        " claimed_by, attempts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        _chunks_of(rows),
     )
     connection.execute("DROP TABLE events")
     for statement in _TRIGGERS:  # after the copy: the totals count those events already
         connection.execute(statement)
     connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+
+def _chunks_of(rows: Iterable[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
+    """Chunk rows of layout-1 event rows, in id order."""
+    run: list[tuple[Any, ...]] = []
+    size = 0
+    for row in rows:
+        data = row[3]
+        if run and (
+            row[5:] != run[0][5:]  # another lease or attempt count
+            or len(run) == CHUNK_EVENTS
+            or size + len(data) + 1 > CHUNK_BYTES
+        ):
+            yield _chunk(run)
+            run, size = [], 0
+        run.append(row)
+        size += len(data) + 1
+    if run:
+        yield _chunk(run)
+
+
+def _chunk(run: list[tuple[Any, ...]]) -> tuple[Any, ...]:
+    first = run[0]
+    return (
+        first[0],
+        len(run),
+        b",".join(row[3] for row in run),
+        orjson.dumps([len(row[3]) for row in run]).decode(),
+        orjson.dumps([row[1] for row in run]).decode(),
+        orjson.dumps([row[2] for row in run]).decode(),
+        first[4],
+        *first[5:],
+    )

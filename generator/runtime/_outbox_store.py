@@ -301,13 +301,11 @@ class OutboxStore:
             if cursor.rowcount == 1 and cursor.lastrowid is not None:
                 return len(events), cursor.lastrowid
         with self._transaction() as connection:
-            count, size, highest = connection.execute(
-                "SELECT rows, bytes, (SELECT max(id) FROM chunks) FROM totals"
-            ).fetchone()
+            count, size = connection.execute("SELECT rows, bytes FROM totals").fetchone()
             ends = list(accumulate(sizes))  # the bytes of the first k events are ends[k - 1]
             accepted = min(max(0, max_rows - count), bisect_right(ends, max_bytes - size))
             if not accepted:
-                return 0, highest or 0
+                return 0, self._highest_id(connection)
             cuts = cut_into_chunks(sizes[:accepted])
             connection.executemany(
                 "INSERT INTO chunks (events, data, sizes, names, ext_ids, created_at)"
@@ -317,15 +315,23 @@ class OutboxStore:
                     for start, stop in cuts
                 ],
             )
-            # Under the write lock each new chunk gets the highest id present plus one.
-            return accepted, (highest or 0) + len(cuts)
+            return accepted, self._highest_id(connection)
+
+    @staticmethod
+    def _highest_id(connection: sqlite3.Connection) -> int:
+        """The highest chunk id ever given out (ids are never given out twice)."""
+        found = connection.execute(
+            "SELECT seq FROM sqlite_sequence WHERE name = 'chunks'"
+        ).fetchone()
+        return int(found[0]) if found is not None else 0
 
     # --- workers ----------------------------------------------------------------------------------
 
     def claim(
         self, token: str, limits: BatchLimits, lease: float, *, min_events: int, max_age: float
     ) -> tuple[Claim | None, float | None]:
-        """Lease the oldest available chunks that fit in one request (at least one chunk).
+        """Lease the oldest available chunks, as many as fit in one request by count and bytes (at
+        least one; :meth:`Claim.batches` cuts a claim into requests within every limit).
 
         Nothing is claimed when fewer than ``min_events`` events are available and the oldest is
         younger than ``max_age`` seconds; the second value returned is then when to look again
@@ -372,8 +378,8 @@ class OutboxStore:
                     break
                 events += count
                 size += len(data) + 1
-                chunks.append(
-                    Chunk(
+                try:
+                    chunk = Chunk(
                         chunk_id,
                         data,
                         orjson.loads(sizes),
@@ -382,7 +388,9 @@ class OutboxStore:
                         created_at,
                         attempts,
                     )
-                )
+                except orjson.JSONDecodeError as exc:
+                    raise OutboxError(self.path, f"chunk {chunk_id} is damaged ({exc})") from exc
+                chunks.append(chunk)
                 resent += count if attempts > 0 else 0
                 taken_over += count if holder is not None else 0
             if not chunks:  # another process claimed them meanwhile
@@ -401,11 +409,13 @@ class OutboxStore:
                 )
             return Claim(chunks, resent, taken_over), None
 
-    def renew(self, token: str, lease: float) -> None:
+    def renew(self, token: str, lease: float, claim: Claim) -> None:
+        """Extend the lease of the chunks of ``claim`` (only those: chunks of an earlier claim whose
+        outcome could not be recorded must run out, to be sent again)."""
         with self._transaction() as connection:
             connection.execute(
-                "UPDATE chunks SET available_at = ? WHERE claimed_by = ?",
-                (time.time() + lease, token),
+                "UPDATE chunks SET available_at = ? WHERE claimed_by = ? AND id BETWEEN ? AND ?",
+                (time.time() + lease, token, claim.chunks[0].id, claim.chunks[-1].id),
             )
 
     def release_orphans(self) -> int:
@@ -444,17 +454,23 @@ class OutboxStore:
         events to the dead letters."""
         now = time.time()
         with self._transaction() as connection:
-            ids = [*done, *(chunk.id for chunk in kept)]
-            for start in range(0, len(ids), _MAX_PARAMETERS):
-                part = ids[start : start + _MAX_PARAMETERS]
+            for start in range(0, len(done), _MAX_PARAMETERS):
+                part = done[start : start + _MAX_PARAMETERS]
                 connection.execute(
                     f"DELETE FROM chunks WHERE id IN ({','.join('?' * len(part))})", part
                 )
-            if kept:
+            # A kept chunk goes back only if it is still there: one that another worker finished
+            # (after this one's lease ran out) or that was purged stays gone.
+            still_there = [
+                chunk
+                for chunk in kept
+                if connection.execute("DELETE FROM chunks WHERE id = ?", (chunk.id,)).rowcount
+            ]
+            if still_there:
                 connection.executemany(
                     "INSERT INTO chunks (id, events, data, sizes, names, ext_ids, created_at,"
                     " attempts, available_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [_kept_row(chunk, available_at) for chunk in kept],
+                    [_kept_row(chunk, available_at) for chunk in still_there],
                 )
             if refused:
                 connection.executemany(
@@ -479,16 +495,12 @@ class OutboxStore:
         with self._lock, self._translated():
             return int(self._connect().execute("SELECT max(id) FROM chunks").fetchone()[0] or 0)
 
-    def pending_through(self, last_id: int, since: float) -> bool:
-        """Whether any chunk with an id up to ``last_id`` created by ``since`` still holds events
-        to deliver. (An emptied table gives out low ids again; the time tells those apart.)"""
+    def pending_through(self, last_id: int) -> bool:
+        """Whether any chunk with an id up to ``last_id`` still holds events to deliver."""
         with self._lock, self._translated():
             found = (
                 self._connect()
-                .execute(
-                    "SELECT 1 FROM chunks WHERE id <= ? AND created_at <= ? LIMIT 1",
-                    (last_id, since),
-                )
+                .execute("SELECT 1 FROM chunks WHERE id <= ? LIMIT 1", (last_id,))
                 .fetchone()
             )
             return found is not None

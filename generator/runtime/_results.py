@@ -15,7 +15,8 @@ class RejectedEvent:
     """One event Netmera refused, found by splitting the batch that held it until it stood alone.
 
     ``index`` is the event's position in the ``fire()`` call (for the background sender: its
-    sequence number since the sender started). ``payload`` is the JSON that was sent, for a
+    sequence number since the sender started; for the outbox: its place in the file, as in
+    :class:`UndeliveredEvent`). ``payload`` is the JSON that was sent, for a
     dead-letter store; it and ``ext_id`` are left out of the repr so that logging a result never
     logs user data.
     """

@@ -30,7 +30,9 @@ class UndeliveredEvent:
     ``close()``), ``"exit"`` (the same when the process ended), ``"rejected"`` (Netmera refused it),
     ``"failed"`` (delivery failed after every retry), ``"hook"`` (a ``before_send`` hook failed;
     ``index`` is -1 and ``payload`` empty) or, from the outbox, ``"retrying"`` (delivery failed and
-    the event waits in the outbox for another attempt). ``in_flight`` is true for an event that was
+    the event waits in the outbox for another attempt). ``index`` is the event's sequence number in
+    this sender (from the outbox: its place in the file, its chunk's id times 65536 plus its place
+    in the chunk, which changes when the chunk is written back). ``in_flight`` is true for an event that was
     being sent when time ran out: it may have been delivered all the same. ``payload`` is the JSON
     that was or would have been sent, for a dead-letter store; neither it nor ``ext_id`` is in the
     repr.

@@ -38,7 +38,7 @@ def numbers(fake: FakeNetmera) -> list[int]:
 
 
 def rows_in(path: Path) -> int:
-    """Events the file holds, counted from its chunks (the totals are checked against this)."""
+    """Events the file holds, counted from its chunks."""
     with sqlite3.connect(path) as connection:
         return int(connection.execute("SELECT coalesce(sum(events), 0) FROM chunks").fetchone()[0])
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from netmera_events import NetmeraClient, OutboxLockedError, OutboxSender, ShareEvent, UndeliveredEvent
+from netmera_events._encoding import EncodedEvent
 from netmera_events.testing import FakeNetmera
 
 
@@ -31,7 +32,7 @@ def test_tasks_share_commits_and_every_event_is_on_disk_when_its_await_returns(
         write = sender._store.insert
 
         def counting_insert(
-            rows: list[tuple[str, str, bytes, float]], max_rows: int, max_bytes: int
+            rows: list[EncodedEvent], max_rows: int, max_bytes: int
         ) -> tuple[int, int]:
             transactions.append(len(rows))
             return write(rows, max_rows, max_bytes)
@@ -115,7 +116,7 @@ def test_the_loop_runs_while_a_commit_is_written_and_a_cancelled_task_keeps_its_
         writing = threading.Event()
         release = threading.Event()
 
-        def slow_insert(rows: list[tuple[str, str, bytes, float]], max_rows: int, max_bytes: int) -> tuple[int, int]:
+        def slow_insert(rows: list[EncodedEvent], max_rows: int, max_bytes: int) -> tuple[int, int]:
             writing.set()
             assert release.wait(10)
             return insert(rows, max_rows, max_bytes)

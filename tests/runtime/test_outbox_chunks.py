@@ -1,7 +1,9 @@
 """The outbox keeps the events committed together in chunk rows: a large commit is cut into chunks, a
 claim goes out in as many requests as this process's limits need, a request that fails leaves only its
-own events in the outbox (the delivered ones are not sent again), and a file written by the layout of
-one row per event is upgraded with nothing lost."""
+own events in the outbox (the delivered ones are not sent again), a worker settling late (its lease ran
+out) or after a purge touches no newer chunk, only the claim being sent has its lease renewed, a damaged
+chunk is a clear error, and a file written by the layout of one row per event is upgraded with nothing
+lost."""
 
 from __future__ import annotations
 
@@ -11,8 +13,14 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from netmera_events import NetmeraClient, OrderCancelEvent, OutboxSender, ShareEvent
+import pytest
+from netmera_events import NetmeraClient, OrderCancelEvent, OutboxError, OutboxSender, ShareEvent
+from netmera_events._batching import BatchLimits
+from netmera_events._delivery import BatchReport
+from netmera_events._encoding import EncodedEvent
 from netmera_events._outbox_claim import CHUNK_EVENTS
+from netmera_events._outbox_outcome import record_outcome
+from netmera_events._outbox_store import OutboxStore
 from netmera_events.testing import FakeNetmera, Fault
 
 from .conftest import API_KEY, FAST_RETRY
@@ -108,14 +116,15 @@ PRAGMA user_version = 1;
 def test_a_file_of_the_one_row_per_event_layout_is_upgraded_and_delivered(
     fake: FakeNetmera, outbox_client: NetmeraClient, path: Path
 ) -> None:
-    events = [share(n) for n in range(3)]
+    events = [share(n) for n in range(603)]
     with sqlite3.connect(path) as connection:
         connection.executescript(LAYOUT_1)
         now = time.time()
+        # Three rows of their own (other attempts, a dead owner's lease), then a run of 600 alike.
         connection.executemany(
             "INSERT INTO events (name, ext_id, data, created_at, claimed_by, attempts) VALUES (?, ?, ?, ?, ?, ?)",
             [
-                (event.EVENT_NAME, event.ext_id, event.to_json(), now, "gone-host/1/0" if n == 1 else None, n)
+                (event.EVENT_NAME, event.ext_id, event.to_json(), now, "gone-host/1/0" if n == 1 else None, min(n, 3))
                 for n, event in enumerate(events)
             ],
         )
@@ -124,12 +133,15 @@ def test_a_file_of_the_one_row_per_event_layout_is_upgraded_and_delivered(
             " VALUES ('ShareEvent', 'user-9', '{}', 0, 0, 400, 5028, 'Event not found')"
         )
         size = sum(len(event.to_json()) for event in events)
-        connection.execute("INSERT INTO totals VALUES (0, 3, ?, 0, 0)", (size,))
+        connection.execute("INSERT INTO totals VALUES (0, 603, ?, 0, 0)", (size,))
+    with OutboxSender(outbox_client, path, deliver=False) as opener:
+        assert (opener.stats.queued, opener.stats.bytes, opener.stats.dead_letters) == (603, size, 1)
+    assert chunk_sizes(path) == [1, 1, 1, CHUNK_EVENTS, CHUNK_EVENTS, 600 - 2 * CHUNK_EVENTS]
     with OutboxSender(outbox_client, path) as sender:
         assert sender.flush(timeout=10)
         stats = sender.stats
-    assert delivered(fake) == Counter(range(3))
-    assert (stats.sent, stats.retried, stats.taken_over, stats.queued, stats.dead_letters) == (3, 2, 1, 0, 1)
+    assert delivered(fake) == Counter(range(603))
+    assert (stats.sent, stats.retried, stats.taken_over, stats.queued, stats.dead_letters) == (603, 602, 1, 0, 1)
     with sqlite3.connect(path) as connection:
         assert connection.execute("PRAGMA user_version").fetchone()[0] == 2
         tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
@@ -154,3 +166,89 @@ def test_a_chunk_cut_short_by_a_failure_holds_exactly_the_unsent_events_and_the_
         totals = connection.execute("SELECT rows, bytes FROM totals").fetchone()
     assert [int(item["itemId"]) for item in json.loads(b"[" + data + b"]")] == list(range(100, 250))
     assert count == 150 and totals == (150, sum(len(event.to_json()) for event in events[100:]))
+
+
+def encoded(tag: str, count: int) -> list[EncodedEvent]:
+    return [EncodedEvent(n, "ShareEvent", f"user-{n}", f'{{"tag":"{tag}{n}"}}'.encode()) for n in range(count)]
+
+
+def stored_tags(store: OutboxStore) -> list[str]:
+    rows = store._connect().execute("SELECT data FROM chunks ORDER BY id")
+    return [item["tag"] for (data,) in rows for item in json.loads(b"[" + data + b"]")]
+
+
+@pytest.mark.parametrize("outcome", ["delivered", "one left unsent"])
+def test_a_late_settle_of_a_chunk_another_worker_finished_leaves_newer_chunks_alone(path: Path, outcome: str) -> None:
+    stalled, other, producer = OutboxStore(path), OutboxStore(path), OutboxStore(path)
+    limits = BatchLimits(max_events=100)
+    try:
+        producer.insert(encoded("old", 3), 1000, 10**6)
+        late, _ = stalled.claim("host-a/1/a", limits, 0.05, min_events=1, max_age=0.0)
+        time.sleep(0.1)  # its lease runs out (a pause, a stopped process)
+        taken, _ = other.claim("host-b/2/b", limits, 30.0, min_events=1, max_age=0.0)
+        assert late is not None and taken is not None and taken.taken_over == 3
+        record_outcome(other, taken, BatchReport(sent=3), (1.0, 1.0))
+        producer.insert(encoded("new", 2), 1000, 10**6)  # committed: its enqueue() returned
+        report = BatchReport(sent=3)
+        if outcome != "delivered":
+            report = BatchReport(sent=2, unsent=[EncodedEvent(late.chunks[0].first + 2, "ShareEvent", "user-2", b"{}")])
+        record_outcome(stalled, late, report, (0.0, 0.0))
+        assert stored_tags(producer) == ["new0", "new1"]
+        assert (producer.totals().rows, producer.totals().bytes) == (2, len(b'{"tag":"new0"}') * 2)
+    finally:
+        for store in (stalled, other, producer):
+            store.close()
+
+
+def test_a_purge_during_a_send_brings_nothing_back_and_loses_nothing_newer(path: Path) -> None:
+    worker, command = OutboxStore(path), OutboxStore(path)
+    try:
+        command.insert(encoded("old", 3), 1000, 10**6)
+        claim, _ = worker.claim("host-a/1/a", BatchLimits(max_events=100), 30.0, min_events=1, max_age=0.0)
+        assert claim is not None and command.purge(pending=True) == (0, 3)
+        command.insert(encoded("new", 2), 1000, 10**6)
+        unsent = [EncodedEvent(claim.chunks[0].first + 2, "ShareEvent", "user-2", b"{}")]
+        record_outcome(worker, claim, BatchReport(sent=2, unsent=unsent), (0.0, 0.0))
+        assert stored_tags(command) == ["new0", "new1"] and command.totals().rows == 2
+    finally:
+        worker.close()
+        command.close()
+
+
+def test_renewing_a_lease_keeps_only_the_claim_being_sent(path: Path) -> None:
+    store = OutboxStore(path)
+    limits = BatchLimits(max_events=3)
+    try:
+        store.insert(encoded("first", 3), 1000, 10**6)
+        store.insert(encoded("second", 3), 1000, 10**6)
+        unrecorded, _ = store.claim("host-a/1/a", limits, 0.3, min_events=1, max_age=0.0)  # its outcome was lost
+        sending, _ = store.claim("host-a/1/a", limits, 0.3, min_events=1, max_age=0.0)
+        assert unrecorded is not None and sending is not None
+        time.sleep(0.2)
+        store.renew("host-a/1/a", 30.0, sending)
+        time.sleep(0.2)
+        again, _ = store.claim("host-b/2/b", limits, 30.0, min_events=1, max_age=0.0)
+        assert again is not None and [chunk.id for chunk in again.chunks] == [unrecorded.chunks[0].id]
+        assert again.taken_over == 3
+    finally:
+        store.close()
+
+
+def test_a_damaged_chunk_is_a_clear_error_and_the_worker_lives_on(
+    fake: FakeNetmera, outbox_client: NetmeraClient, path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with OutboxSender(outbox_client, path, deliver=False) as producer:
+        producer.enqueue_many(share(n) for n in range(3))
+    with sqlite3.connect(path) as connection:
+        connection.execute("UPDATE chunks SET sizes = '[1'")
+    store = OutboxStore(path)
+    try:
+        with pytest.raises(OutboxError, match="chunk 1 is damaged"):
+            store.claim("host-a/1/a", BatchLimits(), 30.0, min_events=1, max_age=0.0)
+    finally:
+        store.close()
+    with OutboxSender(outbox_client, path, flush_interval=0.01, poll_interval=0.02) as sender:
+        assert sender.flush(timeout=0.5) is False
+        assert sender._worker is not None and sender._worker.is_alive()
+        assert sender.stats.queued == 3  # nothing committed was removed
+    assert fake.events == [] and "could not read the outbox" in caplog.text
