@@ -509,6 +509,29 @@ class OutboxSender:
             self._send(claim)
 
     def _send(self, claim: Claim) -> None:
+        try:
+            self._settle(claim, self._deliver_claim(claim))
+        except OutboxError:
+            # The chunks stay claimed until their lease runs out (it is no longer renewed); then they
+            # are sent again, and counted then.
+            _log.error(
+                "could not record the outcome of %d events in the outbox", len(claim), exc_info=True
+            )
+        except Exception as exc:  # noqa: BLE001 - a damaged chunk must not end the worker
+            _log.error(
+                "unexpected %s while sending %d events from the outbox; they stay in it",
+                type(exc).__name__,
+                len(claim),
+                exc_info=True,
+            )
+        finally:
+            with self._lock:
+                self._in_flight = 0
+                self._sending = None
+                self._settled.notify_all()
+
+    def _deliver_claim(self, claim: Claim) -> BatchReport:
+        """Send the claim's requests one after the other, up to the first that fails."""
         report = BatchReport()
         for batch in claim.batches(self._limits):
             if report.failure is not None or report.abandoned:
@@ -522,18 +545,7 @@ class OutboxSender:
             report.unsent += part.unsent
             report.failure = part.failure
             report.abandoned = part.abandoned
-        try:
-            self._settle(claim, report)
-        except OutboxError:
-            # The chunks stay claimed until their lease runs out (it is no longer renewed); then they
-            # are sent again, and counted then.
-            _log.error(
-                "could not record the outcome of %d events in the outbox", len(claim), exc_info=True
-            )
-        with self._lock:
-            self._in_flight = 0
-            self._sending = None
-            self._settled.notify_all()
+        return report
 
     def _deliver_batch(self, batch: Batch) -> BatchReport:
         try:
