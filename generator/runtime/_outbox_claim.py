@@ -105,7 +105,10 @@ class Claim:
         if (
             (limits.max_events is None or len(positions) <= limits.max_events)
             and size <= limits.max_bytes
-            and len(set(chain.from_iterable(c.ext_ids for c in chunks))) <= limits.max_ext_ids
+            and (
+                len(positions) <= limits.max_ext_ids  # then there are not too many distinct ones
+                or len(set(chain.from_iterable(c.ext_ids for c in chunks))) <= limits.max_ext_ids
+            )
         ):
             body = b"[" + b",".join(chunk.data for chunk in chunks) + b"]"
             return [Batch.of_body(body, positions, self._label, self._encoding)]
