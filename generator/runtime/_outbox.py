@@ -33,17 +33,18 @@ from ._background import (
     DEFAULT_FLUSH_INTERVAL,
     DEFAULT_FLUSH_TIMEOUT,
 )
-from ._batching import Batch, BatchLimits
+from ._batching import BatchLimits
 from ._client import NetmeraClient
 from ._delivery import BatchReport
 from ._encoding import EncodedEvent, encode_event, encode_payload
-from ._errors import EventsRejectedError, EventValidationError, NetmeraError
+from ._errors import EventsRejectedError, EventValidationError
 from ._event import Event
 from ._hooks import SendHook, SendHookError, as_hooks, log_hook_failure, payload_to_event, run_hooks
 from ._outbox_async import LoopCommits
 from ._outbox_claim import Claim
 from ._outbox_commit import GroupCommit
 from ._outbox_outcome import record_outcome
+from ._outbox_send import deliver_claim
 from ._outbox_store import (
     DEFAULT_BUSY_TIMEOUT,
     OutboxError,
@@ -510,7 +511,7 @@ class OutboxSender:
 
     def _send(self, claim: Claim) -> None:
         try:
-            self._settle(claim, self._deliver_claim(claim))
+            self._settle(claim, deliver_claim(self._client, claim, self._limits, self._abandon))
         except OutboxError:
             # The chunks stay claimed until their lease runs out (it is no longer renewed); then they
             # are sent again, and counted then.
@@ -529,37 +530,6 @@ class OutboxSender:
                 self._in_flight = 0
                 self._sending = None
                 self._settled.notify_all()
-
-    def _deliver_claim(self, claim: Claim) -> BatchReport:
-        """Send the claim's requests one after the other, up to the first that fails."""
-        report = BatchReport()
-        for batch in claim.batches(self._limits):
-            if report.failure is not None or report.abandoned:
-                report.unsent += batch.events  # not tried: it would fail as the last one did
-                continue
-            part = self._deliver_batch(batch)
-            report.sent += part.sent
-            report.requests += part.requests
-            report.retried += part.retried
-            report.rejected += part.rejected
-            report.unsent += part.unsent
-            report.failure = part.failure
-            report.abandoned = part.abandoned
-        return report
-
-    def _deliver_batch(self, batch: Batch) -> BatchReport:
-        try:
-            return self._client._deliver(batch, self._abandon)
-        except Exception as exc:  # noqa: BLE001 - a bug or a closed client must not end the worker
-            _log.error(
-                "unexpected %s while sending %d events",
-                type(exc).__name__,
-                len(batch),
-                exc_info=True,
-            )
-            return BatchReport(
-                failure=NetmeraError(f"unexpected {type(exc).__name__}"), unsent=batch.events
-            )
 
     def _settle(self, claim: Claim, report: BatchReport) -> None:
         delivered = record_outcome(self._store, claim, report, self._backoff)

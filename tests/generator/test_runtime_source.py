@@ -100,3 +100,15 @@ def test_event_modules_import_only_what_the_runtime_declares() -> None:
                     continue
                 assert node.module in allowed, f"{path.name} imports from {node.module}"
                 assert {alias.name for alias in node.names} <= allowed[node.module], path.name
+
+
+def test_every_name_the_package_exports_is_in_its_readme() -> None:
+    # A private module left out of INTERNAL_MODULES would put its helpers in the package's public names.
+    init = ast.parse((GENERATED / "netmera_events" / "__init__.py").read_text())
+    exported = next(
+        ast.literal_eval(node.value)
+        for node in init.body
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "__all__" for t in node.targets)
+    )
+    readme = (GENERATED / "README.md").read_text()
+    assert [name for name in exported if f"`{name}" not in readme] == []
