@@ -17,10 +17,20 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from itertools import accumulate, chain
 
+import orjson
+
 from ._batching import Batch, BatchBuilder, BatchLimits
 from ._constants import DEFAULT_MAX_REQUEST_BYTES, MAX_EXT_IDS_PER_REQUEST
 
-__all__ = ["CHUNK_BYTES", "CHUNK_EVENTS", "POSITION_STRIDE", "Chunk", "Claim", "cut_into_chunks"]
+__all__ = [
+    "CHUNK_BYTES",
+    "CHUNK_EVENTS",
+    "POSITION_STRIDE",
+    "Chunk",
+    "Claim",
+    "chunk_columns",
+    "cut_into_chunks",
+]
 
 #: A chunk holds at most this many events ... (A claim takes whole chunks, so a quarter of a default
 #: request lets four fill one.)
@@ -147,3 +157,17 @@ def cut_into_chunks(sizes: Sequence[int]) -> list[tuple[int, int]]:
         cuts.append((start, stop))
         start = stop
     return cuts
+
+
+def chunk_columns(
+    data: bytes, sizes: Sequence[int], names: Sequence[str], ext_ids: Sequence[str]
+) -> tuple[int, bytes, str, str, str]:
+    """A chunk's stored columns (events, data, sizes, names, ext_ids) for the encodings joined by
+    commas in ``data``, and their sizes, names and extIds."""
+    return (
+        len(sizes),
+        data,
+        orjson.dumps(sizes).decode(),
+        orjson.dumps(names).decode(),
+        orjson.dumps(ext_ids).decode(),
+    )

@@ -13,9 +13,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-import orjson
-
-from ._outbox_claim import CHUNK_BYTES, CHUNK_EVENTS
+from ._outbox_claim import CHUNK_BYTES, CHUNK_EVENTS, chunk_columns
 
 __all__ = ["SCHEMA_VERSION", "create", "upgrade"]
 
@@ -123,14 +121,12 @@ def _chunks_of(rows: Iterable[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
 
 
 def _chunk(run: list[tuple[Any, ...]]) -> tuple[Any, ...]:
+    """A chunk row (under the first event row's id, created_at, lease and attempts) for a run."""
     first = run[0]
-    return (
-        first[0],
-        len(run),
+    columns = chunk_columns(
         b",".join(row[3] for row in run),
-        orjson.dumps([len(row[3]) for row in run]).decode(),
-        orjson.dumps([row[1] for row in run]).decode(),
-        orjson.dumps([row[2] for row in run]).decode(),
-        first[4],
-        *first[5:],
+        [len(row[3]) for row in run],
+        [row[1] for row in run],
+        [row[2] for row in run],
     )
+    return (first[0], *columns, first[4], *first[5:])

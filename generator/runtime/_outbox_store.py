@@ -37,7 +37,7 @@ from . import _outbox_layout as layout
 from ._batching import BatchLimits
 from ._encoding import EncodedEvent
 from ._errors import NetmeraError
-from ._outbox_claim import Chunk, Claim, cut_into_chunks
+from ._outbox_claim import Chunk, Claim, chunk_columns, cut_into_chunks
 from ._outbox_layout import LAYOUT_1_TABLES, SCHEMA_VERSION
 
 __all__ = ["OutboxError", "OutboxLockedError"]
@@ -97,7 +97,7 @@ class DeadLetter:
 
 #: A refused event for the dead letters: name, extId, encoding, created_at, HTTP status, Netmera
 #: code, message.
-DeadRow = tuple[str, str, bytes, float, "int | None", "int | None", str]
+DeadRow = tuple[str, str, bytes, float, int | None, int | None, str]
 
 
 def process_token(host: str | None = None) -> str:
@@ -570,28 +570,15 @@ def _chunk_row(
     events: Sequence[EncodedEvent], sizes: Sequence[int], created_at: float
 ) -> tuple[int, bytes, str, str, str, float]:
     """A new chunk's columns (events, data, sizes, names, extIds, created_at)."""
-    return (
-        len(events),
-        b",".join([event[3] for event in events]),
-        orjson.dumps(sizes).decode(),
-        orjson.dumps([event[1] for event in events]).decode(),
-        orjson.dumps([event[2] for event in events]).decode(),
-        created_at,
-    )
+    data = b",".join([event[3] for event in events])
+    names = [event[1] for event in events]
+    ext_ids = [event[2] for event in events]
+    return (*chunk_columns(data, sizes, names, ext_ids), created_at)
 
 
 def _kept_row(
     chunk: Chunk, available_at: float
 ) -> tuple[int, int, bytes, str, str, str, float, int, float]:
     """A claimed chunk's columns as written back, free for a claim at ``available_at``."""
-    return (
-        chunk.id,
-        len(chunk),
-        chunk.data,
-        orjson.dumps(chunk.sizes).decode(),
-        orjson.dumps(chunk.names).decode(),
-        orjson.dumps(chunk.ext_ids).decode(),
-        chunk.created_at,
-        chunk.attempts + 1,
-        available_at,
-    )
+    columns = chunk_columns(chunk.data, chunk.sizes, chunk.names, chunk.ext_ids)
+    return (chunk.id, *columns, chunk.created_at, chunk.attempts + 1, available_at)
