@@ -251,12 +251,16 @@ class OutboxSender:
         return encoded is not None and self._put([encoded]) == 1
 
     async def enqueue_async(self, event: Event) -> bool:
-        """:meth:`enqueue` for asyncio code: the task waits for the commit, the event loop does not.
+        """:meth:`enqueue` for asyncio code: the task waits for the commit, the event loop waits
+        for no lock and no disk.
 
-        Tasks enqueueing on one event loop share commits, which a worker thread of the loop's
-        default executor makes, so many tasks on one thread enqueue faster than as many threads
-        calling :meth:`enqueue`. Cancelling the waiting task does not take the event back: it may
-        still be committed, and then it is sent.
+        Tasks enqueueing on one event loop share commits: the events they hand over while the loop
+        runs them are committed together, so many tasks on one thread enqueue faster than as many
+        threads calling :meth:`enqueue`. The loop makes that commit itself when the file is free
+        (with ``durability="normal"`` it is an append to SQLite's log, as a log handler appends a
+        line), and leaves it to a thread of its default executor when it would have to wait.
+        Cancelling the waiting task does not take the event back: it may still be committed, and
+        then it is sent.
         """
         encoded = self._encode(event)
         if encoded is None:
@@ -264,7 +268,7 @@ class OutboxSender:
         loop = asyncio.get_running_loop()
         commits: LoopCommits | None = getattr(self._per_thread, "loop_commits", None)
         if commits is None or commits.loop is not loop:
-            commits = self._per_thread.loop_commits = LoopCommits(loop, self._put)
+            commits = self._per_thread.loop_commits = LoopCommits(loop, self._commit_now, self._put)
         return await commits.add(encoded)
 
     def enqueue_many(self, events: Iterable[Event]) -> int:
@@ -334,9 +338,22 @@ class OutboxSender:
         """Commit events with the next group; return how many fitted (none if closing)."""
         return self._commits.commit(events)
 
+    def _commit_now(self, events: list[EncodedEvent]) -> int:
+        """Commit ``events`` from this thread if that needs no waiting (an event loop's commit);
+        return how many were committed, the first ones: none when the file is busy or the sender
+        closing, fewer when the outbox is full. The caller puts the rest."""
+        if self._closing:
+            return 0
+        written = self._store.insert_now(events, self._max_rows, self._max_bytes)
+        if written is None:
+            return 0
+        return self._count_written(*written)
+
     def _write(self, events: list[EncodedEvent]) -> int:
         """Store one group's events in one transaction; return how many fitted."""
-        accepted, last_id = self._store.insert(events, self._max_rows, self._max_bytes)
+        return self._count_written(*self._store.insert(events, self._max_rows, self._max_bytes))
+
+    def _count_written(self, accepted: int, last_id: int) -> int:
         with self._lock:
             self._enqueued += accepted
             self._last_id = max(self._last_id, last_id)

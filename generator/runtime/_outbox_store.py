@@ -124,7 +124,7 @@ def _owner_is_gone(token: str, host: str) -> bool:
 
 
 class OutboxStore:
-    """One process's connection to an outbox file; safe to share between its threads."""
+    """One process's connections to an outbox file; safe to share between its threads."""
 
     def __init__(
         self,
@@ -146,6 +146,9 @@ class OutboxStore:
         self._lock = threading.Lock()
         self._pid = -1
         self._connection: sqlite3.Connection | None = None
+        # For commits that must not wait (made on an event loop): it gives up at once where
+        # ``_connection`` would wait for another process's write lock.
+        self._hasty: sqlite3.Connection | None = None
         self._checkpointer: sqlite3.Connection | None = None  # the worker's, for checkpoints
         with self._lock:
             self._connect()
@@ -163,24 +166,41 @@ class OutboxStore:
         if not self._create and not self.path.is_file():
             raise OutboxError(self.path, "no such file")
         with self._translated():
-            connection = sqlite3.connect(
-                self.path, timeout=self._busy_timeout, isolation_level=None, check_same_thread=False
-            )
+            connection = self._open(self._busy_timeout)
             try:
                 self._prepare(connection)
             except BaseException:
                 connection.close()
                 raise
-        self._connection = connection
+        self._connection, self._hasty = connection, None
         self._pid = os.getpid()
+        return connection
+
+    def _connect_hasty(self) -> sqlite3.Connection:
+        """(Lock held.) This process's connection that never waits for a lock, opened on first
+        use (after :meth:`_connect`, which lays the file out)."""
+        self._connect()
+        if self._hasty is None:
+            with self._translated():
+                self._hasty = self._open(0.0)
+        return self._hasty
+
+    def _open(self, busy_timeout: float) -> sqlite3.Connection:
+        connection = sqlite3.connect(
+            self.path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
+        )
+        try:
+            connection.execute(f"PRAGMA synchronous={DURABILITY_LEVELS[self._durability]}")
+            connection.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
+        except BaseException:
+            connection.close()
+            raise
         return connection
 
     def _prepare(self, connection: sqlite3.Connection) -> None:
         mode = connection.execute("PRAGMA journal_mode=WAL").fetchone()[0]
         if str(mode).lower() != "wal":
             raise OutboxError(self.path, f"cannot switch to WAL mode (journal mode stays {mode})")
-        connection.execute(f"PRAGMA synchronous={DURABILITY_LEVELS[self._durability]}")
-        connection.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
         version = connection.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
             raise OutboxError(
@@ -188,14 +208,8 @@ class OutboxStore:
                 f"written by a newer version (layout {version}, this reads {SCHEMA_VERSION})",
             )
         if version < SCHEMA_VERSION:
-            connection.execute("BEGIN IMMEDIATE")
-            try:
+            with _begun(connection):
                 self._lay_out(connection)
-                connection.execute("COMMIT")
-            except BaseException:
-                if connection.in_transaction:
-                    connection.execute("ROLLBACK")
-                raise
 
     def _lay_out(self, connection: sqlite3.Connection) -> None:
         """(Write lock held.) Create the tables, or upgrade them from layout 1; another process may
@@ -236,18 +250,10 @@ class OutboxStore:
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction (the lock is taken at its start, so it never fails half-way for
-        contention), committed on success and rolled back on any error."""
-        with self._lock, self._translated():
-            connection = self._connect()
-            connection.execute("BEGIN IMMEDIATE")
-            try:
-                yield connection
-            except BaseException:
-                if connection.in_transaction:
-                    connection.execute("ROLLBACK")
-                raise
-            connection.execute("COMMIT")
+        """A write transaction on this process's connection (see :func:`_begun`), with errors
+        translated."""
+        with self._lock, self._translated(), _begun(self._connect()) as connection:
+            yield connection
 
     def checkpoint(self) -> None:
         """Copy the write-ahead log back into the database without blocking writers (SQLite's
@@ -265,18 +271,17 @@ class OutboxStore:
 
     def close(self) -> None:
         with self._lock:
-            connection, self._connection = self._connection, None
-            checkpointer, self._checkpointer = self._checkpointer, None
+            connections = (self._checkpointer, self._hasty, self._connection)
+            self._connection = self._hasty = self._checkpointer = None
             if self._pid == os.getpid():
-                for each in (checkpointer, connection):
+                for each in connections:
                     if each is not None:
                         each.close()
 
     def forget_after_fork(self) -> None:
         """In a forked child: drop the parent's connections and lock without touching them."""
         self._lock = threading.Lock()
-        self._connection = None
-        self._checkpointer = None
+        self._connection = self._hasty = self._checkpointer = None
 
     # --- producers --------------------------------------------------------------------------------
 
@@ -285,6 +290,33 @@ class OutboxStore:
     ) -> tuple[int, int]:
         """Commit as many of ``events``, in order, as fit under the bounds; return how many, and
         the highest chunk id the outbox has given out."""
+        with self._lock, self._translated():
+            return self._insert(self._connect(), events, max_rows, max_bytes)
+
+    def insert_now(
+        self, events: Sequence[EncodedEvent], max_rows: int, max_bytes: int
+    ) -> tuple[int, int] | None:
+        """:meth:`insert` if it needs no waiting; ``None``, with nothing committed, when another
+        thread of this process is using the file, another process holds its write lock, or
+        ``durability="full"`` makes every commit wait for the disk."""
+        if self._durability == "full" or not self._lock.acquire(blocking=False):
+            return None
+        try:
+            with self._translated():
+                return self._insert(self._connect_hasty(), events, max_rows, max_bytes)
+        except OutboxLockedError:
+            return None
+        finally:
+            self._lock.release()
+
+    def _insert(
+        self,
+        connection: sqlite3.Connection,
+        events: Sequence[EncodedEvent],
+        max_rows: int,
+        max_bytes: int,
+    ) -> tuple[int, int]:
+        """(Lock held, errors translated.)"""
         created_at = time.time()
         sizes = [len(event[3]) for event in events]
         cuts = cut_into_chunks(sizes)
@@ -292,15 +324,14 @@ class OutboxStore:
             # The usual group: one chunk, in one statement that checks the bounds itself (a call
             # into SQLite is most of what a small commit costs).
             row = _chunk_row(events, sizes, created_at)
-            with self._lock, self._translated():
-                cursor = self._connect().execute(
-                    "INSERT INTO chunks (events, data, sizes, names, ext_ids, created_at)"
-                    " SELECT ?, ?, ?, ?, ?, ? FROM totals WHERE rows + ? <= ? AND bytes + ? <= ?",
-                    (*row, len(events), max_rows, sum(sizes), max_bytes),
-                )
+            cursor = connection.execute(
+                "INSERT INTO chunks (events, data, sizes, names, ext_ids, created_at)"
+                " SELECT ?, ?, ?, ?, ?, ? FROM totals WHERE rows + ? <= ? AND bytes + ? <= ?",
+                (*row, len(events), max_rows, sum(sizes), max_bytes),
+            )
             if cursor.rowcount == 1 and cursor.lastrowid is not None:
                 return len(events), cursor.lastrowid
-        with self._transaction() as connection:
+        with _begun(connection):
             count, size = connection.execute("SELECT rows, bytes FROM totals").fetchone()
             ends = list(accumulate(sizes))  # the bytes of the first k events are ends[k - 1]
             accepted = min(max(0, max_rows - count), bisect_right(ends, max_bytes - size))
@@ -564,6 +595,20 @@ class OutboxStore:
                 ).fetchone()[0]
                 connection.execute("DELETE FROM chunks")
             return dead, events
+
+
+@contextmanager
+def _begun(connection: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """A write transaction on ``connection`` (its write lock taken at the start, so it never
+    fails half-way for contention), committed on success and rolled back on any error."""
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        yield connection
+    except BaseException:
+        if connection.in_transaction:
+            connection.execute("ROLLBACK")
+        raise
+    connection.execute("COMMIT")
 
 
 def _chunk_row(
