@@ -1,6 +1,6 @@
 """The durable outbox against the in-memory BackgroundSender, measured in one run against the same server.
 
-    python benchmarks/outbox.py [--events 50000] [--threads 16] [--tasks 256] [--generated DIR]
+    python benchmarks/outbox.py [--events 50000] [--threads 16] [--tasks 256] [--backlog N] [--generated DIR]
 
 Rows:
 
@@ -11,7 +11,8 @@ Rows:
 - ``OutboxSender.enqueue_many()`` in chunks of 100 from one thread;
 - end to end: the outbox with its worker, fed by the threads (then by the tasks, then by ``enqueue_many()``), until
   ``flush()`` says everything was delivered;
-- drain: a second process's leftovers (a pre-filled outbox) delivered by a fresh sender.
+- drain: a second process's leftovers (a pre-filled outbox of ``--backlog`` events, default ``--events``) delivered
+  by a fresh sender.
 
 The server is benchmarks/send.py's sink in a separate process: it parses each body and counts the events, so the
 rows measure the senders. Every row checks that all of its events arrived. Files live in a temporary folder.
@@ -22,6 +23,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import itertools
 import platform
 import sqlite3
 import subprocess
@@ -46,6 +48,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--events", type=int, default=50_000, help="events per row (default 50000)")
     parser.add_argument("--threads", type=int, default=16, help="concurrent callers for group commit (default 16)")
     parser.add_argument("--tasks", type=int, default=256, help="concurrent asyncio tasks (default 256)")
+    parser.add_argument("--backlog", type=int, help="events a previous process left, for the drain row (default --events)")
     parser.add_argument("--generated", type=Path, default=ROOT / "generated", help="folder holding netmera_events")
     options = parser.parse_args(argv)
     count: int = options.events
@@ -169,15 +172,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             return count
 
         prefilled = fresh_path()
+        backlog: int = options.backlog or count
+        leftovers = itertools.islice(itertools.cycle(events), backlog)
         with OutboxSender(client, prefilled, deliver=False) as producer:
-            for start in range(0, count, CHUNK):
-                producer.enqueue_many(events[start : start + CHUNK])
+            while part := list(itertools.islice(leftovers, CHUNK)):
+                producer.enqueue_many(part)
 
         def outbox_drain() -> int:
             with OutboxSender(client, prefilled) as sender:
                 if not sender.flush(timeout=300) or sender.stats.queued:
                     raise SystemExit("the outbox did not drain")
-            return count
+            return backlog
 
         memory = row("BackgroundSender (in memory): enqueue, flush", memory_end_to_end, True)
         single = row("outbox enqueue(), 1 thread", outbox_single, False)
@@ -187,7 +192,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         end_to_end = row(f"outbox end to end: {options.threads} threads, flush", outbox_end_to_end, True)
         end_to_end_tasks = row(f"outbox end to end: {options.tasks} tasks, flush", outbox_end_to_end_tasks, True)
         end_to_end_many = row(f"outbox end to end: enqueue_many() of {CHUNK}, flush", outbox_end_to_end_many, True)
-        drain = row("outbox drain: a previous process's leftovers", outbox_drain, True)
+        drain = row(f"outbox drain: a previous process's {backlog:,} leftovers", outbox_drain, True)
         client.close()
     finally:
         server.kill()

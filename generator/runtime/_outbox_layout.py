@@ -4,7 +4,8 @@ Layout 1 kept a row per event; layout 2 keeps the events committed together in o
 (``_outbox_claim``). An upgrade turns runs of event rows into chunks, keeping their leases and
 attempts, in one transaction: a process killed half-way leaves the file as it was. Processes of the
 version before must be stopped first: once the file is upgraded, their enqueue() fails (an
-:class:`OutboxError`, so nothing is lost silently).
+:class:`OutboxError`, so nothing is lost silently). A layout-2 file written before the queue index
+existed is given it when first opened, which processes of either version may go on sharing.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 
 from ._outbox_claim import CHUNK_BYTES, CHUNK_EVENTS, chunk_columns
 
-__all__ = ["SCHEMA_VERSION", "create", "upgrade"]
+__all__ = ["SCHEMA_VERSION", "add_queue_index", "create", "lacks_queue_index", "upgrade"]
 
 #: The layout this code reads and writes (SQLite's ``user_version``).
 SCHEMA_VERSION = 2
@@ -35,6 +36,15 @@ _CHUNKS = """CREATE TABLE chunks (
     attempts INTEGER NOT NULL DEFAULT 0
 )"""
 
+# The queue in id order, with what deciding a claim or counting the outbox reads: those columns come
+# after the chunk's data in its row, and reaching them there means following the data's overflow
+# pages, so without this index every look at the queue read the whole file (measured: draining
+# 300k events ran at half the rate of draining 30k).
+_QUEUE_INDEX = (
+    "CREATE INDEX IF NOT EXISTS chunks_queue"
+    " ON chunks (id, available_at, events, created_at, claimed_by)"
+)
+
 # The totals follow every chunk added or removed, whichever statement does it. A chunk's bytes are
 # its events' encodings, without the commas between them.
 _TRIGGERS = [
@@ -48,6 +58,7 @@ END""",
 
 _SCHEMA = [
     _CHUNKS,
+    _QUEUE_INDEX,
     """CREATE TABLE dead_letters (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     name TEXT NOT NULL,
@@ -81,6 +92,20 @@ def create(connection: sqlite3.Connection) -> None:
     connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 
+def lacks_queue_index(connection: sqlite3.Connection) -> bool:
+    """Whether a file of this layout was written before the queue index existed."""
+    found = connection.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'chunks_queue'"
+    ).fetchone()
+    return found is None
+
+
+def add_queue_index(connection: sqlite3.Connection) -> None:
+    """(In a write transaction.) Index the queue of such a file; processes that do not know the
+    index go on using the file (SQLite keeps the index for them)."""
+    connection.execute(_QUEUE_INDEX)
+
+
 def upgrade(connection: sqlite3.Connection) -> None:
     """(In a write transaction.) Bring a layout-1 file to this layout: runs of event rows with the
     same lease and attempts become chunks (within the chunk limits), under the id of their first
@@ -96,6 +121,7 @@ def upgrade(connection: sqlite3.Connection) -> None:
         _chunks_of(rows),
     )
     connection.execute("DROP TABLE events")
+    connection.execute(_QUEUE_INDEX)
     for statement in _TRIGGERS:  # after the copy: the totals count those events already
         connection.execute(statement)
     connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")

@@ -207,19 +207,23 @@ class OutboxStore:
                 self.path,
                 f"written by a newer version (layout {version}, this reads {SCHEMA_VERSION})",
             )
-        if version < SCHEMA_VERSION:
+        if version < SCHEMA_VERSION or (
+            version == SCHEMA_VERSION and layout.lacks_queue_index(connection)
+        ):
             with _begun(connection):
                 self._lay_out(connection)
 
     def _lay_out(self, connection: sqlite3.Connection) -> None:
-        """(Write lock held.) Create the tables, or upgrade them from layout 1; another process may
-        have done either since the version was first read."""
+        """(Write lock held.) Create the tables, or upgrade them from layout 1, or index the queue
+        of a file written before the index existed; another process may have done any of these
+        since the version was first read."""
         version = connection.execute("PRAGMA user_version").fetchone()[0]
         tables = {
             row[0]
             for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
         } - {"sqlite_sequence"}
         if version == SCHEMA_VERSION:
+            layout.add_queue_index(connection)
             return
         if version == 1 and LAYOUT_1_TABLES <= tables:
             layout.upgrade(connection)
@@ -401,8 +405,11 @@ class OutboxStore:
                 attempts,
                 holder,
             ) in connection.execute(
-                "SELECT id, events, data, sizes, names, ext_ids, created_at, attempts,"
-                " claimed_by FROM chunks WHERE available_at <= ? ORDER BY id LIMIT ?",
+                # The ids from the queue index, the rows by id: a row of a chunk not available
+                # is never read.
+                "SELECT id, events, data, sizes, names, ext_ids, created_at, attempts, claimed_by"
+                " FROM chunks WHERE id IN (SELECT id FROM chunks WHERE available_at <= ?"
+                " ORDER BY id LIMIT ?) ORDER BY id",
                 (now, limit),
             ):
                 if chunks and (events + count > limit or size + len(data) + 1 > limits.max_bytes):
@@ -467,7 +474,8 @@ class OutboxStore:
         with self._transaction() as connection:
             # The token stays: the next claim sees it and counts the take-over.
             cursor = connection.executemany(
-                "UPDATE chunks SET available_at = 0 WHERE claimed_by = ? AND available_at > 0",
+                "UPDATE chunks SET available_at = 0 WHERE id IN (SELECT id FROM chunks"
+                " WHERE claimed_by = ? AND available_at > 0)",
                 [(o,) for o in gone],
             )
             return max(cursor.rowcount, 0)

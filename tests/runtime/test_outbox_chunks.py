@@ -146,6 +146,32 @@ def test_a_file_of_the_one_row_per_event_layout_is_upgraded_and_delivered(
         assert connection.execute("PRAGMA user_version").fetchone()[0] == 2
         tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         assert "events" not in tables and connection.execute("SELECT rows, bytes FROM totals").fetchone() == (0, 0)
+    assert queue_indexed(path)
+
+
+def queue_indexed(path: Path) -> bool:
+    with sqlite3.connect(path) as connection:
+        plan = connection.execute(
+            "EXPLAIN QUERY PLAN SELECT sum(events), min(created_at) FROM"
+            " (SELECT events, created_at FROM chunks WHERE available_at <= 0 ORDER BY id LIMIT 1000)"
+        ).fetchall()
+    return any("COVERING INDEX chunks_queue" in row[3] for row in plan)
+
+
+def test_a_file_written_before_the_queue_index_is_indexed_when_opened_and_keeps_its_events(
+    fake: FakeNetmera, outbox_client: NetmeraClient, path: Path
+) -> None:
+    with OutboxSender(outbox_client, path, deliver=False) as writer:
+        assert writer.enqueue_many(share(n) for n in range(300)) == 300
+    with sqlite3.connect(path) as connection:
+        connection.execute("DROP INDEX chunks_queue")
+    assert not queue_indexed(path)  # the queries that decide a claim read every row of such a file
+    with OutboxSender(outbox_client, path) as sender:
+        assert queue_indexed(path)
+        assert sender.flush(timeout=10)
+    assert delivered(fake) == Counter(range(300))
+    with sqlite3.connect(path) as connection:
+        assert connection.execute("PRAGMA user_version").fetchone()[0] == 2
 
 
 def test_a_chunk_cut_short_by_a_failure_holds_exactly_the_unsent_events_and_the_totals_follow(
