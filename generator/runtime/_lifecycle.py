@@ -1,5 +1,9 @@
 """What becomes of background senders' queued events when the process ends or forks.
 
+The same holds for :class:`OutboxSender`, with one difference: its events are on disk, so what it
+cannot deliver in time stays in the file for the next sender instead of being lost, and a forked
+child is not warned.
+
 - **Normal exit** (the main module ends, ``sys.exit()``, an uncaught exception, Ctrl-C): an
   ``atexit`` hook closes every live sender, each waiting at most its ``exit_timeout``; what it could
   not send goes to ``on_drop`` (reason ``"exit"``) or, without one, to a warning.

@@ -8,24 +8,24 @@ them sends that batch again (fireEvents has no idempotency key). Such re-sends a
 ``stats.retried`` and in the file's totals.
 
 Commits are grouped: callers enqueueing at the same moment share one transaction, so many threads
-cost little more than one (``_outbox_commit``).
+cost little more than one (``_outbox_commit``). At exit and on SIGTERM a sender is closed as a
+:class:`BackgroundSender` is (``_lifecycle``); what it cannot deliver in time stays in the file.
 """
 
 from __future__ import annotations
 
 import asyncio
-import atexit
 import itertools
 import logging
 import os
 import threading
 import time
-import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from . import _lifecycle
 from ._background import (
     DEFAULT_BATCH_SIZE,
     DEFAULT_BLOCK_TIMEOUT,
@@ -116,7 +116,9 @@ class OutboxSender:
     a batch that fails after the client's retries stays in the outbox and is tried again after a
     backoff (``on_error`` hears of it with reason ``"retrying"``). ``before_send`` hooks run in
     ``enqueue()``, before anything is written. With ``deliver=False`` the process only enqueues
-    and leaves sending to others sharing the file.
+    and leaves sending to others sharing the file. At interpreter exit, and on SIGTERM unless
+    ``handle_sigterm`` is false or the application has a handler of its own, the sender is closed
+    within ``exit_timeout`` seconds.
     """
 
     def __init__(
@@ -140,6 +142,7 @@ class OutboxSender:
         durability: str = "normal",
         deliver: bool = True,
         exit_timeout: float = DEFAULT_EXIT_TIMEOUT,
+        handle_sigterm: bool = True,
     ) -> None:
         if max_rows < 1 or max_bytes < 1:
             raise ValueError("max_rows and max_bytes must be at least 1")
@@ -169,12 +172,12 @@ class OutboxSender:
         self._backoff = retry_backoff
         self._poll_interval = poll_interval
         self._deliver = deliver
-        self._exit_timeout = exit_timeout
+        self.exit_timeout = exit_timeout
         self._closing = False
         self._closed = False
         self._closed_clean = False
         self._reset_state()
-        _LIVE_OUTBOXES.add(self)
+        _lifecycle.register(self, handle_sigterm=handle_sigterm)
         if deliver:
             with self._lock:
                 self._start_worker()
@@ -445,8 +448,13 @@ class OutboxSender:
             self._store.close()
         if self._owns_client:
             self._client.close()
-        _LIVE_OUTBOXES.discard(self)
+        _lifecycle.unregister(self)
         return done
+
+    def _shutdown(self, timeout: float, reason: str) -> bool:
+        """(At exit or on SIGTERM.) :meth:`close`: whatever ``reason``, nothing is lost, as what is not
+        delivered stays in the file."""
+        return self.close(timeout)
 
     # --- the worker -------------------------------------------------------------------------------
 
@@ -611,24 +619,3 @@ class OutboxSender:
         if self._deliver and not self._closing:
             with self._lock:
                 self._start_worker()
-
-
-_LIVE_OUTBOXES: weakref.WeakSet[OutboxSender] = weakref.WeakSet()
-
-
-def _reset_after_fork() -> None:
-    for outbox in list(_LIVE_OUTBOXES):
-        outbox._after_fork_in_child()
-
-
-def _close_at_exit() -> None:
-    for outbox in list(_LIVE_OUTBOXES):
-        try:
-            outbox.close(outbox._exit_timeout)
-        except (Exception, KeyboardInterrupt):  # noqa: BLE001 - exit goes on whatever happens here
-            _log.warning("the exit-time flush of %r did not finish", outbox, exc_info=True)
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_reset_after_fork)
-atexit.register(_close_at_exit)

@@ -1,5 +1,6 @@
 """Queued events are never lost silently, however the process ends: normal exit and Ctrl-C flush through atexit,
-SIGTERM with Python's default disposition is handled (flush, then die by SIGTERM as before), an application's
+SIGTERM with Python's default disposition is handled (flush, then die by SIGTERM as before; the outbox the same way,
+or, not handling it, leaving its events in the file for the next sender), an application's
 own SIGTERM handler is left alone, a multiprocessing child started with fork flushes before its os._exit(), a
 child of a bare os.fork() warns, and events still being sent when the exit bound runs out reach on_drop."""
 
@@ -31,10 +32,10 @@ def events(count, prefix="user"):
 """
 
 
-def start(code: str, fake: FakeNetmera) -> subprocess.Popen[str]:
+def start(code: str, fake: FakeNetmera, *args: str) -> subprocess.Popen[str]:
     env = dict(os.environ, PYTHONPATH=str(PACKAGE_ROOT), FAKE_URL=fake.url, NETMERA_API_KEY=API_KEY)
     return subprocess.Popen(
-        [sys.executable, "-c", PRELUDE + textwrap.dedent(code)],
+        [sys.executable, "-c", PRELUDE + textwrap.dedent(code), *args],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -42,8 +43,10 @@ def start(code: str, fake: FakeNetmera) -> subprocess.Popen[str]:
     )
 
 
-def run(code: str, fake: FakeNetmera, timeout: float = 30) -> subprocess.CompletedProcess[str]:
-    process = start(code, fake)
+def run(
+    code: str, fake: FakeNetmera, timeout: float = 30, args: tuple[str, ...] = ()
+) -> subprocess.CompletedProcess[str]:
+    process = start(code, fake, *args)
     stdout, stderr = process.communicate(timeout=timeout)
     return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
 
@@ -70,6 +73,39 @@ def test_sigterm_flushes_then_ends_the_process_as_sigterm_does(fake: FakeNetmera
     assert process.returncode == -signal.SIGTERM  # the disposition the application had: killed by SIGTERM
     assert len(fake.events) == 200, stderr
     assert stderr == ""
+
+
+OUTBOX_WAITS_FOR_SIGNAL = """
+from netmera_events import OutboxSender
+outbox = OutboxSender(
+    NetmeraClient(base_url=os.environ["FAKE_URL"]), sys.argv[1], flush_interval=60, exit_timeout=10,
+    handle_sigterm=sys.argv[2] == "handled",
+)
+outbox.enqueue_many(events(200))
+print("ready", flush=True)
+time.sleep(60)
+"""
+
+
+@pytest.mark.parametrize("handled", [True, False])
+def test_sigterm_delivers_what_the_outbox_holds_or_leaves_it_in_the_file_for_the_next_sender(
+    fake: FakeNetmera, tmp_path: Path, handled: bool
+) -> None:
+    outbox = tmp_path / "outbox.sqlite3"
+    process = start(OUTBOX_WAITS_FOR_SIGNAL, fake, str(outbox), "handled" if handled else "default")
+    _, stderr = signal_when_ready(process, signal.SIGTERM)
+    assert process.returncode == -signal.SIGTERM
+    assert len(fake.events) == (200 if handled else 0), stderr
+    if not handled:  # killed at once, as SIGTERM's default does: the events wait in the file
+        later = run(f"from netmera_events import OutboxSender\n{DELIVER_LEFTOVERS}", fake, args=(str(outbox),))
+        assert later.returncode == 0, later.stderr
+        assert len(fake.events) == 200
+
+
+DELIVER_LEFTOVERS = """
+with OutboxSender(NetmeraClient(base_url=os.environ["FAKE_URL"]), sys.argv[1]) as outbox:
+    assert outbox.flush(timeout=10)
+"""
 
 
 def test_ctrl_c_flushes_at_exit(fake: FakeNetmera) -> None:
