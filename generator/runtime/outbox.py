@@ -1,25 +1,39 @@
-"""Inspect and drain an outbox file: ``python -m <package>.outbox stats|retry-dead|purge PATH``.
+"""Inspect and drain an outbox file: ``python -m <package>.outbox stats|deliver|retry-dead|purge PATH``.
 
 - ``stats PATH`` prints what waits (events, bytes, how many are claimed by a worker or wait for a
   retry, the oldest one's age), the re-send and take-over counters, and the dead letters: the
   events Netmera refused, with its code and message. Private attribute values are never shown.
+- ``deliver PATH [--base-url URL] [--until-empty [--timeout S]] [--flush-interval S]`` sends what the outbox holds, with
+  the API key from ``NETMERA_API_KEY``: until stopped (SIGTERM or Ctrl-C, after which it delivers
+  what it holds for up to ``--exit-timeout`` seconds), or, with ``--until-empty``, until nothing is
+  left. Processes that only enqueue (``OutboxSender(..., deliver=False)``) leave sending to it, so
+  that their interpreter does not share its lock with a sending thread.
 - ``retry-dead PATH [--id N ...]`` moves dead letters (all, or those numbered) back into the
   outbox, to be sent by the next worker (after the schema or the panel was fixed).
 - ``purge PATH`` deletes the dead letters; ``--pending`` also deletes every event not yet
   delivered (they are lost: the command says how many).
 
 Exit status: 0 done, 1 the outbox could not be used (missing, corrupt, locked; nothing is
-changed), 2 usage error.
+changed), 2 usage error (no API key, an invalid URL), 3 ``deliver --until-empty`` left events in the
+outbox (Netmera unreachable, or the timeout ran out).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
+import threading
 import time
 from collections.abc import Sequence
+from pathlib import Path
+from types import FrameType
 
+from ._background import DEFAULT_EXIT_TIMEOUT, DEFAULT_FLUSH_INTERVAL
+from ._client import NetmeraClient
+from ._constants import DEFAULT_BASE_URL
+from ._outbox import OutboxSender
 from ._outbox_store import DeadLetter, OutboxError, OutboxStore
 from ._private import redact_text, redacted_attributes
 
@@ -27,6 +41,13 @@ __all__ = ["main"]
 
 #: Dead letters listed by ``stats`` unless ``--limit`` says otherwise.
 DEFAULT_LISTED = 20
+#: Seconds ``deliver --until-empty`` waits for the outbox to empty.
+DEFAULT_DELIVER_TIMEOUT = 60.0
+#: Seconds between ``deliver``'s looks at the file for events other processes enqueued: it is there
+#: for them, so it looks more often than a sender does by default.
+DEFAULT_DELIVER_POLL = 0.1
+#: Exit status of ``deliver --until-empty`` when events were left in the outbox.
+EXIT_LEFT = 3
 
 
 def _describe_dead(letter: DeadLetter) -> str:
@@ -63,6 +84,48 @@ def _stats(store: OutboxStore, limit: int) -> None:
             print(f"  ... and {totals.dead_letters - len(letters)} more (--limit N shows more)")
 
 
+def _deliver(options: argparse.Namespace) -> int:
+    if not Path(
+        options.path
+    ).is_file():  # a sender would create it: a typo must not look like success
+        raise OutboxError(Path(options.path), "no such file")
+    try:
+        client = NetmeraClient(base_url=options.base_url)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    stop = threading.Event()
+
+    def stopping(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    if not options.until_empty:
+        # Handlers of its own, set before the sender exists, so that a signal ends the wait below
+        # and the close after it runs on this thread with its bound.
+        signal.signal(signal.SIGTERM, stopping)
+        signal.signal(signal.SIGINT, stopping)
+    with client, OutboxSender(
+        client,
+        options.path,
+        flush_interval=options.flush_interval,
+        poll_interval=options.poll_interval,
+        handle_sigterm=False,
+    ) as sender:
+        print(f"delivering from {options.path} to {options.base_url}", file=sys.stderr, flush=True)
+        if options.until_empty:
+            emptied = sender.flush(options.timeout)
+        else:
+            while not stop.wait(1.0):  # a bounded wait, so that Ctrl-C is seen on every platform
+                pass
+            emptied = sender.close(options.exit_timeout)
+        stats = sender.stats
+    print(
+        f"sent {stats.sent} events, {stats.retried} re-sent, {stats.failed} refused"
+        f" (dead letters: {stats.dead_letters}), {stats.queued} left in the outbox"
+    )
+    return 0 if emptied or not options.until_empty else EXIT_LEFT
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     module = __spec__.name if __spec__ is not None else "outbox"
     parser = argparse.ArgumentParser(
@@ -73,6 +136,41 @@ def main(argv: Sequence[str] | None = None) -> int:
     stats.add_argument("path")
     stats.add_argument(
         "--limit", type=int, default=DEFAULT_LISTED, help="dead letters to list (default 20)"
+    )
+    deliver = commands.add_parser("deliver", help="send what the outbox holds")
+    deliver.add_argument("path")
+    deliver.add_argument(
+        "--base-url",
+        default=DEFAULT_BASE_URL,
+        help=f"Netmera's REST URL (default {DEFAULT_BASE_URL})",
+    )
+    deliver.add_argument(
+        "--until-empty", action="store_true", help="stop once the outbox is empty (else: a signal)"
+    )
+    deliver.add_argument(
+        "--timeout",
+        type=float,
+        default=DEFAULT_DELIVER_TIMEOUT,
+        help=f"with --until-empty: seconds to wait at most (default {DEFAULT_DELIVER_TIMEOUT:g})",
+    )
+    deliver.add_argument(
+        "--exit-timeout",
+        type=float,
+        default=DEFAULT_EXIT_TIMEOUT,
+        help=f"seconds to go on delivering once stopped (default {DEFAULT_EXIT_TIMEOUT:g})",
+    )
+    deliver.add_argument(
+        "--flush-interval",
+        type=float,
+        default=DEFAULT_FLUSH_INTERVAL,
+        help="seconds the oldest event waits for a full batch before it is sent anyway"
+        f" (default {DEFAULT_FLUSH_INTERVAL:g})",
+    )
+    deliver.add_argument(
+        "--poll-interval",
+        type=float,
+        default=DEFAULT_DELIVER_POLL,
+        help=f"seconds between looks for new events (default {DEFAULT_DELIVER_POLL:g})",
     )
     retry = commands.add_parser("retry-dead", help="send dead letters again")
     retry.add_argument("path")
@@ -86,6 +184,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     options = parser.parse_args(argv)
     try:
+        if options.command == "deliver":
+            return _deliver(options)
         store = OutboxStore(options.path, create=False)
         try:
             if options.command == "stats":

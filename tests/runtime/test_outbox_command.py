@@ -1,5 +1,6 @@
-"""`python -m netmera_events.outbox stats|retry-dead|purge PATH`: inspects an outbox, sends dead letters again,
-deletes them; a missing, corrupt or foreign file is a clear error with exit status 1 and stays untouched."""
+"""`python -m netmera_events.outbox stats|deliver|retry-dead|purge PATH`: inspects an outbox, delivers what it holds
+(until it is empty, or until stopped, for processes that only enqueue), sends dead letters again, deletes them; a
+missing, corrupt or foreign file is a clear error with exit status 1 and stays untouched."""
 
 from __future__ import annotations
 
@@ -9,26 +10,34 @@ import os
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 from netmera_events import NetmeraClient, OutboxSender, ShareEvent
 from netmera_events import outbox as outbox_command
-from netmera_events.testing import FakeNetmera
+from netmera_events.testing import FakeNetmera, Fault
 from support import GENERATED
 
 from .conftest import API_KEY, FAST_RETRY
 
 
-def outbox(*arguments: str | Path) -> subprocess.CompletedProcess[str]:
+def command(*arguments: str | Path) -> list[str]:
+    return [sys.executable, "-m", "netmera_events.outbox", *map(str, arguments)]
+
+
+def command_environment(api_key: str | None = API_KEY) -> dict[str, str]:
+    environment = {name: value for name, value in os.environ.items() if name != "NETMERA_API_KEY"}
+    environment["PYTHONPATH"] = str(GENERATED)
+    if api_key is not None:
+        environment["NETMERA_API_KEY"] = api_key
+    return environment
+
+
+def outbox(*arguments: str | Path, api_key: str | None = API_KEY) -> subprocess.CompletedProcess[str]:
     """`python -m netmera_events.outbox ARGUMENTS`, as a user runs it."""
     return subprocess.run(
-        [sys.executable, "-m", "netmera_events.outbox", *map(str, arguments)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=dict(os.environ, PYTHONPATH=str(GENERATED)),
-        check=False,
+        command(*arguments), capture_output=True, text=True, timeout=60, env=command_environment(api_key), check=False
     )
 
 
@@ -102,3 +111,65 @@ def test_a_missing_corrupt_or_foreign_file_is_an_error_and_left_alone(tmp_path: 
     assert done.returncode == 1 and "not a usable outbox" in done.stderr and "Traceback" not in done.stderr
     assert corrupt.read_bytes() == before
     assert outbox("frobnicate", corrupt).returncode == 2
+
+
+def waiting(path: Path) -> int:
+    with sqlite3.connect(path) as connection:
+        return int(connection.execute("SELECT rows FROM totals").fetchone()[0])
+
+
+def test_deliver_until_empty_sends_what_waits_and_says_what_it_did(fake: FakeNetmera, with_dead_letters: Path) -> None:
+    done = outbox("deliver", with_dead_letters, "--base-url", fake.url, "--until-empty")
+    assert done.returncode == 0, done.stderr
+    assert sorted(int(event["itemId"]) for event in fake.events) == [3, 4, 5]
+    assert "sent 3 events" in done.stdout and "(dead letters: 2), 0 left in the outbox" in done.stdout
+    assert waiting(with_dead_letters) == 0
+
+
+def test_deliver_until_empty_keeps_what_netmera_did_not_take_and_says_so(
+    fake: FakeNetmera, with_dead_letters: Path
+) -> None:
+    fake.fault_hook = lambda number: Fault.status(503)
+    done = outbox("deliver", with_dead_letters, "--base-url", fake.url, "--until-empty", "--timeout", "1")
+    assert done.returncode == 3, done.stderr
+    assert "3 left in the outbox" in done.stdout and "Traceback" not in done.stderr
+    assert waiting(with_dead_letters) == 3
+
+
+def test_deliver_sends_what_other_processes_enqueue_until_it_is_stopped(
+    fake: FakeNetmera, with_dead_letters: Path
+) -> None:
+    deliverer = subprocess.Popen(
+        command("deliver", with_dead_letters, "--base-url", fake.url, "--flush-interval", "0.05"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=command_environment(),
+    )
+    try:
+        assert deliverer.stderr is not None and "delivering from" in deliverer.stderr.readline()
+        with (
+            NetmeraClient(API_KEY, base_url=fake.url) as client,
+            OutboxSender(client, with_dead_letters, deliver=False) as producer,
+        ):
+            assert producer.enqueue_many(share(n) for n in range(10, 210)) == 200
+        deadline = time.monotonic() + 10
+        while len(fake.events) < 203 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert len(fake.events) == 203  # delivered while it runs, not only when it stops
+    finally:
+        deliverer.terminate()
+        stdout, stderr = deliverer.communicate(timeout=30)
+    assert deliverer.returncode == 0, stderr
+    assert "sent 203 events" in stdout and "0 left in the outbox" in stdout
+    assert sorted(int(event["itemId"]) for event in fake.events) == [3, 4, 5, *range(10, 210)]
+
+
+def test_deliver_refuses_a_missing_file_and_a_missing_api_key(tmp_path: Path, with_dead_letters: Path) -> None:
+    missing = tmp_path / "missing.sqlite3"
+    done = outbox("deliver", missing, "--until-empty")
+    assert done.returncode == 1 and "no such file" in done.stderr and "Traceback" not in done.stderr
+    assert not missing.exists()
+    done = outbox("deliver", with_dead_letters, "--until-empty", api_key=None)
+    assert done.returncode == 2 and "NETMERA_API_KEY" in done.stderr and "Traceback" not in done.stderr
+    assert waiting(with_dead_letters) == 3
