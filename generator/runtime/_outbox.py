@@ -190,6 +190,7 @@ class OutboxSender:
         self._token = process_token()
         self._commits = GroupCommit(self._lock, self._write, self._store.path, self._is_closing)
         self._per_thread = threading.local()  # .loop_commits: the LoopCommits of its event loop
+        self._loops: set[LoopCommits] = set()  # every thread's, for close() to find
         self._last_id = 0  # the highest outbox id this process has committed
         self._unannounced = 0  # events committed since the worker was last woken for them
         self._flush_asked = 0  # flush() calls so far ...
@@ -271,8 +272,23 @@ class OutboxSender:
         loop = asyncio.get_running_loop()
         commits: LoopCommits | None = getattr(self._per_thread, "loop_commits", None)
         if commits is None or commits.loop is not loop:
-            commits = self._per_thread.loop_commits = LoopCommits(loop, self._commit_now, self._put)
+            commits = self._commits_for(loop, commits)
         return await commits.add(encoded)
+
+    def _commits_for(
+        self, loop: asyncio.AbstractEventLoop, last: LoopCommits | None
+    ) -> LoopCommits:
+        """This thread's commits for ``loop``, its new event loop: the last loop's are dropped,
+        once what it left behind is committed."""
+        commits = LoopCommits(loop, self._commit_now, self._put, self._drop)
+        with self._lock:
+            self._loops.add(commits)
+        if last is not None:
+            last.commit_left_behind()
+            with self._lock:
+                self._loops.discard(last)
+        self._per_thread.loop_commits = commits
+        return commits
 
     def enqueue_many(self, events: Iterable[Event]) -> int:
         """Commit several events in one transaction, the cheapest way to enqueue from a single
@@ -422,6 +438,10 @@ class OutboxSender:
         if self._closed:
             return self._closed_clean
         deadline = time.monotonic() + timeout
+        with self._lock:
+            loops = list(self._loops)
+        for commits in loops:  # events an event loop stopped before committing
+            commits.commit_left_behind()
         done = self._flush(timeout, everything=False) if self._deliver else True
         with self._lock:
             self._closing = True

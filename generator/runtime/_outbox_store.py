@@ -51,6 +51,13 @@ DURABILITY_LEVELS = {"normal": "NORMAL", "full": "FULL"}
 #: sender's worker checkpoints on its own connection instead (:meth:`OutboxStore.checkpoint`), so
 #: this is only the backstop for files nobody delivers from.
 WAL_AUTOCHECKPOINT_PAGES = 20_000
+#: Pages of log that commits on the connection that never waits (an event loop's) may add before
+#: one commit is left to a thread: that connection never checkpoints (a checkpoint copies the log
+#: and waits for the disk: measured 270 ms at 80 MB), and without a worker nothing else would.
+HASTY_LOG_PAGES = 4_000
+#: Pages a commit adds to the log besides its events' bytes (b-tree, totals, index, sequence).
+_PAGES_PER_COMMIT = 4
+_PAGE_SIZE = 4096
 #: Ids bound in one statement at most (SQLite's limit before 3.32 was 999).
 _MAX_PARAMETERS = 900
 
@@ -149,6 +156,8 @@ class OutboxStore:
         # For commits that must not wait (made on an event loop): it gives up at once where
         # ``_connection`` would wait for another process's write lock.
         self._hasty: sqlite3.Connection | None = None
+        self._hasty_pages = 0  # log pages its commits added since one on ``_connection``
+        self._closed = False
         self._checkpointer: sqlite3.Connection | None = None  # the worker's, for checkpoints
         with self._lock:
             self._connect()
@@ -182,16 +191,18 @@ class OutboxStore:
         self._connect()
         if self._hasty is None:
             with self._translated():
-                self._hasty = self._open(0.0)
+                self._hasty = self._open(0.0, autocheckpoint=0)
         return self._hasty
 
-    def _open(self, busy_timeout: float) -> sqlite3.Connection:
+    def _open(
+        self, busy_timeout: float, autocheckpoint: int = WAL_AUTOCHECKPOINT_PAGES
+    ) -> sqlite3.Connection:
         connection = sqlite3.connect(
             self.path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
         )
         try:
             connection.execute(f"PRAGMA synchronous={DURABILITY_LEVELS[self._durability]}")
-            connection.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
+            connection.execute(f"PRAGMA wal_autocheckpoint={autocheckpoint}")
         except BaseException:
             connection.close()
             raise
@@ -257,6 +268,7 @@ class OutboxStore:
         """A write transaction on this process's connection (see :func:`_begun`), with errors
         translated."""
         with self._lock, self._translated(), _begun(self._connect()) as connection:
+            self._hasty_pages = 0  # this commit may checkpoint what the hasty one wrote
             yield connection
 
     def checkpoint(self) -> None:
@@ -275,6 +287,7 @@ class OutboxStore:
 
     def close(self) -> None:
         with self._lock:
+            self._closed = True
             connections = (self._checkpointer, self._hasty, self._connection)
             self._connection = self._hasty = self._checkpointer = None
             if self._pid == os.getpid():
@@ -295,19 +308,26 @@ class OutboxStore:
         """Commit as many of ``events``, in order, as fit under the bounds; return how many, and
         the highest chunk id the outbox has given out."""
         with self._lock, self._translated():
+            self._hasty_pages = 0  # this commit may checkpoint what the hasty one wrote
             return self._insert(self._connect(), events, max_rows, max_bytes)
 
     def insert_now(
         self, events: Sequence[EncodedEvent], max_rows: int, max_bytes: int
     ) -> tuple[int, int] | None:
         """:meth:`insert` if it needs no waiting; ``None``, with nothing committed, when another
-        thread of this process is using the file, another process holds its write lock, or
-        ``durability="full"`` makes every commit wait for the disk."""
+        thread of this process is using the file, another process holds its write lock,
+        ``durability="full"`` makes every commit wait for the disk, the log is due for a
+        checkpoint (``HASTY_LOG_PAGES``), or the store is closed."""
         if self._durability == "full" or not self._lock.acquire(blocking=False):
             return None
         try:
+            if self._closed or self._hasty_pages >= HASTY_LOG_PAGES:
+                return None
             with self._translated():
-                return self._insert(self._connect_hasty(), events, max_rows, max_bytes)
+                written = self._insert(self._connect_hasty(), events, max_rows, max_bytes)
+            data = sum(len(event[3]) for event in events[: written[0]])
+            self._hasty_pages += data // _PAGE_SIZE + _PAGES_PER_COMMIT
+            return written
         except OutboxLockedError:
             return None
         finally:

@@ -28,7 +28,8 @@ class UndeliveredEvent:
 
     ``reason`` is ``"queue_full"``, ``"closed"`` (enqueued after, or still queued or being sent at,
     ``close()``), ``"exit"`` (the same when the process ended), ``"rejected"`` (Netmera refused it),
-    ``"failed"`` (delivery failed after every retry), ``"hook"`` (a ``before_send`` hook failed;
+    ``"failed"`` (delivery failed after every retry; from the outbox: its commit failed, and
+    its ``enqueue_async()`` task was cancelled, so nobody else hears of it), ``"hook"`` (a ``before_send`` hook failed;
     ``index`` is -1 and ``payload`` empty) or, from the outbox, ``"retrying"`` (delivery failed and
     the event waits in the outbox for another attempt). ``index`` is the event's sequence number in
     this sender (from the outbox: its place in the file, its chunk's id times 65536 plus its place

@@ -5,6 +5,9 @@ reach each task, and a cancelled task's event is not lost."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import itertools
+import os
 import sqlite3
 import threading
 import time
@@ -13,14 +16,17 @@ from pathlib import Path
 import pytest
 from netmera_events import (
     NetmeraClient,
+    OutboxError,
     OutboxLockedError,
     OutboxSender,
     OverflowPolicy,
     ShareEvent,
     UndeliveredEvent,
 )
+from netmera_events import _outbox_store as outbox_store
 from netmera_events._encoding import EncodedEvent
-from netmera_events.testing import FakeNetmera
+from netmera_events._outbox_async import INLINE_EVENTS
+from netmera_events.testing import FakeNetmera, Fault
 
 
 def share(number: int) -> ShareEvent:
@@ -28,7 +34,7 @@ def share(number: int) -> ShareEvent:
 
 
 def stored(path: Path) -> list[int]:
-    with sqlite3.connect(path) as connection:
+    with contextlib.closing(sqlite3.connect(path)) as connection:
         rows = connection.execute("SELECT json_extract(value, '$.itemId') FROM chunks, json_each('[' || data || ']')")
         return sorted(int(row[0]) for row in rows)
 
@@ -145,7 +151,7 @@ def test_a_locked_file_raises_in_every_waiting_task_and_nothing_is_committed(
     assert stored(path) == [10]
 
 
-def test_while_another_process_holds_the_file_the_loop_runs_and_a_cancelled_task_keeps_its_event(
+def test_while_another_connection_holds_the_write_lock_the_loop_runs_and_a_cancelled_task_keeps_its_event(
     outbox_client: NetmeraClient, path: Path
 ) -> None:
     with OutboxSender(outbox_client, path, deliver=False, busy_timeout=30) as sender:
@@ -185,32 +191,243 @@ def test_a_group_that_only_partly_fits_commits_its_first_events_and_drops_the_re
     assert [event.reason for event in dropped] == ["queue_full", "queue_full"]
 
 
-def test_under_block_the_rest_of_a_group_waits_for_room_while_the_loop_runs(
+def test_under_block_the_rest_of_a_group_waits_for_room_while_the_loop_runs_and_order_holds(
     fake: FakeNetmera, outbox_client: NetmeraClient, path: Path
 ) -> None:
+    fake.fault_hook = lambda number: Fault.delay(0.3)  # room comes back slowly, a batch at a time
     with OutboxSender(
-        outbox_client, path, max_rows=3, overflow=OverflowPolicy.BLOCK, block_timeout=30, flush_interval=0.05
+        outbox_client,
+        path,
+        max_rows=3,
+        batch_size=3,
+        overflow=OverflowPolicy.BLOCK,
+        block_timeout=30,
+        flush_interval=0.01,
     ) as sender:
 
-        async def main() -> tuple[list[bool], int]:
-            ticks = 0
+        async def main() -> tuple[list[bool], float, float]:
+            ticks: list[float] = []
 
             async def tick() -> None:
-                nonlocal ticks
                 while True:
+                    ticks.append(time.monotonic())
                     await asyncio.sleep(0.001)
-                    ticks += 1
 
             ticker = asyncio.create_task(tick())
             outcomes = await asyncio.gather(*(sender.enqueue_async(share(number)) for number in range(12)))
             ticker.cancel()
-            return outcomes, ticks
+            return outcomes, ticks[-1] - ticks[0], max(later - earlier for earlier, later in itertools.pairwise(ticks))
 
-        outcomes, ticks = asyncio.run(main())
+        outcomes, waited, longest_stall = asyncio.run(main())
         assert outcomes == [True] * 12
-        assert ticks > 0  # the loop ran while events waited for room
+        assert waited >= 0.6  # three batches had to go out before the last events fitted
+        assert longest_stall < 0.25  # the loop ran all along: the waiting was done in a thread
         assert sender.flush(timeout=10)
-    assert sorted(int(event["itemId"]) for event in fake.events) == list(range(12))
+    assert [int(event["itemId"]) for event in fake.events] == list(range(12))  # committed in order
+
+
+def test_a_loop_stopped_before_committing_leaves_nothing_behind(outbox_client: NetmeraClient, path: Path) -> None:
+    """Fire-and-forget tasks, then the loop stopped (a signal handler, `run_until_complete` returning): the
+    events they handed over are committed when the thread runs another loop, or when the sender closes."""
+    with OutboxSender(outbox_client, path, deliver=False) as sender:
+
+        def stopped_loop(number: int) -> None:
+            loop = asyncio.new_event_loop()
+
+            async def handler() -> None:
+                asyncio.ensure_future(sender.enqueue_async(share(number)))
+                loop.call_soon(loop.stop)  # before the loop's next pass commits the event
+
+            loop.create_task(handler())
+            loop.run_forever()
+            loop.close()
+
+        stopped_loop(1)
+
+        async def later() -> bool:
+            return await sender.enqueue_async(share(2))
+
+        assert asyncio.run(later())
+        stopped_loop(3)
+    assert stored(path) == [1, 2, 3]
+    assert sender.stats.enqueued == 3 and sender.stats.dropped == 0
+
+
+def test_a_failed_commit_reaches_the_waiting_task_and_reports_the_cancelled_ones(
+    outbox_client: NetmeraClient, path: Path
+) -> None:
+    dropped: list[UndeliveredEvent] = []
+    with OutboxSender(outbox_client, path, deliver=False, on_drop=dropped.append) as sender:
+        with sqlite3.connect(path) as connection:
+            connection.execute(
+                "CREATE TRIGGER refuse BEFORE INSERT ON chunks BEGIN SELECT RAISE(ABORT, 'refused'); END"
+            )
+
+        async def main() -> list[BaseException | bool]:
+            tasks = [asyncio.create_task(sender.enqueue_async(share(n))) for n in range(3)]
+            await asyncio.sleep(0)  # every task has handed its event over
+            tasks[0].cancel()
+            tasks[1].cancel()
+            return await asyncio.gather(*tasks, return_exceptions=True)
+
+        outcomes = asyncio.run(main())
+    assert isinstance(outcomes[0], asyncio.CancelledError) and isinstance(outcomes[1], asyncio.CancelledError)
+    assert isinstance(outcomes[2], OutboxError) and str(path) in str(outcomes[2])
+    assert [(event.reason, event.name) for event in dropped] == [("failed", "ShareEvent")] * 2
+
+
+def test_a_burst_is_committed_in_bounded_pieces_in_order(outbox_client: NetmeraClient, path: Path) -> None:
+    with OutboxSender(outbox_client, path, deliver=False) as sender:
+        commits = count_commits(sender)
+
+        async def main() -> list[bool]:
+            return await asyncio.gather(*(sender.enqueue_async(share(number)) for number in range(2500)))
+
+        assert asyncio.run(main()) == [True] * 2500
+    assert [size for _, size in commits] == [INLINE_EVENTS, INLINE_EVENTS, 500]
+    with sqlite3.connect(path) as connection:
+        rows = connection.execute("SELECT json_extract(value, '$.itemId') FROM chunks, json_each('[' || data || ']')")
+        assert [int(row[0]) for row in rows] == list(range(2500))  # ids in commit order, events in place
+
+
+def test_ctrl_c_during_a_commit_on_the_loop_loses_nothing(outbox_client: NetmeraClient, path: Path) -> None:
+    with OutboxSender(outbox_client, path, deliver=False) as sender:
+        insert_now = sender._store.insert_now
+
+        def interrupted(rows: list[EncodedEvent], max_rows: int, max_bytes: int) -> tuple[int, int] | None:
+            sender._store.insert_now = insert_now  # type: ignore[method-assign]
+            raise KeyboardInterrupt
+
+        sender._store.insert_now = interrupted  # type: ignore[method-assign]
+
+        async def main() -> None:
+            await asyncio.gather(*(sender.enqueue_async(share(number)) for number in range(5)))
+
+        with pytest.raises(KeyboardInterrupt):
+            asyncio.run(main())
+    assert stored(path) == [0, 1, 2, 3, 4]
+
+
+def test_the_loop_leaves_the_commit_to_a_thread_while_another_thread_of_the_process_uses_the_file(
+    outbox_client: NetmeraClient, path: Path
+) -> None:
+    with OutboxSender(outbox_client, path, deliver=False) as sender:
+        commits = count_commits(sender)
+        holding, release = threading.Event(), threading.Event()
+
+        def hold() -> None:  # as the worker does between two statements of a claim
+            with sender._store._lock:
+                holding.set()
+                release.wait(10)
+
+        holder = threading.Thread(target=hold)
+        holder.start()
+        assert holding.wait(10)
+
+        async def main() -> bool:
+            task = asyncio.create_task(sender.enqueue_async(share(1)))
+            for _ in range(20):  # the loop goes on meanwhile
+                await asyncio.sleep(0.005)
+            assert not task.done()
+            release.set()
+            return await asyncio.wait_for(task, 10)
+
+        try:
+            assert asyncio.run(main())
+        finally:
+            release.set()
+            holder.join()
+    assert stored(path) == [1]
+    assert [thread == threading.main_thread().name for thread, _ in commits] == [False]
+
+
+def test_after_close_an_event_is_refused_and_the_file_left_closed(outbox_client: NetmeraClient, path: Path) -> None:
+    dropped: list[UndeliveredEvent] = []
+    sender = OutboxSender(outbox_client, path, deliver=False, on_drop=dropped.append)
+
+    async def put(number: int) -> bool:
+        return await sender.enqueue_async(share(number))
+
+    assert asyncio.run(put(1))
+    assert sender.close()
+    assert not asyncio.run(put(2))
+    assert [event.reason for event in dropped] == ["closed"]
+    assert stored(path) == [1]
+    assert open_descriptors(path) == []
+
+
+def open_descriptors(path: Path) -> list[str]:
+    """This process's open files that are `path` or its write-ahead log (Linux)."""
+    if not Path("/proc/self/fd").is_dir():
+        pytest.skip("needs /proc/self/fd")
+    names = []
+    for descriptor in Path("/proc/self/fd").iterdir():
+        try:
+            names.append(os.readlink(descriptor))
+        except OSError:
+            continue
+    return [name for name in names if name.startswith(str(path))]
+
+
+def test_close_delivers_what_tasks_enqueued_and_counts_it(
+    fake: FakeNetmera, outbox_client: NetmeraClient, path: Path
+) -> None:
+    sender = OutboxSender(outbox_client, path, flush_interval=60)
+
+    async def main() -> list[bool]:
+        return await asyncio.gather(*(sender.enqueue_async(share(number)) for number in range(50)))
+
+    assert asyncio.run(main()) == [True] * 50
+    assert sender.stats.enqueued == 50
+    assert sender.close(timeout=10)  # what this process committed, not waiting for flush_interval
+    assert sorted(int(event["itemId"]) for event in fake.events) == list(range(50))
+    assert open_descriptors(path) == []
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_forked_child_commits_on_connections_of_its_own(outbox_client: NetmeraClient, path: Path) -> None:
+    with OutboxSender(outbox_client, path, deliver=False) as sender:
+
+        async def put(numbers: range) -> list[bool]:
+            return await asyncio.gather(*(sender.enqueue_async(share(n)) for n in numbers))
+
+        assert asyncio.run(put(range(5))) == [True] * 5
+        parents = sender._store._connection, sender._store._hasty
+        child = os.fork()
+        if child == 0:  # pragma: no cover - the child's outcome is its exit status
+            status = 1
+            try:
+                ok = asyncio.run(put(range(5, 10))) == [True] * 5
+                own = {id(sender._store._connection), id(sender._store._hasty)}.isdisjoint(map(id, parents))
+                sender.close()
+                status = 0 if ok and own else 2
+            finally:
+                os._exit(status)
+        _, status = os.waitpid(child, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
+        assert asyncio.run(put(range(10, 12))) == [True] * 2
+    assert stored(path) == list(range(12))
+
+
+def test_the_loops_connection_never_checkpoints_and_a_commit_goes_to_a_thread_when_the_log_is_due(
+    outbox_client: NetmeraClient, path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A checkpoint copies the log into the file and waits for the disk: never on the loop. Without a worker
+    nothing else checkpoints, so after a while one commit goes through the connection that may."""
+    monkeypatch.setattr(outbox_store, "HASTY_LOG_PAGES", 20)
+    with OutboxSender(outbox_client, path, deliver=False) as sender:
+        commits = count_commits(sender)
+
+        async def put(number: int) -> bool:
+            return await sender.enqueue_async(share(number))
+
+        for number in range(12):
+            assert asyncio.run(put(number))
+        assert sender._store._hasty is not None
+        assert sender._store._hasty.execute("PRAGMA wal_autocheckpoint").fetchone() == (0,)
+    on_the_loop = [thread == threading.main_thread().name for thread, _ in commits]
+    assert on_the_loop == [True] * 5 + [False] + [True] * 5 + [False]  # 4 pages each: 20 pages, then a thread
+    assert stored(path) == list(range(12))
 
 
 def test_cancelling_every_task_loses_no_handed_event_and_later_enqueues_still_commit(
