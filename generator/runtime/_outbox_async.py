@@ -30,7 +30,10 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+from bisect import bisect_right
 from collections.abc import Callable
+from itertools import accumulate, islice
+from operator import itemgetter
 
 from ._encoding import EncodedEvent
 
@@ -77,7 +80,7 @@ class LoopCommits:
         future: asyncio.Future[bool] = self.loop.create_future()
         self._events.append(event)
         self._futures.append(future)
-        if not self._in_executor:  # else the executor's commit goes on with the events waiting
+        if not (self._scheduled or self._in_executor):  # else they join what is scheduled
             self._schedule()
         return future
 
@@ -188,12 +191,11 @@ def _raise_in(futures: list[asyncio.Future[bool]], error: Exception) -> None:
 
 def _inline_share(events: list[EncodedEvent]) -> int:
     """How many of the first ``events`` one commit on the loop takes (at least one)."""
-    size = 0
-    for count, event in enumerate(events[:INLINE_EVENTS]):
-        size += len(event[3])
-        if size > INLINE_BYTES and count:
-            return count
-    return min(len(events), INLINE_EVENTS)
+    ends = list(accumulate(map(len, map(_DATA, islice(events, INLINE_EVENTS)))))
+    return max(bisect_right(ends, INLINE_BYTES), 1)
+
+
+_DATA = itemgetter(3)  # an EncodedEvent's JSON
 
 
 def _settle(futures: list[asyncio.Future[bool]], committed: int) -> None:

@@ -28,7 +28,8 @@ from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from itertools import accumulate
+from itertools import accumulate, islice
+from operator import itemgetter
 from pathlib import Path
 
 import orjson
@@ -58,6 +59,7 @@ HASTY_LOG_PAGES = 4_000
 #: Pages a commit adds to the log besides its events' bytes (b-tree, totals, index, sequence).
 _PAGES_PER_COMMIT = 4
 _PAGE_SIZE = 4096
+_DATA = itemgetter(3)  # an EncodedEvent's JSON
 #: Ids bound in one statement at most (SQLite's limit before 3.32 was 999).
 _MAX_PARAMETERS = 900
 
@@ -325,7 +327,7 @@ class OutboxStore:
                 return None
             with self._translated():
                 written = self._insert(self._connect_hasty(), events, max_rows, max_bytes)
-            data = sum(len(event[3]) for event in events[: written[0]])
+            data = sum(map(len, map(_DATA, islice(events, written[0]))))
             self._hasty_pages += data // _PAGE_SIZE + _PAGES_PER_COMMIT
             return written
         except OutboxLockedError:
