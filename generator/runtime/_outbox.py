@@ -472,8 +472,8 @@ class OutboxSender:
         return done
 
     def _shutdown(self, timeout: float, reason: str) -> bool:
-        """(At exit or on SIGTERM.) :meth:`close`: whatever ``reason``, nothing is lost, as what is not
-        delivered stays in the file."""
+        """(At exit or on SIGTERM.) :meth:`close`: whatever ``reason``, nothing is lost, as what
+        is not delivered stays in the file."""
         return self.close(timeout)
 
     # --- the worker -------------------------------------------------------------------------------

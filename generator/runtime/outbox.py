@@ -1,21 +1,21 @@
-"""Inspect and drain an outbox file: ``python -m <package>.outbox stats|deliver|retry-dead|purge PATH``.
+"""Inspect, deliver and drain an outbox file: ``python -m <package>.outbox COMMAND PATH``.
 
 - ``stats PATH`` prints what waits (events, bytes, how many are claimed by a worker or wait for a
   retry, the oldest one's age), the re-send and take-over counters, and the dead letters: the
   events Netmera refused, with its code and message. Private attribute values are never shown.
-- ``deliver PATH [--base-url URL] [--until-empty [--timeout S]] [--flush-interval S]`` sends what the outbox holds, with
-  the API key from ``NETMERA_API_KEY``: until stopped (SIGTERM or Ctrl-C, after which it delivers
-  what it holds for up to ``--exit-timeout`` seconds), or, with ``--until-empty``, until nothing is
-  left. Processes that only enqueue (``OutboxSender(..., deliver=False)``) leave sending to it, so
-  that their interpreter does not share its lock with a sending thread.
+- ``deliver PATH [--base-url URL] [--until-empty [--timeout S]]`` sends what the outbox holds,
+  with the API key from ``NETMERA_API_KEY``: until stopped (SIGTERM or Ctrl-C, after which it
+  delivers what it holds for up to ``--exit-timeout`` seconds), or, with ``--until-empty``, until
+  nothing is left. Processes that only enqueue (``OutboxSender(..., deliver=False)``) leave sending
+  to it, so that their interpreter does not share its lock with a sending thread.
 - ``retry-dead PATH [--id N ...]`` moves dead letters (all, or those numbered) back into the
   outbox, to be sent by the next worker (after the schema or the panel was fixed).
 - ``purge PATH`` deletes the dead letters; ``--pending`` also deletes every event not yet
   delivered (they are lost: the command says how many).
 
 Exit status: 0 done, 1 the outbox could not be used (missing, corrupt, locked; nothing is
-changed), 2 usage error (no API key, an invalid URL), 3 ``deliver --until-empty`` left events in the
-outbox (Netmera unreachable, or the timeout ran out).
+changed), 2 usage error (no API key, an invalid URL or interval), 3 ``deliver --until-empty`` left
+events in the outbox (Netmera unreachable, or the timeout ran out).
 """
 
 from __future__ import annotations
@@ -85,15 +85,29 @@ def _stats(store: OutboxStore, limit: int) -> None:
 
 
 def _deliver(options: argparse.Namespace) -> int:
-    if not Path(
-        options.path
-    ).is_file():  # a sender would create it: a typo must not look like success
+    # A sender would create a missing file: a mistyped path must not look like an empty outbox.
+    if not Path(options.path).is_file():
         raise OutboxError(Path(options.path), "no such file")
     try:
         client = NetmeraClient(base_url=options.base_url)
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    try:
+        sender = OutboxSender(
+            client,
+            options.path,
+            flush_interval=options.flush_interval,
+            poll_interval=options.poll_interval,
+            handle_sigterm=False,
+        )
+    except ValueError as error:
+        client.close()
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except BaseException:
+        client.close()
+        raise
     stop = threading.Event()
 
     def stopping(signum: int, frame: FrameType | None) -> None:
@@ -104,13 +118,7 @@ def _deliver(options: argparse.Namespace) -> int:
         # and the close after it runs on this thread with its bound.
         signal.signal(signal.SIGTERM, stopping)
         signal.signal(signal.SIGINT, stopping)
-    with client, OutboxSender(
-        client,
-        options.path,
-        flush_interval=options.flush_interval,
-        poll_interval=options.poll_interval,
-        handle_sigterm=False,
-    ) as sender:
+    with client, sender:
         print(f"delivering from {options.path} to {options.base_url}", file=sys.stderr, flush=True)
         if options.until_empty:
             emptied = sender.flush(options.timeout)
