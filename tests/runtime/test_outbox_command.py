@@ -165,11 +165,15 @@ def test_deliver_sends_what_other_processes_enqueue_until_it_is_stopped(
     assert sorted(int(event["itemId"]) for event in fake.events) == [3, 4, 5, *range(10, 210)]
 
 
-def test_deliver_refuses_a_missing_file_and_a_missing_api_key(tmp_path: Path, with_dead_letters: Path) -> None:
+def test_deliver_refuses_a_missing_file_a_missing_api_key_and_a_bad_interval(
+    tmp_path: Path, with_dead_letters: Path
+) -> None:
     missing = tmp_path / "missing.sqlite3"
     done = outbox("deliver", missing, "--until-empty")
     assert done.returncode == 1 and "no such file" in done.stderr and "Traceback" not in done.stderr
     assert not missing.exists()
     done = outbox("deliver", with_dead_letters, "--until-empty", api_key=None)
     assert done.returncode == 2 and "NETMERA_API_KEY" in done.stderr and "Traceback" not in done.stderr
+    done = outbox("deliver", with_dead_letters, "--until-empty", "--poll-interval", "0")
+    assert done.returncode == 2 and "must be positive" in done.stderr and "Traceback" not in done.stderr
     assert waiting(with_dead_letters) == 3
