@@ -169,17 +169,24 @@ def main(argv: Sequence[str] | None = None) -> int:
             return count
 
         shared = fresh_path()
-        OutboxSender(client, shared, deliver=False).close()  # the file, for the deliverer to open
-        deliverer = subprocess.Popen(
-            [sys.executable, "-m", "netmera_events.outbox", "deliver", str(shared), "--base-url", base_url]
-            + ["--flush-interval", str(DELIVERER_WAIT), "--poll-interval", str(DELIVERER_WAIT)],
-            env=dict(os.environ, PYTHONPATH=str(options.generated), NETMERA_API_KEY=API_KEY),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        assert deliverer.stderr is not None
-        deliverer.stderr.readline()  # "delivering from ...": started, imports done
+
+        def start_deliverer() -> subprocess.Popen[bytes]:
+            """`python -m netmera_events.outbox deliver` on ``shared``, once it has started."""
+            OutboxSender(client, shared, deliver=False).close()  # the file, for it to open
+            log = folder / "deliverer.log"
+            process = subprocess.Popen(
+                [sys.executable, "-m", "netmera_events.outbox", "deliver", str(shared), "--base-url", base_url]
+                + ["--flush-interval", str(DELIVERER_WAIT), "--poll-interval", str(DELIVERER_WAIT)],
+                env=dict(os.environ, PYTHONPATH=str(options.generated), NETMERA_API_KEY=API_KEY),
+                stdout=subprocess.DEVNULL,
+                stderr=log.open("wb"),
+            )
+            deadline = time.monotonic() + 60
+            while b"delivering from" not in log.read_bytes():  # its imports done, its sender open
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise SystemExit(f"the deliverer did not start: {log.read_text()}")
+                time.sleep(0.01)
+            return process
 
         def outbox_end_to_end_tasks_elsewhere() -> int:
             with OutboxSender(client, shared, deliver=False) as sender:
@@ -220,9 +227,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         end_to_end = row(f"outbox end to end: {options.threads} threads, flush", outbox_end_to_end, True)
         end_to_end_tasks = row(f"outbox end to end: {options.tasks} tasks, flush", outbox_end_to_end_tasks, True)
         label = f"outbox end to end: {options.tasks} tasks, another process sends"
-        end_to_end_elsewhere = row(label, outbox_end_to_end_tasks_elsewhere, False)
-        deliverer.terminate()
-        deliverer.wait()
+        deliverer = start_deliverer()
+        try:
+            end_to_end_elsewhere = row(label, outbox_end_to_end_tasks_elsewhere, False)
+        finally:
+            deliverer.terminate()
+            deliverer.wait()
         end_to_end_many = row(f"outbox end to end: enqueue_many() of {CHUNK}, flush", outbox_end_to_end_many, True)
         drain = row(f"outbox drain: a previous process's {backlog:,} leftovers", outbox_drain, True)
         client.close()

@@ -9,10 +9,12 @@ child is not warned.
   not send goes to ``on_drop`` (reason ``"exit"``) or, without one, to a warning.
 - **SIGTERM** (``docker stop``, Kubernetes, systemd): Python's default is to die at once, skipping
   ``atexit``. Where the application has installed no handler of its own, the first sender built on
-  the main thread installs one that closes every sender the same way (within their exit timeouts),
-  then restores the default disposition and sends SIGTERM again, so the process still ends as
-  killed by SIGTERM. An application with its own handler keeps it; ``sys.exit()`` from there runs
-  the ``atexit`` hook.
+  the main thread installs one that closes every sender the same way (within their exit timeouts;
+  not those made with ``handle_sigterm=False``), then restores the default disposition and sends
+  SIGTERM again, so the process still ends as killed by SIGTERM. The application waits meanwhile,
+  unless the signal came while its main thread was inside a sender (which may hold a lock the
+  close needs): then the close runs beside it. A second SIGTERM ends the process at once. An
+  application with its own handler keeps it; ``sys.exit()`` from there runs the ``atexit`` hook.
 - **os.fork()**: the child starts with empty queues and new workers (the parent's events are the
   parent's to send). A ``multiprocessing`` child started with fork ends through ``os._exit()``,
   which skips ``atexit``; multiprocessing runs its exit finalizers first, and the senders are closed
@@ -63,6 +65,7 @@ class Closable(Protocol):
 
 
 _LIVE: weakref.WeakSet[Any] = weakref.WeakSet()
+_NOT_ON_SIGTERM: weakref.WeakSet[Any] = weakref.WeakSet()  # made with handle_sigterm=False
 
 
 def register(sender: Closable, *, handle_sigterm: bool) -> None:
@@ -70,14 +73,21 @@ def register(sender: Closable, *, handle_sigterm: bool) -> None:
     _LIVE.add(sender)
     if handle_sigterm:
         _install_sigterm_handler()
+    else:
+        _NOT_ON_SIGTERM.add(sender)
 
 
 def unregister(sender: Closable) -> None:
     _LIVE.discard(sender)
+    _NOT_ON_SIGTERM.discard(sender)
 
 
 def close_all(reason: str = "exit") -> None:
-    for sender in list(_LIVE):
+    _close(list(_LIVE), reason)
+
+
+def _close(senders: list[Any], reason: str) -> None:
+    for sender in senders:
         try:
             sender._shutdown(sender.exit_timeout, reason)
         except BaseException:  # noqa: BLE001 - exit goes on whatever happens here
@@ -105,10 +115,43 @@ def _install_sigterm_handler() -> None:
     _sigterm_installed = True
 
 
+_sigterm_seen = False
+_RUNTIME_FOLDER = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
 def _on_sigterm(signum: int, frame: FrameType | None) -> None:
-    # The close runs on its own thread: the main thread, interrupted here, may hold a sender's lock.
-    bound = sum(sender.exit_timeout for sender in list(_LIVE)) + SIGTERM_GRACE
-    closer = threading.Thread(target=close_all, name="netmera-sigterm-flush", daemon=True)
+    global _sigterm_seen
+    if _sigterm_seen:  # a second SIGTERM, or the one sent once the senders are closed: end now
+        _end_by_sigterm()
+        return
+    _sigterm_seen = True
+    senders = [sender for sender in list(_LIVE) if sender not in _NOT_ON_SIGTERM]
+    bound = sum(sender.exit_timeout for sender in senders) + SIGTERM_GRACE
+    if _inside_the_runtime(frame):
+        # The main thread was interrupted in a sender's own code, perhaps holding a lock that
+        # closing needs: waiting here would wait for ourselves. The close runs beside it instead,
+        # and signals again when it is done (the application goes on meanwhile).
+        threading.Thread(
+            target=_close_then_signal, args=(senders, bound), name="netmera-sigterm", daemon=True
+        ).start()
+        return
+    _close_within(senders, bound)
+    _end_by_sigterm()
+
+
+def _inside_the_runtime(frame: FrameType | None) -> bool:
+    while frame is not None:
+        if frame.f_code.co_filename.startswith(_RUNTIME_FOLDER):
+            return True
+        frame = frame.f_back
+    return False
+
+
+def _close_within(senders: list[Any], bound: float) -> None:
+    # On a thread of its own, so that it is bounded even if a close hangs.
+    closer = threading.Thread(
+        target=_close, args=(senders, "exit"), name="netmera-sigterm-flush", daemon=True
+    )
     closer.start()
     closer.join(bound)
     if closer.is_alive():
@@ -118,6 +161,15 @@ def _on_sigterm(signum: int, frame: FrameType | None) -> None:
             "SIGTERM: the senders could not be closed in %.1f s",
             bound,
         )
+
+
+def _close_then_signal(senders: list[Any], bound: float) -> None:
+    _close_within(senders, bound)
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
+def _end_by_sigterm() -> None:
+    """(Main thread.) Restore SIGTERM's default and raise it: the process ends as killed by it."""
     if signal.getsignal(signal.SIGTERM) is _on_sigterm:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.raise_signal(signal.SIGTERM)

@@ -5,7 +5,8 @@ Layout 1 kept a row per event; layout 2 keeps the events committed together in o
 attempts, in one transaction: a process killed half-way leaves the file as it was. Processes of the
 version before must be stopped first: once the file is upgraded, their enqueue() fails (an
 :class:`OutboxError`, so nothing is lost silently). A layout-2 file written before the queue index
-existed is given it when first opened, which processes of either version may go on sharing.
+existed is given it when a sender opens it and can do so without waiting; processes of either
+version may go on sharing it.
 """
 
 from __future__ import annotations
@@ -16,7 +17,14 @@ from typing import Any
 
 from ._outbox_claim import CHUNK_BYTES, CHUNK_EVENTS, chunk_columns
 
-__all__ = ["SCHEMA_VERSION", "add_queue_index", "create", "lacks_queue_index", "upgrade"]
+__all__ = [
+    "SCHEMA_VERSION",
+    "add_queue_index",
+    "create",
+    "has_chunks",
+    "lacks_queue_index",
+    "upgrade",
+]
 
 #: The layout this code reads and writes (SQLite's ``user_version``).
 SCHEMA_VERSION = 2
@@ -90,6 +98,14 @@ def create(connection: sqlite3.Connection) -> None:
     for statement in _SCHEMA:
         connection.execute(statement)
     connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+
+def has_chunks(connection: sqlite3.Connection) -> bool:
+    """Whether a file claiming this layout has its table (a foreign database may claim it)."""
+    found = connection.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'chunks'"
+    ).fetchone()
+    return found is not None
 
 
 def lacks_queue_index(connection: sqlite3.Connection) -> bool:

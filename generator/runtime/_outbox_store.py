@@ -19,6 +19,7 @@ read: a corrupt outbox is reported, not replaced.
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import sqlite3
@@ -42,6 +43,8 @@ from ._outbox_claim import Chunk, Claim, chunk_columns, cut_into_chunks
 from ._outbox_layout import LAYOUT_1_TABLES, SCHEMA_VERSION
 
 __all__ = ["OutboxError", "OutboxLockedError"]
+
+_log = logging.getLogger(__name__)
 
 #: Seconds a statement waits for another process's write lock before giving up.
 DEFAULT_BUSY_TIMEOUT = 5.0
@@ -220,23 +223,40 @@ class OutboxStore:
                 self.path,
                 f"written by a newer version (layout {version}, this reads {SCHEMA_VERSION})",
             )
-        if version < SCHEMA_VERSION or (
-            version == SCHEMA_VERSION and layout.lacks_queue_index(connection)
-        ):
+        if version < SCHEMA_VERSION:
             with _begun(connection):
                 self._lay_out(connection)
+        elif not layout.has_chunks(connection):
+            raise OutboxError(
+                self.path, "is a SQLite database but not an outbox (it holds other tables)"
+            )
+        elif self._create and layout.lacks_queue_index(connection):
+            self._index_queue(connection)
+
+    def _index_queue(self, connection: sqlite3.Connection) -> None:
+        """Add the queue index to a file written before it existed, if that needs no waiting:
+        claims are right without it, only slower, and the next sender to open the file tries
+        again. (The commands, which only read or fix a file, never add it.)"""
+        connection.execute("PRAGMA busy_timeout = 0")
+        try:
+            with _begun(connection):
+                layout.add_queue_index(connection)
+        except (
+            sqlite3.OperationalError
+        ) as exc:  # another process holds the file, or it is read-only
+            _log.info("could not index the queue of the outbox %s yet (%s)", self.path, exc)
+        finally:
+            connection.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout * 1000)}")
 
     def _lay_out(self, connection: sqlite3.Connection) -> None:
-        """(Write lock held.) Create the tables, or upgrade them from layout 1, or index the queue
-        of a file written before the index existed; another process may have done any of these
-        since the version was first read."""
+        """(Write lock held.) Create the tables, or upgrade them from layout 1; another process may
+        have done either since the version was first read."""
         version = connection.execute("PRAGMA user_version").fetchone()[0]
         tables = {
             row[0]
             for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
         } - {"sqlite_sequence"}
         if version == SCHEMA_VERSION:
-            layout.add_queue_index(connection)
             return
         if version == 1 and LAYOUT_1_TABLES <= tables:
             layout.upgrade(connection)

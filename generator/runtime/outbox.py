@@ -3,11 +3,13 @@
 - ``stats PATH`` prints what waits (events, bytes, how many are claimed by a worker or wait for a
   retry, the oldest one's age), the re-send and take-over counters, and the dead letters: the
   events Netmera refused, with its code and message. Private attribute values are never shown.
-- ``deliver PATH [--base-url URL] [--until-empty [--timeout S]]`` sends what the outbox holds,
-  with the API key from ``NETMERA_API_KEY``: until stopped (SIGTERM or Ctrl-C, after which it
-  delivers what it holds for up to ``--exit-timeout`` seconds), or, with ``--until-empty``, until
-  nothing is left. Processes that only enqueue (``OutboxSender(..., deliver=False)``) leave sending
-  to it, so that their interpreter does not share its lock with a sending thread.
+- ``deliver PATH [--base-url URL] [--until-empty [--timeout S]] [--exit-timeout S]
+  [--flush-interval S] [--poll-interval S]`` sends what the outbox holds, with the API key from
+  ``NETMERA_API_KEY``, logging retries and refusals to stderr: until stopped, or with
+  ``--until-empty`` until nothing is left. Stopped (SIGTERM or Ctrl-C), it goes on delivering what
+  waits for up to ``--exit-timeout`` seconds; a second signal ends it at once. Processes that only
+  enqueue (``OutboxSender(..., deliver=False)``) leave sending to it, so that their interpreter
+  does not share its lock with a sending thread.
 - ``retry-dead PATH [--id N ...]`` moves dead letters (all, or those numbered) back into the
   outbox, to be sent by the next worker (after the schema or the panel was fixed).
 - ``purge PATH`` deletes the dead letters; ``--pending`` also deletes every event not yet
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import signal
 import sys
 import threading
@@ -48,6 +51,8 @@ DEFAULT_DELIVER_TIMEOUT = 60.0
 DEFAULT_DELIVER_POLL = 0.1
 #: Exit status of ``deliver --until-empty`` when events were left in the outbox.
 EXIT_LEFT = 3
+#: Seconds ``deliver`` waits at a time, so that a signal is seen at once on every platform.
+_STEP = 0.5
 
 
 def _describe_dead(letter: DeadLetter) -> str:
@@ -88,6 +93,23 @@ def _deliver(options: argparse.Namespace) -> int:
     # A sender would create a missing file: a mistyped path must not look like an empty outbox.
     if not Path(options.path).is_file():
         raise OutboxError(Path(options.path), "no such file")
+    if min(options.timeout, options.exit_timeout) < 0:
+        print("error: --timeout and --exit-timeout cannot be negative", file=sys.stderr)
+        return 2
+    # Retries, refusals and take-overs are logged as warnings: a process of its own shows them.
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s")
+    stop = threading.Event()
+
+    def stopping(signum: int, frame: FrameType | None) -> None:
+        if stop.is_set():  # the second: end at once, as the signal does by default
+            signal.signal(signum, signal.SIG_DFL)
+            signal.raise_signal(signum)
+        stop.set()
+
+    # Handlers of its own, before the sender exists: a signal ends the waits below, and what
+    # follows it runs here, within its bound.
+    signal.signal(signal.SIGTERM, stopping)
+    signal.signal(signal.SIGINT, stopping)
     try:
         client = NetmeraClient(base_url=options.base_url)
     except ValueError as error:
@@ -108,24 +130,18 @@ def _deliver(options: argparse.Namespace) -> int:
     except BaseException:
         client.close()
         raise
-    stop = threading.Event()
-
-    def stopping(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    if not options.until_empty:
-        # Handlers of its own, set before the sender exists, so that a signal ends the wait below
-        # and the close after it runs on this thread with its bound.
-        signal.signal(signal.SIGTERM, stopping)
-        signal.signal(signal.SIGINT, stopping)
     with client, sender:
         print(f"delivering from {options.path} to {options.base_url}", file=sys.stderr, flush=True)
+        emptied = False
         if options.until_empty:
-            emptied = sender.flush(options.timeout)
+            deadline = time.monotonic() + options.timeout
+            while not (emptied or stop.is_set()) and (left := deadline - time.monotonic()) > 0:
+                emptied = sender.flush(min(left, _STEP))
         else:
-            while not stop.wait(1.0):  # a bounded wait, so that Ctrl-C is seen on every platform
+            while not stop.wait(_STEP):
                 pass
-            emptied = sender.close(options.exit_timeout)
+        if stop.is_set() and not emptied:  # stopped: what waits goes out, within the bound
+            emptied = sender.flush(options.exit_timeout)
         stats = sender.stats
     print(
         f"sent {stats.sent} events, {stats.retried} re-sent, {stats.failed} refused"

@@ -85,7 +85,14 @@ def test_a_refused_event_in_a_chunk_becomes_a_dead_letter_and_the_rest_is_delive
 ) -> None:
     fake.unknown_events.add("OrderCancelEvent")
     cancel = OrderCancelEvent.from_payload(
-        {"extId": "user-x", "name": "OrderCancelEvent", "paymentMethod": "Card", "subTotal": 1, "itemCount": 1, "grandTotal": 2}
+        {
+            "extId": "user-x",
+            "name": "OrderCancelEvent",
+            "paymentMethod": "Card",
+            "subTotal": 1,
+            "itemCount": 1,
+            "grandTotal": 2,
+        }
     )
     with OutboxSender(outbox_client, path, deliver=False) as producer:
         producer.enqueue_many([*map(share, range(10)), cancel, *map(share, range(10, 20))])
@@ -172,6 +179,44 @@ def test_a_file_written_before_the_queue_index_is_indexed_when_opened_and_keeps_
     assert delivered(fake) == Counter(range(300))
     with sqlite3.connect(path) as connection:
         assert connection.execute("PRAGMA user_version").fetchone()[0] == 2
+
+
+def test_a_file_without_the_queue_index_opens_at_once_while_another_process_writes_and_is_indexed_later(
+    outbox_client: NetmeraClient, path: Path
+) -> None:
+    with OutboxSender(outbox_client, path, deliver=False) as writer:
+        assert writer.enqueue_many(share(n) for n in range(10)) == 10
+    with sqlite3.connect(path) as connection:
+        connection.execute("DROP INDEX chunks_queue")
+    blocker = sqlite3.connect(path, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")  # another process's transaction
+    started = time.monotonic()
+    try:
+        with OutboxSender(outbox_client, path, deliver=False, busy_timeout=10) as reader:
+            assert time.monotonic() - started < 5  # it did not wait for the lock to index the queue
+            assert reader.stats.queued == 10
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    assert not queue_indexed(path)
+    with OutboxSender(outbox_client, path, deliver=False):
+        assert queue_indexed(path)
+
+
+def test_the_claim_reads_the_queue_from_its_index_and_rows_by_id_without_sorting(path: Path) -> None:
+    OutboxStore(path).close()
+    with sqlite3.connect(path) as connection:
+        plan = [
+            row[3]
+            for row in connection.execute(
+                "EXPLAIN QUERY PLAN SELECT id, events, data, sizes, names, ext_ids, created_at, attempts, claimed_by"
+                " FROM chunks WHERE id IN (SELECT id FROM chunks WHERE available_at <= 0 ORDER BY id LIMIT 1000)"
+                " ORDER BY id"
+            )
+        ]
+    assert any("INTEGER PRIMARY KEY (rowid=?)" in step for step in plan), plan
+    assert any("COVERING INDEX chunks_queue" in step for step in plan), plan
+    assert not any("TEMP B-TREE" in step for step in plan), plan
 
 
 def test_a_chunk_cut_short_by_a_failure_holds_exactly_the_unsent_events_and_the_totals_follow(

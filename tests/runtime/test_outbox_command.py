@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -111,6 +112,19 @@ def test_a_missing_corrupt_or_foreign_file_is_an_error_and_left_alone(tmp_path: 
     assert done.returncode == 1 and "not a usable outbox" in done.stderr and "Traceback" not in done.stderr
     assert corrupt.read_bytes() == before
     assert outbox("frobnicate", corrupt).returncode == 2
+    foreign = tmp_path / "foreign.sqlite3"
+    with contextlib.closing(sqlite3.connect(foreign)) as connection:
+        connection.executescript("CREATE TABLE notes (text TEXT); PRAGMA user_version = 2;")
+    done = outbox("stats", foreign)
+    assert done.returncode == 1 and "not an outbox" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_stats_reads_a_file_without_the_queue_index_and_leaves_it_as_it_was(with_dead_letters: Path) -> None:
+    with contextlib.closing(sqlite3.connect(with_dead_letters)) as connection:
+        connection.execute("DROP INDEX chunks_queue")
+    assert "waiting       3 events" in outbox("stats", with_dead_letters).stdout
+    with contextlib.closing(sqlite3.connect(with_dead_letters)) as connection:
+        assert connection.execute("SELECT count(*) FROM sqlite_master WHERE name = 'chunks_queue'").fetchone() == (0,)
 
 
 def waiting(path: Path) -> int:
@@ -129,7 +143,7 @@ def test_deliver_until_empty_sends_what_waits_and_says_what_it_did(fake: FakeNet
 def test_deliver_until_empty_keeps_what_netmera_did_not_take_and_says_so(
     fake: FakeNetmera, with_dead_letters: Path
 ) -> None:
-    fake.fault_hook = lambda number: Fault.status(503)
+    fake.fault_hook = lambda number: Fault.respond(503)
     done = outbox("deliver", with_dead_letters, "--base-url", fake.url, "--until-empty", "--timeout", "1")
     assert done.returncode == 3, done.stderr
     assert "3 left in the outbox" in done.stdout and "Traceback" not in done.stderr
@@ -177,3 +191,56 @@ def test_deliver_refuses_a_missing_file_a_missing_api_key_and_a_bad_interval(
     done = outbox("deliver", with_dead_letters, "--until-empty", "--poll-interval", "0")
     assert done.returncode == 2 and "must be positive" in done.stderr and "Traceback" not in done.stderr
     assert waiting(with_dead_letters) == 3
+
+
+def start_deliverer(path: Path, *arguments: str) -> subprocess.Popen[str]:
+    """`python -m netmera_events.outbox deliver PATH ARGUMENTS`, started (its first line read)."""
+    process = subprocess.Popen(
+        command("deliver", path, *arguments),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=command_environment(),
+    )
+    assert process.stderr is not None and "delivering from" in process.stderr.readline()
+    return process
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_stopped_deliverer_goes_on_delivering_what_waits_within_its_exit_timeout(
+    fake: FakeNetmera, tmp_path: Path, signum: int
+) -> None:
+    path = tmp_path / "outbox.sqlite3"
+    with NetmeraClient(API_KEY, base_url=fake.url) as client, OutboxSender(client, path, deliver=False) as producer:
+        assert producer.enqueue_many(share(n) for n in range(2500)) == 2500  # three requests
+    fake.fault_hook = lambda number: Fault.delay(0.3)
+    deliverer = start_deliverer(path, "--base-url", fake.url, "--exit-timeout", "20")
+    deadline = time.monotonic() + 10
+    while not fake.requests and time.monotonic() < deadline:  # the first request is on its way
+        time.sleep(0.01)
+    deliverer.send_signal(signum)
+    stdout, stderr = deliverer.communicate(timeout=30)
+    assert deliverer.returncode == 0, stderr
+    assert "sent 2500 events" in stdout and "0 left in the outbox" in stdout and "Traceback" not in stderr
+    assert waiting(path) == 0 and len(fake.events) == 2500
+
+
+def test_ctrl_c_stops_deliver_until_empty_with_its_summary_and_keeps_what_is_left(
+    fake: FakeNetmera, with_dead_letters: Path
+) -> None:
+    fake.fault_hook = lambda number: Fault.respond(503)  # it would wait for its whole timeout
+    deliverer = start_deliverer(with_dead_letters, "--base-url", fake.url, "--until-empty", "--exit-timeout", "0.5")
+    time.sleep(0.5)
+    deliverer.send_signal(signal.SIGINT)
+    stdout, stderr = deliverer.communicate(timeout=30)
+    assert deliverer.returncode == 3, stderr
+    assert "3 left in the outbox" in stdout and "Traceback" not in stderr
+    assert waiting(with_dead_letters) == 3
+
+
+def test_deliver_logs_what_goes_wrong(fake: FakeNetmera, with_dead_letters: Path) -> None:
+    fake.unknown_events.add("ShareEvent")
+    done = outbox("deliver", with_dead_letters, "--base-url", fake.url, "--until-empty")
+    assert done.returncode == 0, done.stderr
+    assert "WARNING 3 events refused by Netmera moved to the dead letters" in done.stderr
+    assert "(dead letters: 5), 0 left in the outbox" in done.stdout

@@ -6,8 +6,10 @@ child of a bare os.fork() warns, and events still being sent when the exit bound
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -100,6 +102,60 @@ def test_sigterm_delivers_what_the_outbox_holds_or_leaves_it_in_the_file_for_the
         later = run(f"from netmera_events import OutboxSender\n{DELIVER_LEFTOVERS}", fake, args=(str(outbox),))
         assert later.returncode == 0, later.stderr
         assert len(fake.events) == 200
+
+
+OUTBOX_ENQUEUES_UNTIL_SIGNALLED = """
+from netmera_events import OutboxSender
+outbox = OutboxSender(NetmeraClient(base_url=os.environ["FAKE_URL"]), sys.argv[1], exit_timeout=10)
+event = events(1)[0]
+print("ready", flush=True)
+while True:
+    outbox.enqueue(event)
+"""
+
+
+def test_sigterm_while_the_main_thread_is_inside_the_outbox_closes_it_promptly(
+    fake: FakeNetmera, tmp_path: Path
+) -> None:
+    """The signal mostly lands inside enqueue(), which holds the outbox's lock: waiting there for the close
+    would wait for the lock it holds, for the whole bound, and deliver nothing."""
+    outbox = tmp_path / "outbox.sqlite3"
+    process = start(OUTBOX_ENQUEUES_UNTIL_SIGNALLED, fake, str(outbox))
+    assert process.stdout is not None and process.stdout.readline().strip() == "ready"
+    time.sleep(0.3)
+    signalled = time.monotonic()
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode == -signal.SIGTERM, stderr
+    assert time.monotonic() - signalled < 5, stderr  # the bound is 11 s
+    assert "could not be closed" not in stderr
+    assert len(fake.events) > 0
+
+
+BOTH_WAIT_FOR_SIGNAL = """
+from netmera_events import OutboxSender
+client = NetmeraClient(base_url=os.environ["FAKE_URL"])
+background = BackgroundSender(client, flush_interval=60, exit_timeout=10)
+outbox = OutboxSender(client, sys.argv[1], flush_interval=60, exit_timeout=10, handle_sigterm=False)
+for event in events(100, "background"):
+    background.enqueue(event)
+outbox.enqueue_many(events(200, "outbox"))
+print("ready", flush=True)
+time.sleep(60)
+"""
+
+
+def test_an_outbox_made_with_handle_sigterm_false_is_left_alone_by_another_senders_handler(
+    fake: FakeNetmera, tmp_path: Path
+) -> None:
+    outbox = tmp_path / "outbox.sqlite3"
+    process = start(BOTH_WAIT_FOR_SIGNAL, fake, str(outbox))
+    _, stderr = signal_when_ready(process, signal.SIGTERM)
+    assert process.returncode == -signal.SIGTERM, stderr
+    assert {event["extId"].split("-")[0] for event in fake.events} == {"background"}
+    assert len(fake.events) == 100
+    with contextlib.closing(sqlite3.connect(outbox)) as connection:
+        assert connection.execute("SELECT rows FROM totals").fetchone() == (200,)  # for the next sender
 
 
 DELIVER_LEFTOVERS = """

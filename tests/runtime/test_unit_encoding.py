@@ -39,7 +39,9 @@ def test_text_that_mentions_nan_is_fine() -> None:
 
 
 def test_what_json_cannot_carry_is_refused() -> None:
-    with pytest.raises(EventEncodingError, match=r"event #0 \(Rated\) cannot be sent as JSON: object at /when is not a JSON type"):
+    with pytest.raises(
+        EventEncodingError, match=r"event #0 \(Rated\) cannot be sent as JSON: object at /when is not a JSON type"
+    ):
         encode_payload({"extId": "u", "name": "Rated", "when": object()}, 0, LIMIT)
 
 
