@@ -25,6 +25,7 @@ import socket
 import sqlite3
 import threading
 import time
+import weakref
 from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -63,6 +64,9 @@ HASTY_LOG_PAGES = 4_000
 _PAGES_PER_COMMIT = 4
 _PAGE_SIZE = 4096
 _DATA = itemgetter(3)  # an EncodedEvent's JSON
+#: Seconds ``os.fork()`` waits for this process's threads to leave SQLite: a child forked while one
+#: is inside it can hang for ever, as SQLite's own mutexes are copied into it held.
+FORK_WAIT = 2.0
 #: Ids bound in one statement at most (SQLite's limit before 3.32 was 999).
 _MAX_PARAMETERS = 900
 
@@ -163,6 +167,9 @@ class OutboxStore:
         self._hasty: sqlite3.Connection | None = None
         self._hasty_pages = 0  # log pages its commits added since one on ``_connection``
         self._closed = False
+        self._checkpoint_lock = threading.Lock()  # the checkpointer is used outside ``_lock``
+        self._held_for_fork: list[threading.Lock] = []
+        _LIVE_STORES.add(self)
         self._checkpointer: sqlite3.Connection | None = None  # the worker's, for checkpoints
         with self._lock:
             self._connect()
@@ -297,7 +304,7 @@ class OutboxStore:
         """Copy the write-ahead log back into the database without blocking writers (SQLite's
         passive checkpoint), on a connection of its own so that commits go on meanwhile. Called
         by the worker thread only."""
-        with self._translated():
+        with self._checkpoint_lock, self._translated():
             if self._checkpointer is None:
                 self._checkpointer = sqlite3.connect(
                     self.path,
@@ -318,9 +325,23 @@ class OutboxStore:
                         each.close()
 
     def forget_after_fork(self) -> None:
-        """In a forked child: drop the parent's connections and lock without touching them."""
+        """In a forked child: drop the parent's connections and locks without touching them."""
         self._lock = threading.Lock()
+        self._checkpoint_lock = threading.Lock()
+        self._held_for_fork = []
         self._connection = self._hasty = self._checkpointer = None
+
+    def _hold_for_fork(self) -> None:
+        """(Before ``os.fork()``.) Wait, up to ``FORK_WAIT``, until no thread is inside SQLite."""
+        self._held_for_fork = [
+            lock for lock in (self._lock, self._checkpoint_lock) if lock.acquire(timeout=FORK_WAIT)
+        ]
+
+    def _release_after_fork(self) -> None:
+        """(In the parent, after ``os.fork()``.)"""
+        held, self._held_for_fork = self._held_for_fork, []
+        for lock in held:
+            lock.release()
 
     # --- producers --------------------------------------------------------------------------------
 
@@ -645,6 +666,33 @@ class OutboxStore:
                 ).fetchone()[0]
                 connection.execute("DELETE FROM chunks")
             return dead, events
+
+
+_LIVE_STORES: weakref.WeakSet[OutboxStore] = weakref.WeakSet()
+
+
+def _before_fork() -> None:
+    for store in list(_LIVE_STORES):
+        store._hold_for_fork()
+
+
+def _after_fork_in_parent() -> None:
+    for store in list(_LIVE_STORES):
+        store._release_after_fork()
+
+
+def _after_fork_in_child() -> None:
+    for store in list(_LIVE_STORES):
+        if store._held_for_fork:  # not yet forgotten by its sender, whose new threads now use it
+            store.forget_after_fork()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(
+        before=_before_fork,
+        after_in_parent=_after_fork_in_parent,
+        after_in_child=_after_fork_in_child,
+    )
 
 
 @contextmanager

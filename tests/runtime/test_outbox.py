@@ -259,6 +259,40 @@ def test_a_forked_child_opens_its_own_connection_and_worker(
     assert sorted(numbers(fake)) == [1, 2, 3]
 
 
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_fork_waits_for_a_thread_inside_the_outbox_so_that_the_child_can_use_it(
+    fake: FakeNetmera, outbox_client: NetmeraClient, path: Path
+) -> None:
+    """A child forked while another thread is inside SQLite inherits SQLite's mutexes held and can hang."""
+    with OutboxSender(outbox_client, path, flush_interval=0.01) as sender:
+        holding = threading.Event()
+
+        def busy() -> None:  # as the worker is, in the middle of a claim
+            with sender._store._lock:
+                holding.set()
+                time.sleep(0.3)
+
+        thread = threading.Thread(target=busy)
+        thread.start()
+        assert holding.wait(5)
+        started = time.monotonic()
+        pid = os.fork()
+        if pid == 0:  # the child: enqueue and deliver through its own connection and worker
+            code = 1
+            try:
+                code = 0 if sender.enqueue(share(2)) and sender.flush(timeout=5) else 3
+            finally:
+                os._exit(code)
+        waited = time.monotonic() - started
+        thread.join()
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
+        assert waited >= 0.2  # the fork waited for the thread to leave the outbox
+        sender.enqueue(share(3))
+        assert sender.flush(timeout=5)
+    assert sorted(numbers(fake)) == [2, 3]
+
+
 def test_a_closed_client_keeps_events_in_the_outbox(fake: FakeNetmera, path: Path) -> None:
     client = NetmeraClient(API_KEY, base_url=fake.url, retry=FAST_RETRY)
     client.close()
