@@ -83,9 +83,10 @@ class BackgroundSender:
     refused it or delivery failed; without the callback, as a warning in the log. Exceptions the
     callbacks raise (``SystemExit`` and ``KeyboardInterrupt`` included) are logged and ignored.
 
-    Call :meth:`close` when done; at interpreter exit, and on SIGTERM unless ``handle_sigterm`` is
-    false or the application handles SIGTERM itself, the sender closes itself, waiting at most
-    ``exit_timeout`` seconds. What each way of ending a process does is in the package README.
+    Call :meth:`close` when done; at interpreter exit, and on SIGTERM, the sender closes itself,
+    waiting at most ``exit_timeout`` seconds. It installs the SIGTERM handler unless
+    ``handle_sigterm`` is false (another sender's handler still closes it) or the application
+    handles SIGTERM itself. What each way of ending a process does is in the package README.
     """
 
     def __init__(
@@ -194,6 +195,8 @@ class BackgroundSender:
         sent, and an event that cannot be sent at all raises :class:`EventEncodingError` now rather
         than failing later.
         """
+        if _lifecycle.terminating is not None:  # a SIGTERM is closing the senders
+            _lifecycle.wait_if_terminating()
         if type(event) not in _EVENT_TYPES:
             if not isinstance(event, Event):
                 raise TypeError(
@@ -235,6 +238,8 @@ class BackgroundSender:
     def enqueue_payload(self, payload: Mapping[str, Any]) -> bool:
         """Validate a raw wire dict against the event schemas, then queue it as :meth:`enqueue`
         does."""
+        if _lifecycle.terminating is not None:  # a SIGTERM is closing the senders
+            _lifecycle.wait_if_terminating()
         violations = validate(payload)
         if violations:
             raise EventValidationError(violations)
@@ -292,6 +297,8 @@ class BackgroundSender:
         """Send everything queued so far now, and wait up to ``timeout`` seconds for it to be
         settled (sent, refused or failed). Return ``True`` if it was, ``False`` on timeout (sending
         goes on)."""
+        if _lifecycle.terminating is not None:  # a SIGTERM is closing the senders
+            _lifecycle.wait_if_terminating()
         deadline = time.monotonic() + check_seconds("timeout", timeout, zero=True)
         with self._lock:
             target = self._accepted
@@ -307,6 +314,8 @@ class BackgroundSender:
         ``True`` if every accepted event was settled; otherwise what is still queued or being sent
         is reported as dropped (``on_drop``, or a warning). Idempotent.
         """
+        if _lifecycle.terminating is not None:  # a SIGTERM is closing the senders
+            _lifecycle.wait_if_terminating()
         return self._shutdown(timeout, "closed")
 
     def _shutdown(self, timeout: float, reason: str) -> bool:

@@ -9,11 +9,12 @@ child is not warned.
   not send goes to ``on_drop`` (reason ``"exit"``) or, without one, to a warning.
 - **SIGTERM** (``docker stop``, Kubernetes, systemd): Python's default is to die at once, skipping
   ``atexit``. Where the application has installed no handler of its own, the first sender built on
-  the main thread installs one that closes every sender the same way (within their exit timeouts;
-  not those made with ``handle_sigterm=False``), then restores the default disposition and sends
-  SIGTERM again, so the process still ends as killed by SIGTERM. The application waits meanwhile,
-  unless the signal came while its main thread was inside a sender (which may hold a lock the
-  close needs): then the close runs beside it. A second SIGTERM ends the process at once. An
+  the main thread installs one (``handle_sigterm=False`` builds a sender that installs none) that
+  closes every sender the same way (within their exit timeouts), then restores the default
+  disposition and sends SIGTERM again, so the process still ends as killed by SIGTERM. The
+  application waits meanwhile. When the signal came while its main thread was in the package's
+  code (which may hold a lock the close needs), the close runs beside it, and the main thread
+  waits for it at its next call into a sender. A second SIGTERM ends the process at once. An
   application with its own handler keeps it; ``sys.exit()`` from there runs the ``atexit`` hook.
 - **os.fork()**: the child starts with empty queues and new workers (the parent's events are the
   parent's to send). A ``multiprocessing`` child started with fork ends through ``os._exit()``,
@@ -44,7 +45,9 @@ __all__ = [
     "Closable",
     "close_all",
     "register",
+    "terminating",
     "unregister",
+    "wait_if_terminating",
     "warn_if_exit_is_unguarded",
 ]
 
@@ -65,21 +68,18 @@ class Closable(Protocol):
 
 
 _LIVE: weakref.WeakSet[Any] = weakref.WeakSet()
-_NOT_ON_SIGTERM: weakref.WeakSet[Any] = weakref.WeakSet()  # made with handle_sigterm=False
 
 
 def register(sender: Closable, *, handle_sigterm: bool) -> None:
-    """Close ``sender`` at exit (and on SIGTERM, if asked and possible)."""
+    """Close ``sender`` at exit, and on SIGTERM once a sender installed the handler (``sender``
+    does, if asked and possible)."""
     _LIVE.add(sender)
     if handle_sigterm:
         _install_sigterm_handler()
-    else:
-        _NOT_ON_SIGTERM.add(sender)
 
 
 def unregister(sender: Closable) -> None:
     _LIVE.discard(sender)
-    _NOT_ON_SIGTERM.discard(sender)
 
 
 def close_all(reason: str = "exit") -> None:
@@ -116,27 +116,39 @@ def _install_sigterm_handler() -> None:
 
 
 _sigterm_seen = False
+#: The close a SIGTERM started beside the main thread (see :func:`wait_if_terminating`).
+terminating: threading.Thread | None = None
 _RUNTIME_FOLDER = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
 
 def _on_sigterm(signum: int, frame: FrameType | None) -> None:
-    global _sigterm_seen
+    global _sigterm_seen, terminating
     if _sigterm_seen:  # a second SIGTERM, or the one sent once the senders are closed: end now
         _end_by_sigterm()
         return
     _sigterm_seen = True
-    senders = [sender for sender in list(_LIVE) if sender not in _NOT_ON_SIGTERM]
+    senders = list(_LIVE)
     bound = sum(sender.exit_timeout for sender in senders) + SIGTERM_GRACE
     if _inside_the_runtime(frame):
-        # The main thread was interrupted in a sender's own code, perhaps holding a lock that
+        # The main thread was interrupted in the package's code, perhaps holding a lock that
         # closing needs: waiting here would wait for ourselves. The close runs beside it instead,
-        # and signals again when it is done (the application goes on meanwhile).
-        threading.Thread(
+        # and signals again when it is done; the main thread waits for it at its next call into a
+        # sender (wait_if_terminating).
+        terminating = threading.Thread(
             target=_close_then_signal, args=(senders, bound), name="netmera-sigterm", daemon=True
-        ).start()
+        )
+        terminating.start()
         return
     _close_within(senders, bound)
     _end_by_sigterm()
+
+
+def wait_if_terminating() -> None:
+    """(As a sender's public methods start, when ``terminating`` is set.) On the main thread, wait
+    for the SIGTERM close, as the signal handler would have, until it ends the process."""
+    closing = terminating
+    if closing is not None and threading.current_thread() is threading.main_thread():
+        closing.join()
 
 
 def _inside_the_runtime(frame: FrameType | None) -> bool:
@@ -169,9 +181,10 @@ def _close_then_signal(senders: list[Any], bound: float) -> None:
 
 
 def _end_by_sigterm() -> None:
-    """(Main thread.) Restore SIGTERM's default and raise it: the process ends as killed by it."""
-    if signal.getsignal(signal.SIGTERM) is _on_sigterm:
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    """(Main thread.) Restore SIGTERM's default and raise it: the process ends as killed by it.
+    Whatever handler is installed now (one of the application's may have chained to ours) is
+    replaced: running it again would close again, or recurse."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.raise_signal(signal.SIGTERM)
 
 
@@ -199,8 +212,9 @@ def _before_fork() -> None:
 
 
 def _after_fork_in_child() -> None:
-    global _forked, _exit_covered, _fork_warned
+    global _forked, _exit_covered, _fork_warned, _sigterm_seen, terminating
     _forked, _exit_covered, _fork_warned = True, False, False
+    _sigterm_seen, terminating = False, None  # the parent's SIGTERM is not the child's
     for sender in list(_LIVE):
         sender._after_fork_in_child()
 

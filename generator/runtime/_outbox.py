@@ -116,9 +116,9 @@ class OutboxSender:
     a batch that fails after the client's retries stays in the outbox and is tried again after a
     backoff (``on_error`` hears of it with reason ``"retrying"``). ``before_send`` hooks run in
     ``enqueue()``, before anything is written. With ``deliver=False`` the process only enqueues
-    and leaves sending to others sharing the file. At interpreter exit, and on SIGTERM unless
-    ``handle_sigterm`` is false or the application has a handler of its own, the sender is closed
-    within ``exit_timeout`` seconds.
+    and leaves sending to others sharing the file. At interpreter exit, and on SIGTERM, the sender
+    is closed within ``exit_timeout`` seconds, as a :class:`BackgroundSender` is (``handle_sigterm``
+    likewise).
     """
 
     def __init__(
@@ -251,6 +251,8 @@ class OutboxSender:
         Raises :class:`OutboxError` if the file cannot be written (nothing was committed) and
         :class:`EventEncodingError` for an event that could never be sent.
         """
+        if _lifecycle.terminating is not None:  # a SIGTERM is closing the senders
+            _lifecycle.wait_if_terminating()
         encoded = self._encode(event)
         return encoded is not None and self._put([encoded]) == 1
 
@@ -266,6 +268,8 @@ class OutboxSender:
         Cancelling the waiting task does not take the event back: it may still be committed, and
         then it is sent.
         """
+        if _lifecycle.terminating is not None:  # a SIGTERM is closing the senders
+            _lifecycle.wait_if_terminating()
         encoded = self._encode(event)
         if encoded is None:
             return False
@@ -285,8 +289,8 @@ class OutboxSender:
             self._loops.add(commits)
         if last is not None:
             last.commit_left_behind()
-            with self._lock:
-                self._loops.discard(last)
+        with self._lock:  # the loops of threads that ended, or went on to another loop
+            self._loops -= {each for each in self._loops if each.finished()}
         self._per_thread.loop_commits = commits
         return commits
 
@@ -294,12 +298,16 @@ class OutboxSender:
         """Commit several events in one transaction, the cheapest way to enqueue from a single
         thread; return how many were committed (the first ones: the rest were dropped as
         :meth:`enqueue` drops)."""
+        if _lifecycle.terminating is not None:  # a SIGTERM is closing the senders
+            _lifecycle.wait_if_terminating()
         encoded = [item for item in map(self._encode, events) if item is not None]
         return self._put(encoded) if encoded else 0
 
     def enqueue_payload(self, payload: Mapping[str, Any]) -> bool:
         """Validate a raw wire dict against the event schemas, then commit it as :meth:`enqueue`
         does."""
+        if _lifecycle.terminating is not None:  # a SIGTERM is closing the senders
+            _lifecycle.wait_if_terminating()
         violations = validate(payload)
         if violations:
             raise EventValidationError(violations)
@@ -332,7 +340,11 @@ class OutboxSender:
             return None
 
     def _put(self, events: list[EncodedEvent]) -> int:
-        """Commit ``events`` in order, waiting for room under BLOCK; drop what does not fit."""
+        """Commit ``events`` in order, waiting for room under BLOCK; drop what does not fit.
+
+        Raises :class:`OutboxError` only when nothing was committed: once some events are, a
+        failure to commit the rest drops them (reason ``"failed"``), so that the caller does not
+        take the committed ones for lost and enqueue them again."""
         committed = self._commit(events)
         if committed == len(events):
             return committed
@@ -349,7 +361,15 @@ class OutboxSender:
                 return committed
             with self._lock:
                 self._settled.wait(min(_ROOM_POLL, max(0.0, deadline - time.monotonic())))
-            committed += self._commit(events[committed:])
+            try:
+                committed += self._commit(events[committed:])
+            except OutboxError:
+                if not committed:
+                    raise
+                _log.error("could not commit to the outbox %s", self.path, exc_info=True)
+                for event in events[committed:]:
+                    self._drop(event, "failed")
+                return committed
             if committed == len(events):
                 return committed
 
@@ -405,6 +425,8 @@ class OutboxSender:
         """Send everything in the outbox now (whichever process committed it), and wait up to
         ``timeout`` seconds until none of it is left (delivered, or moved to the dead letters).
         ``False`` on timeout: the rest stays in the outbox and is still sent."""
+        if _lifecycle.terminating is not None:  # a SIGTERM is closing the senders
+            _lifecycle.wait_if_terminating()
         return self._flush(timeout, everything=True)
 
     def _flush(self, timeout: float, *, everything: bool) -> bool:
@@ -435,6 +457,8 @@ class OutboxSender:
         """Stop accepting events, send what this process committed for up to ``timeout`` seconds,
         and stop the worker. Return ``True`` if all of it was delivered; what was not stays in the
         outbox for the next start (nothing committed is lost). Idempotent."""
+        if _lifecycle.terminating is not None:  # a SIGTERM is closing the senders
+            _lifecycle.wait_if_terminating()
         if self._closed:
             return self._closed_clean
         deadline = time.monotonic() + timeout

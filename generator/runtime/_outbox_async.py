@@ -84,6 +84,10 @@ class LoopCommits:
             self._schedule()
         return future
 
+    def finished(self) -> bool:
+        """Whether ``loop`` is closed with nothing of its left to commit."""
+        return self.loop.is_closed() and not self._events
+
     def commit_left_behind(self) -> None:
         """(From any thread, ``loop`` not running.) Commit, with ``put``, the events handed over in
         the loop's last pass, which it stopped before committing. Their futures are settled if the

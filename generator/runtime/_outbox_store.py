@@ -64,8 +64,9 @@ HASTY_LOG_PAGES = 4_000
 _PAGES_PER_COMMIT = 4
 _PAGE_SIZE = 4096
 _DATA = itemgetter(3)  # an EncodedEvent's JSON
-#: Seconds ``os.fork()`` waits for this process's threads to leave SQLite: a child forked while one
-#: is inside it can hang for ever, as SQLite's own mutexes are copied into it held.
+#: Seconds ``os.fork()`` waits, for all outboxes together, for this process's threads to leave
+#: SQLite: a child forked while one is inside it can hang for ever, as SQLite's own mutexes are
+#: copied into it held.
 FORK_WAIT = 2.0
 #: Ids bound in one statement at most (SQLite's limit before 3.32 was 999).
 _MAX_PARAMETERS = 900
@@ -168,7 +169,6 @@ class OutboxStore:
         self._hasty_pages = 0  # log pages its commits added since one on ``_connection``
         self._closed = False
         self._checkpoint_lock = threading.Lock()  # the checkpointer is used outside ``_lock``
-        self._held_for_fork: list[threading.Lock] = []
         _LIVE_STORES.add(self)
         self._checkpointer: sqlite3.Connection | None = None  # the worker's, for checkpoints
         with self._lock:
@@ -243,7 +243,7 @@ class OutboxStore:
     def _index_queue(self, connection: sqlite3.Connection) -> None:
         """Add the queue index to a file written before it existed, if that needs no waiting:
         claims are right without it, only slower, and the next sender to open the file tries
-        again. (The commands, which only read or fix a file, never add it.)"""
+        again. (The stats, retry-dead and purge commands only read or fix a file: never.)"""
         connection.execute("PRAGMA busy_timeout = 0")
         try:
             with _begun(connection):
@@ -328,20 +328,7 @@ class OutboxStore:
         """In a forked child: drop the parent's connections and locks without touching them."""
         self._lock = threading.Lock()
         self._checkpoint_lock = threading.Lock()
-        self._held_for_fork = []
         self._connection = self._hasty = self._checkpointer = None
-
-    def _hold_for_fork(self) -> None:
-        """(Before ``os.fork()``.) Wait, up to ``FORK_WAIT``, until no thread is inside SQLite."""
-        self._held_for_fork = [
-            lock for lock in (self._lock, self._checkpoint_lock) if lock.acquire(timeout=FORK_WAIT)
-        ]
-
-    def _release_after_fork(self) -> None:
-        """(In the parent, after ``os.fork()``.)"""
-        held, self._held_for_fork = self._held_for_fork, []
-        for lock in held:
-            lock.release()
 
     # --- producers --------------------------------------------------------------------------------
 
@@ -669,21 +656,36 @@ class OutboxStore:
 
 
 _LIVE_STORES: weakref.WeakSet[OutboxStore] = weakref.WeakSet()
+_forking = threading.Lock()  # one fork at a time holds the stores' locks
+_held_for_fork: list[threading.Lock] = []
 
 
 def _before_fork() -> None:
+    """Wait, up to ``FORK_WAIT`` in all, until no thread is inside SQLite: hold every store's locks."""
+    _forking.acquire()
+    deadline = time.monotonic() + FORK_WAIT
     for store in list(_LIVE_STORES):
-        store._hold_for_fork()
+        for lock in (store._lock, store._checkpoint_lock):
+            if lock.acquire(timeout=max(0.0, deadline - time.monotonic())):
+                _held_for_fork.append(lock)
 
 
 def _after_fork_in_parent() -> None:
-    for store in list(_LIVE_STORES):
-        store._release_after_fork()
+    for lock in _held_for_fork:
+        lock.release()
+    _held_for_fork.clear()
+    _forking.release()
 
 
 def _after_fork_in_child() -> None:
+    global _forking
+    held = list(_held_for_fork)
+    _held_for_fork.clear()
+    _forking = threading.Lock()
     for store in list(_LIVE_STORES):
-        if store._held_for_fork:  # not yet forgotten by its sender, whose new threads now use it
+        # A sender resets its store before this runs, and its new threads use the new locks:
+        # only stores whose held locks are still in place are reset here.
+        if any(lock is store._lock or lock is store._checkpoint_lock for lock in held):
             store.forget_after_fork()
 
 

@@ -106,8 +106,8 @@ def _deliver(options: argparse.Namespace) -> int:
             signal.raise_signal(signum)
         stop.set()
 
-    # Handlers of its own, before the sender exists: a signal ends the waits below, and what
-    # follows it runs here, within its bound.
+    # Handlers of its own, before the sender exists: a signal ends the waits below, and the
+    # delivery that follows it runs here, within --exit-timeout.
     signal.signal(signal.SIGTERM, stopping)
     signal.signal(signal.SIGINT, stopping)
     try:
@@ -130,8 +130,8 @@ def _deliver(options: argparse.Namespace) -> int:
     except BaseException:
         client.close()
         raise
-    with client, sender:
-        print(f"delivering from {options.path} to {options.base_url}", file=sys.stderr, flush=True)
+    print(f"delivering from {options.path} to {options.base_url}", file=sys.stderr, flush=True)
+    try:
         emptied = False
         if options.until_empty:
             deadline = time.monotonic() + options.timeout
@@ -141,13 +141,18 @@ def _deliver(options: argparse.Namespace) -> int:
             while not stop.wait(_STEP):
                 pass
         if stop.is_set() and not emptied:  # stopped: what waits goes out, within the bound
-            emptied = sender.flush(options.exit_timeout)
-        stats = sender.stats
+            sender.flush(options.exit_timeout)
+    finally:
+        # At once: a request still in flight is given back to the outbox (it may have arrived,
+        # and is then sent again and counted as re-sent).
+        sender.close(0.0)
+        client.close()
+    stats = sender.stats
     print(
         f"sent {stats.sent} events, {stats.retried} re-sent, {stats.failed} refused"
         f" (dead letters: {stats.dead_letters}), {stats.queued} left in the outbox"
     )
-    return 0 if emptied or not options.until_empty else EXIT_LEFT
+    return EXIT_LEFT if options.until_empty and stats.queued else 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -468,3 +468,57 @@ def test_after_the_loops_executor_has_shut_down_events_are_committed_on_the_loop
 
         assert asyncio.run(main()) == [True, True]
     assert stored(path) == [1, 2]
+
+
+def test_a_group_partly_committed_before_a_failure_reports_the_committed_ones_as_committed(
+    outbox_client: NetmeraClient, path: Path
+) -> None:
+    """Told the whole group failed, an application retrying on OutboxError would send the committed ones twice."""
+    dropped: list[UndeliveredEvent] = []
+    with OutboxSender(
+        outbox_client,
+        path,
+        max_rows=3,
+        overflow=OverflowPolicy.BLOCK,
+        block_timeout=5,
+        deliver=False,
+        on_drop=dropped.append,
+    ) as sender:
+        insert, insert_now = sender._store.insert, sender._store.insert_now
+        calls = 0
+
+        def failing_second(rows: list[EncodedEvent], max_rows: int, max_bytes: int) -> tuple[int, int]:
+            nonlocal calls
+            calls += 1
+            if calls == 2:  # another process held the file past busy_timeout
+                raise OutboxLockedError(path, "locked by another process")
+            return insert(rows, max_rows, max_bytes)
+
+        sender._store.insert = failing_second  # type: ignore[method-assign]
+        sender._store.insert_now = lambda rows, max_rows, max_bytes: None  # type: ignore[method-assign]  # to a thread
+
+        async def main() -> list[bool]:
+            return await asyncio.gather(*(sender.enqueue_async(share(number)) for number in range(5)))
+
+        outcomes = asyncio.run(main())
+        sender._store.insert_now = insert_now  # type: ignore[method-assign]
+    assert outcomes == [True, True, True, False, False]
+    assert [event.reason for event in dropped] == ["failed", "failed"]
+    assert stored(path) == [0, 1, 2]
+
+
+def test_the_commits_of_finished_threads_loops_are_not_kept(outbox_client: NetmeraClient, path: Path) -> None:
+    with OutboxSender(outbox_client, path, deliver=False) as sender:
+
+        def one_loop(number: int) -> None:
+            async def put() -> bool:
+                return await sender.enqueue_async(share(number))
+
+            assert asyncio.run(put())
+
+        for number in range(30):
+            thread = threading.Thread(target=one_loop, args=(number,))
+            thread.start()
+            thread.join()
+        assert len(sender._loops) <= 2
+    assert stored(path) == list(range(30))

@@ -244,3 +244,22 @@ def test_deliver_logs_what_goes_wrong(fake: FakeNetmera, with_dead_letters: Path
     assert done.returncode == 0, done.stderr
     assert "WARNING 3 events refused by Netmera moved to the dead letters" in done.stderr
     assert "(dead letters: 5), 0 left in the outbox" in done.stdout
+
+
+def test_a_stopped_deliverer_ends_within_its_exit_timeout_and_says_what_is_left(
+    fake: FakeNetmera, tmp_path: Path
+) -> None:
+    path = tmp_path / "outbox.sqlite3"
+    with NetmeraClient(API_KEY, base_url=fake.url) as client, OutboxSender(client, path, deliver=False) as producer:
+        assert producer.enqueue_many(share(n) for n in range(2500)) == 2500
+    fake.fault_hook = lambda number: Fault.delay(5)  # every answer takes longer than the bound
+    deliverer = start_deliverer(path, "--base-url", fake.url, "--exit-timeout", "0.5")
+    deadline = time.monotonic() + 10
+    while not fake.requests and time.monotonic() < deadline:
+        time.sleep(0.01)
+    stopped = time.monotonic()
+    deliverer.send_signal(signal.SIGTERM)
+    stdout, stderr = deliverer.communicate(timeout=30)
+    assert time.monotonic() - stopped < 3, stderr  # not the 5 s the request in flight takes
+    assert deliverer.returncode == 0, stderr
+    assert f"{waiting(path)} left in the outbox" in stdout  # the request in flight counts as left

@@ -129,6 +129,7 @@ def test_sigterm_while_the_main_thread_is_inside_the_outbox_closes_it_promptly(
     assert process.returncode == -signal.SIGTERM, stderr
     assert time.monotonic() - signalled < 5, stderr  # the bound is 11 s
     assert "could not be closed" not in stderr
+    assert "dropped" not in stderr  # the main thread waited for the close at its next enqueue()
     assert len(fake.events) > 0
 
 
@@ -145,17 +146,39 @@ time.sleep(60)
 """
 
 
-def test_an_outbox_made_with_handle_sigterm_false_is_left_alone_by_another_senders_handler(
+def test_another_senders_sigterm_handler_closes_an_outbox_made_with_handle_sigterm_false_too(
     fake: FakeNetmera, tmp_path: Path
 ) -> None:
+    """`handle_sigterm=False` installs no handler; one that another sender installed closes every sender, so
+    that none loses what it holds to a signal the process handles."""
     outbox = tmp_path / "outbox.sqlite3"
     process = start(BOTH_WAIT_FOR_SIGNAL, fake, str(outbox))
     _, stderr = signal_when_ready(process, signal.SIGTERM)
     assert process.returncode == -signal.SIGTERM, stderr
-    assert {event["extId"].split("-")[0] for event in fake.events} == {"background"}
-    assert len(fake.events) == 100
+    assert len(fake.events) == 300, stderr
     with contextlib.closing(sqlite3.connect(outbox)) as connection:
-        assert connection.execute("SELECT rows FROM totals").fetchone() == (200,)  # for the next sender
+        assert connection.execute("SELECT rows FROM totals").fetchone() == (0,)
+
+
+def test_an_applications_handler_that_chains_to_ours_ends_the_process_once(fake: FakeNetmera) -> None:
+    chaining = """
+        previous = None
+        def stop(signum, frame):
+            print("the application's handler ran", flush=True)
+            previous(signum, frame)
+        """
+    install = """
+        previous = signal.getsignal(signal.SIGTERM)  # the sender's, installed when it was made
+        signal.signal(signal.SIGTERM, stop)
+        """
+    code = textwrap.dedent(chaining) + WAIT_FOR_SIGNAL.replace(
+        'print("ready"', textwrap.dedent(install) + 'print("ready"'
+    )
+    process = start(code, fake)
+    stdout, stderr = signal_when_ready(process, signal.SIGTERM)
+    assert process.returncode == -signal.SIGTERM, stderr
+    assert stdout.count("the application's handler ran") == 1
+    assert len(fake.events) == 200 and "RecursionError" not in stderr
 
 
 DELIVER_LEFTOVERS = """
