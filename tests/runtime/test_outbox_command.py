@@ -252,7 +252,7 @@ def test_a_stopped_deliverer_ends_within_its_exit_timeout_and_says_what_is_left(
     path = tmp_path / "outbox.sqlite3"
     with NetmeraClient(API_KEY, base_url=fake.url) as client, OutboxSender(client, path, deliver=False) as producer:
         assert producer.enqueue_many(share(n) for n in range(2500)) == 2500
-    fake.fault_hook = lambda number: Fault.delay(5)  # every answer takes longer than the bound
+    fake.fault_hook = lambda number: Fault.delay(3)  # every answer takes longer than the bound
     deliverer = start_deliverer(path, "--base-url", fake.url, "--exit-timeout", "0.5")
     deadline = time.monotonic() + 10
     while not fake.requests and time.monotonic() < deadline:
@@ -260,6 +260,6 @@ def test_a_stopped_deliverer_ends_within_its_exit_timeout_and_says_what_is_left(
     stopped = time.monotonic()
     deliverer.send_signal(signal.SIGTERM)
     stdout, stderr = deliverer.communicate(timeout=30)
-    assert time.monotonic() - stopped < 3, stderr  # not the 5 s the request in flight takes
+    assert time.monotonic() - stopped < 2.5, stderr  # not the 3 s the request in flight takes
     assert deliverer.returncode == 0, stderr
     assert f"{waiting(path)} left in the outbox" in stdout  # the request in flight counts as left
