@@ -33,6 +33,7 @@ import os
 import signal
 import sys
 import threading
+import time
 import warnings
 import weakref
 from types import FrameType
@@ -44,6 +45,7 @@ __all__ = [
     "SIGTERM_GRACE",
     "Closable",
     "close_all",
+    "main_thread_stopped",
     "register",
     "terminating",
     "unregister",
@@ -116,13 +118,18 @@ def _install_sigterm_handler() -> None:
 
 
 _sigterm_seen = False
-#: The close a SIGTERM started beside the main thread (see :func:`wait_if_terminating`).
+#: The close a SIGTERM started beside the main thread (see :func:`wait_if_terminating`) ...
 terminating: threading.Thread | None = None
+_terminating_until = 0.0  # ... and when it must be over
+#: The main thread waits for a SIGTERM close with no package code of its own under way: an event
+#: loop it runs is stopped, though it says it is running.
+_main_stopped = False
+_ending = threading.Lock()  # the beside close's signal, against the main thread ending it itself
 _RUNTIME_FOLDER = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
 
 def _on_sigterm(signum: int, frame: FrameType | None) -> None:
-    global _sigterm_seen, terminating
+    global _sigterm_seen, terminating, _terminating_until, _main_stopped
     if _sigterm_seen:  # a second SIGTERM, or the one sent once the senders are closed: end now
         _end_by_sigterm()
         return
@@ -131,24 +138,38 @@ def _on_sigterm(signum: int, frame: FrameType | None) -> None:
     bound = sum(sender.exit_timeout for sender in senders) + SIGTERM_GRACE
     if _inside_the_runtime(frame):
         # The main thread was interrupted in the package's code, perhaps holding a lock that
-        # closing needs: waiting here would wait for ourselves. The close runs beside it instead,
-        # and signals again when it is done; the main thread waits for it at its next call into a
-        # sender (wait_if_terminating).
+        # closing needs: waiting here would wait for ourselves. The close runs beside it instead;
+        # the main thread waits for it at its next call into a sender (wait_if_terminating), and
+        # if it makes none, the close signals again when it is done.
+        _terminating_until = time.monotonic() + bound
         terminating = threading.Thread(
             target=_close_then_signal, args=(senders, bound), name="netmera-sigterm", daemon=True
         )
         terminating.start()
         return
+    _main_stopped = True
     _close_within(senders, bound)
     _end_by_sigterm()
 
 
+def main_thread_stopped() -> bool:
+    """Whether the main thread waits for a SIGTERM close (see ``_main_stopped``)."""
+    return _main_stopped
+
+
 def wait_if_terminating() -> None:
     """(As a sender's public methods start, when ``terminating`` is set.) On the main thread, wait
-    for the SIGTERM close, as the signal handler would have, until it ends the process."""
+    for the SIGTERM close, as the signal handler would have, within its bound, and end the process.
+    """
+    global _main_stopped
     closing = terminating
-    if closing is not None and threading.current_thread() is threading.main_thread():
-        closing.join()
+    if closing is None or threading.current_thread() is not threading.main_thread():
+        return
+    with _ending:
+        _main_stopped = True
+    # Bounded: the close may wait for a lock the main thread holds (a logging handler's, say).
+    closing.join(max(0.0, _terminating_until - time.monotonic()))
+    _end_by_sigterm()
 
 
 def _inside_the_runtime(frame: FrameType | None) -> bool:
@@ -177,7 +198,9 @@ def _close_within(senders: list[Any], bound: float) -> None:
 
 def _close_then_signal(senders: list[Any], bound: float) -> None:
     _close_within(senders, bound)
-    os.kill(os.getpid(), signal.SIGTERM)
+    with _ending:
+        if not _main_stopped:  # else the main thread waits for this close and ends the process
+            os.kill(os.getpid(), signal.SIGTERM)
 
 
 def _end_by_sigterm() -> None:
@@ -212,9 +235,9 @@ def _before_fork() -> None:
 
 
 def _after_fork_in_child() -> None:
-    global _forked, _exit_covered, _fork_warned, _sigterm_seen, terminating
+    global _forked, _exit_covered, _fork_warned, _sigterm_seen, terminating, _main_stopped
     _forked, _exit_covered, _fork_warned = True, False, False
-    _sigterm_seen, terminating = False, None  # the parent's SIGTERM is not the child's
+    _sigterm_seen, terminating, _main_stopped = False, None, False  # the parent's, not the child's
     for sender in list(_LIVE):
         sender._after_fork_in_child()
 

@@ -252,7 +252,7 @@ class OutboxSender:
         :class:`EventEncodingError` for an event that could never be sent.
         """
         if _lifecycle.terminating is not None:  # a SIGTERM is closing the senders
-            _lifecycle.wait_if_terminating()
+            self._wait_if_terminating()
         encoded = self._encode(event)
         return encoded is not None and self._put([encoded]) == 1
 
@@ -269,7 +269,7 @@ class OutboxSender:
         then it is sent.
         """
         if _lifecycle.terminating is not None:  # a SIGTERM is closing the senders
-            _lifecycle.wait_if_terminating()
+            self._wait_if_terminating()
         encoded = self._encode(event)
         if encoded is None:
             return False
@@ -299,7 +299,7 @@ class OutboxSender:
         thread; return how many were committed (the first ones: the rest were dropped as
         :meth:`enqueue` drops)."""
         if _lifecycle.terminating is not None:  # a SIGTERM is closing the senders
-            _lifecycle.wait_if_terminating()
+            self._wait_if_terminating()
         encoded = [item for item in map(self._encode, events) if item is not None]
         return self._put(encoded) if encoded else 0
 
@@ -307,7 +307,7 @@ class OutboxSender:
         """Validate a raw wire dict against the event schemas, then commit it as :meth:`enqueue`
         does."""
         if _lifecycle.terminating is not None:  # a SIGTERM is closing the senders
-            _lifecycle.wait_if_terminating()
+            self._wait_if_terminating()
         violations = validate(payload)
         if violations:
             raise EventValidationError(violations)
@@ -426,7 +426,7 @@ class OutboxSender:
         ``timeout`` seconds until none of it is left (delivered, or moved to the dead letters).
         ``False`` on timeout: the rest stays in the outbox and is still sent."""
         if _lifecycle.terminating is not None:  # a SIGTERM is closing the senders
-            _lifecycle.wait_if_terminating()
+            self._wait_if_terminating()
         return self._flush(timeout, everything=True)
 
     def _flush(self, timeout: float, *, everything: bool) -> bool:
@@ -458,14 +458,15 @@ class OutboxSender:
         and stop the worker. Return ``True`` if all of it was delivered; what was not stays in the
         outbox for the next start (nothing committed is lost). Idempotent."""
         if _lifecycle.terminating is not None:  # a SIGTERM is closing the senders
-            _lifecycle.wait_if_terminating()
+            self._wait_if_terminating()
         if self._closed:
             return self._closed_clean
         deadline = time.monotonic() + timeout
         with self._lock:
             loops = list(self._loops)
+        main = threading.main_thread() if _lifecycle.main_thread_stopped() else None
         for commits in loops:  # events an event loop stopped before committing
-            commits.commit_left_behind()
+            commits.commit_left_behind(stopped=commits.thread is main)
         done = self._flush(timeout, everything=False) if self._deliver else True
         with self._lock:
             self._closing = True
@@ -494,6 +495,15 @@ class OutboxSender:
             self._client.close()
         _lifecycle.unregister(self)
         return done
+
+    def _wait_if_terminating(self) -> None:
+        """On the main thread, before it waits for a SIGTERM close: the events its event loop
+        handed over and has not committed go in now (or are reported, once closed), as that loop
+        will not run again."""
+        commits: LoopCommits | None = getattr(self._per_thread, "loop_commits", None)
+        if commits is not None and threading.current_thread() is threading.main_thread():
+            commits.commit_left_behind(stopped=True)
+        _lifecycle.wait_if_terminating()
 
     def _shutdown(self, timeout: float, reason: str) -> bool:
         """(At exit or on SIGTERM.) :meth:`close`: whatever ``reason``, nothing is lost, as what

@@ -30,6 +30,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import threading
 from bisect import bisect_right
 from collections.abc import Callable
 from itertools import accumulate, islice
@@ -66,6 +67,7 @@ class LoopCommits:
         drop: Callable[[EncodedEvent, str], object],
     ) -> None:
         self.loop = loop
+        self.thread = threading.current_thread()  # the loop's (LoopCommits are made on it)
         self._commit_now = commit_now
         self._put = put
         self._drop = drop
@@ -88,11 +90,12 @@ class LoopCommits:
         """Whether ``loop`` is closed with nothing of its left to commit."""
         return self.loop.is_closed() and not self._events
 
-    def commit_left_behind(self) -> None:
-        """(From any thread, ``loop`` not running.) Commit, with ``put``, the events handed over in
+    def commit_left_behind(self, *, stopped: bool = False) -> None:
+        """(From any thread, ``loop`` not running, or ``stopped``: its thread waits, in none of
+        these methods, for the process to end.) Commit, with ``put``, the events handed over in
         the loop's last pass, which it stopped before committing. Their futures are settled if the
         loop runs again."""
-        if self.loop.is_running() or not self._events:
+        if (self.loop.is_running() and not stopped) or not self._events:
             return
         events, futures = self._events, self._futures
         self._events, self._futures = [], []

@@ -683,8 +683,9 @@ def _after_fork_in_child() -> None:
     _held_for_fork.clear()
     _forking = threading.Lock()
     for store in list(_LIVE_STORES):
-        # A sender resets its store before this runs, and its new threads use the new locks:
-        # only stores whose held locks are still in place are reset here.
+        # Whichever of this and a sender's own reset of its store runs first: a store whose
+        # locks are still the held ones is reset here; one its sender has reset already (and
+        # whose new threads may use the new locks) is left alone.
         if any(lock is store._lock or lock is store._checkpoint_lock for lock in held):
             store.forget_after_fork()
 

@@ -206,6 +206,7 @@ def start_deliverer(path: Path, *arguments: str) -> subprocess.Popen[str]:
     return process
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 def test_a_stopped_deliverer_goes_on_delivering_what_waits_within_its_exit_timeout(
     fake: FakeNetmera, tmp_path: Path, signum: int
@@ -225,6 +226,7 @@ def test_a_stopped_deliverer_goes_on_delivering_what_waits_within_its_exit_timeo
     assert waiting(path) == 0 and len(fake.events) == 2500
 
 
+@pytest.mark.slow
 def test_ctrl_c_stops_deliver_until_empty_with_its_summary_and_keeps_what_is_left(
     fake: FakeNetmera, with_dead_letters: Path
 ) -> None:
@@ -246,6 +248,7 @@ def test_deliver_logs_what_goes_wrong(fake: FakeNetmera, with_dead_letters: Path
     assert "(dead letters: 5), 0 left in the outbox" in done.stdout
 
 
+@pytest.mark.slow
 def test_a_stopped_deliverer_ends_within_its_exit_timeout_and_says_what_is_left(
     fake: FakeNetmera, tmp_path: Path
 ) -> None:

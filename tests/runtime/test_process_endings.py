@@ -181,6 +181,72 @@ def test_an_applications_handler_that_chains_to_ours_ends_the_process_once(fake:
     assert len(fake.events) == 200 and "RecursionError" not in stderr
 
 
+TASKS_ENQUEUE_UNTIL_SIGNALLED = """
+import asyncio
+from netmera_events import OutboxSender, _lifecycle
+outbox = OutboxSender(NetmeraClient(base_url=os.environ["FAKE_URL"]), sys.argv[1], exit_timeout=10)
+end = _lifecycle._end_by_sigterm
+def end_and_say_what_is_left():  # what the loop's tasks handed over and nobody committed
+    print("left behind:", sum(len(commits._events) for commits in list(outbox._loops)), flush=True)
+    end()
+_lifecycle._end_by_sigterm = end_and_say_what_is_left
+async def produce(task):
+    number = 0
+    while True:
+        number += 1
+        await outbox.enqueue_async(ShareEvent(ext_id=f"task-{task}", item_id=str(number), channel="Mail"))
+async def main():
+    print("ready", flush=True)
+    await asyncio.gather(*(produce(task) for task in range(200)))
+asyncio.run(main())
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("delay", [0.2, 0.5])
+def test_sigterm_to_an_event_loop_on_the_main_thread_leaves_no_handed_event_behind(
+    fake: FakeNetmera, tmp_path: Path, delay: float
+) -> None:
+    """The loop, stopped in the handler or waiting for the close, never runs again to commit its last group."""
+    process = start(TASKS_ENQUEUE_UNTIL_SIGNALLED, fake, str(tmp_path / "outbox.sqlite3"))
+    assert process.stdout is not None and process.stdout.readline().strip() == "ready"
+    time.sleep(delay)
+    process.send_signal(signal.SIGTERM)
+    stdout, stderr = process.communicate(timeout=30)
+    assert process.returncode == -signal.SIGTERM, stderr
+    assert "left behind: 0" in stdout, stdout
+    assert len(fake.events) > 0
+
+
+LOGS_AS_EVENTS = """
+import logging
+sender = BackgroundSender(NetmeraClient(base_url=os.environ["FAKE_URL"]), exit_timeout=1)
+class EventHandler(logging.Handler):  # ships the application's warnings as events
+    def emit(self, record):
+        sender.enqueue(events(1, "log")[0])
+logging.getLogger().addHandler(EventHandler())
+print("ready", flush=True)
+while True:
+    logging.getLogger("app").warning("something")
+"""
+
+
+@pytest.mark.slow
+def test_sigterm_ends_the_process_within_its_bound_while_the_main_thread_holds_a_lock_the_close_needs(
+    fake: FakeNetmera,
+) -> None:
+    """The main thread enqueues under a logging handler's lock, and the close logs: it must not wait for ever."""
+    fake.fault_hook = lambda number: Fault.delay(3)
+    process = start(LOGS_AS_EVENTS, fake)
+    assert process.stdout is not None and process.stdout.readline().strip() == "ready"
+    time.sleep(0.5)
+    signalled = time.monotonic()
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode == -signal.SIGTERM, stderr[-2000:]
+    assert time.monotonic() - signalled < 5  # the bound: exit_timeout 1 s and the grace
+
+
 DELIVER_LEFTOVERS = """
 with OutboxSender(NetmeraClient(base_url=os.environ["FAKE_URL"]), sys.argv[1]) as outbox:
     assert outbox.flush(timeout=10)
