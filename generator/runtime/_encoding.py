@@ -9,13 +9,14 @@ compact JSON (no spaces after ``,`` and ``:``), UTF-8, keys in the order ``to_pa
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 from ._errors import EventEncodingError
 from ._event import Event
 
-__all__ = ["EncodedEvent", "encode_event", "encode_payload", "ensure_finite"]
+__all__ = ["EncodedEvent", "encode_event", "encode_payload", "encoded_sizes", "ensure_finite"]
 
 #: An event in the background sender's queue: ``(position, name, ext_id, data)``, the fields of
 #: :class:`EncodedEvent` as a plain tuple (cheaper to build on the caller's thread).
@@ -55,6 +56,14 @@ class EncodedEvent(NamedTuple):
         if not isinstance(item, dict):
             return cls(position, "?", "?", data)
         return cls(position, str(item.get("name")), str(item.get("extId")), data)
+
+
+def encoded_sizes(events: Iterable[EncodedEvent]) -> Iterator[int]:
+    """The byte size of each event's JSON, counted in C (a map, not a Python loop)."""
+    return map(len, map(_DATA, events))
+
+
+_DATA = itemgetter(3)  # EncodedEvent.data
 
 
 def encode_payload(payload: Mapping[str, Any], index: int, max_bytes: int) -> EncodedEvent:

@@ -34,9 +34,8 @@ import threading
 from bisect import bisect_right
 from collections.abc import Callable
 from itertools import accumulate, islice
-from operator import itemgetter
 
-from ._encoding import EncodedEvent
+from ._encoding import EncodedEvent, encoded_sizes
 
 __all__ = ["INLINE_BYTES", "INLINE_EVENTS", "LoopCommits"]
 
@@ -198,11 +197,8 @@ def _raise_in(futures: list[asyncio.Future[bool]], error: Exception) -> None:
 
 def _inline_share(events: list[EncodedEvent]) -> int:
     """How many of the first ``events`` one commit on the loop takes (at least one)."""
-    ends = list(accumulate(map(len, map(_DATA, islice(events, INLINE_EVENTS)))))
+    ends = list(accumulate(encoded_sizes(islice(events, INLINE_EVENTS))))
     return max(bisect_right(ends, INLINE_BYTES), 1)
-
-
-_DATA = itemgetter(3)  # an EncodedEvent's JSON
 
 
 def _settle(futures: list[asyncio.Future[bool]], committed: int) -> None:

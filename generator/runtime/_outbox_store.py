@@ -31,14 +31,13 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import accumulate, islice
-from operator import itemgetter
 from pathlib import Path
 
 import orjson
 
 from . import _outbox_layout as layout
 from ._batching import BatchLimits
-from ._encoding import EncodedEvent
+from ._encoding import EncodedEvent, encoded_sizes
 from ._errors import NetmeraError
 from ._outbox_claim import Chunk, Claim, chunk_columns, cut_into_chunks
 from ._outbox_layout import LAYOUT_1_TABLES, SCHEMA_VERSION
@@ -63,7 +62,6 @@ HASTY_LOG_PAGES = 4_000
 #: Pages a commit adds to the log besides its events' bytes (b-tree, totals, index, sequence).
 _PAGES_PER_COMMIT = 4
 _PAGE_SIZE = 4096
-_DATA = itemgetter(3)  # an EncodedEvent's JSON
 #: Seconds ``os.fork()`` waits, for all outboxes together, for this process's threads to leave
 #: SQLite: a child forked while one is inside it can hang for ever, as SQLite's own mutexes are
 #: copied into it held.
@@ -355,7 +353,7 @@ class OutboxStore:
                 return None
             with self._translated():
                 written = self._insert(self._connect_hasty(), events, max_rows, max_bytes)
-            data = sum(map(len, map(_DATA, islice(events, written[0]))))
+            data = sum(encoded_sizes(islice(events, written[0])))
             self._hasty_pages += data // _PAGE_SIZE + _PAGES_PER_COMMIT
             return written
         except OutboxLockedError:
@@ -372,7 +370,7 @@ class OutboxStore:
     ) -> tuple[int, int]:
         """(Lock held, errors translated.)"""
         created_at = time.time()
-        sizes = [len(event[3]) for event in events]
+        sizes = list(encoded_sizes(events))
         cuts = cut_into_chunks(sizes)
         if len(cuts) == 1:
             # The usual group: one chunk, in one statement that checks the bounds itself (a call

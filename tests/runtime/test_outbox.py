@@ -238,6 +238,22 @@ def test_a_lease_is_renewed_while_its_batch_is_being_sent(
     assert numbers(fake) == [1]
 
 
+def forked_child_enqueues(sender: OutboxSender, number: int) -> tuple[int, float]:
+    """Fork a child that enqueues and delivers ``number`` through its own connection and worker: its exit
+    status (0: both done), and the seconds ``os.fork()`` took."""
+    started = time.monotonic()
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            code = 0 if sender.enqueue(share(number)) and sender.flush(timeout=5) else 3
+        finally:
+            os._exit(code)
+    forking = time.monotonic() - started
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status), forking
+
+
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
 def test_a_forked_child_opens_its_own_connection_and_worker(
     fake: FakeNetmera, outbox_client: NetmeraClient, path: Path
@@ -245,15 +261,7 @@ def test_a_forked_child_opens_its_own_connection_and_worker(
     with OutboxSender(outbox_client, path, flush_interval=0.01) as sender:
         sender.enqueue(share(1))
         assert sender.flush(timeout=5)
-        pid = os.fork()
-        if pid == 0:  # the child: enqueue and deliver through its own connection and worker
-            code = 1
-            try:
-                code = 0 if sender.enqueue(share(2)) and sender.flush(timeout=5) else 3
-            finally:
-                os._exit(code)
-        _, status = os.waitpid(pid, 0)
-        assert os.waitstatus_to_exitcode(status) == 0
+        assert forked_child_enqueues(sender, 2)[0] == 0
         sender.enqueue(share(3))
         assert sender.flush(timeout=5)
     assert sorted(numbers(fake)) == [1, 2, 3]
@@ -275,18 +283,9 @@ def test_fork_waits_for_a_thread_inside_the_outbox_so_that_the_child_can_use_it(
         thread = threading.Thread(target=busy)
         thread.start()
         assert holding.wait(5)
-        started = time.monotonic()
-        pid = os.fork()
-        if pid == 0:  # the child: enqueue and deliver through its own connection and worker
-            code = 1
-            try:
-                code = 0 if sender.enqueue(share(2)) and sender.flush(timeout=5) else 3
-            finally:
-                os._exit(code)
-        waited = time.monotonic() - started
+        status, waited = forked_child_enqueues(sender, 2)
         thread.join()
-        _, status = os.waitpid(pid, 0)
-        assert os.waitstatus_to_exitcode(status) == 0
+        assert status == 0
         assert waited >= 0.2  # the fork waited for the thread to leave the outbox
         sender.enqueue(share(3))
         assert sender.flush(timeout=5)

@@ -33,6 +33,15 @@ def share(number: int) -> ShareEvent:
     return ShareEvent(ext_id=f"user-{number % 50}", item_id=str(number), channel="Facebook")
 
 
+def enqueue_in_tasks(sender: OutboxSender, numbers: range) -> list[bool]:
+    """`enqueue_async()` of each number's event, from as many tasks on one event loop at once."""
+
+    async def main() -> list[bool]:
+        return await asyncio.gather(*(sender.enqueue_async(share(number)) for number in numbers))
+
+    return asyncio.run(main())
+
+
 def stored(path: Path) -> list[int]:
     with contextlib.closing(sqlite3.connect(path)) as connection:
         rows = connection.execute("SELECT json_extract(value, '$.itemId') FROM chunks, json_each('[' || data || ']')")
@@ -86,10 +95,7 @@ def test_the_loop_commits_itself_unless_each_commit_waits_for_the_disk(
     with OutboxSender(outbox_client, path, deliver=False, durability=durability) as sender:
         commits = count_commits(sender)
 
-        async def main() -> list[bool]:
-            return await asyncio.gather(*(sender.enqueue_async(share(number)) for number in range(100)))
-
-        assert asyncio.run(main()) == [True] * 100
+        assert enqueue_in_tasks(sender, range(100)) == [True] * 100
     assert stored(path) == list(range(100))
     assert commits and all((thread == threading.main_thread().name) is on_the_loop for thread, _ in commits)
     assert len(commits) < 10
@@ -98,10 +104,7 @@ def test_the_loop_commits_itself_unless_each_commit_waits_for_the_disk(
 def test_the_worker_delivers_what_tasks_enqueued(fake: FakeNetmera, outbox_client: NetmeraClient, path: Path) -> None:
     with OutboxSender(outbox_client, path, flush_interval=0.05) as sender:
 
-        async def main() -> list[bool]:
-            return await asyncio.gather(*(sender.enqueue_async(share(number)) for number in range(300)))
-
-        assert asyncio.run(main()) == [True] * 300
+        assert enqueue_in_tasks(sender, range(300)) == [True] * 300
         assert sender.flush(timeout=10)
     assert sorted(int(event["itemId"]) for event in fake.events) == list(range(300))
 
@@ -183,10 +186,7 @@ def test_a_group_that_only_partly_fits_commits_its_first_events_and_drops_the_re
     dropped: list[UndeliveredEvent] = []
     with OutboxSender(outbox_client, path, max_rows=3, deliver=False, on_drop=dropped.append) as sender:
 
-        async def main() -> list[bool]:
-            return await asyncio.gather(*(sender.enqueue_async(share(number)) for number in range(5)))
-
-        assert asyncio.run(main()) == [True, True, True, False, False]
+        assert enqueue_in_tasks(sender, range(5)) == [True, True, True, False, False]
     assert stored(path) == [0, 1, 2]
     assert [event.reason for event in dropped] == ["queue_full", "queue_full"]
 
@@ -280,10 +280,7 @@ def test_a_burst_is_committed_in_bounded_pieces_in_order(outbox_client: NetmeraC
     with OutboxSender(outbox_client, path, deliver=False) as sender:
         commits = count_commits(sender)
 
-        async def main() -> list[bool]:
-            return await asyncio.gather(*(sender.enqueue_async(share(number)) for number in range(2500)))
-
-        assert asyncio.run(main()) == [True] * 2500
+        assert enqueue_in_tasks(sender, range(2500)) == [True] * 2500
     assert [size for _, size in commits] == [INLINE_EVENTS, INLINE_EVENTS, 500]
     with sqlite3.connect(path) as connection:
         rows = connection.execute("SELECT json_extract(value, '$.itemId') FROM chunks, json_each('[' || data || ']')")
@@ -374,10 +371,7 @@ def test_close_delivers_what_tasks_enqueued_and_counts_it(
 ) -> None:
     sender = OutboxSender(outbox_client, path, flush_interval=60)
 
-    async def main() -> list[bool]:
-        return await asyncio.gather(*(sender.enqueue_async(share(number)) for number in range(50)))
-
-    assert asyncio.run(main()) == [True] * 50
+    assert enqueue_in_tasks(sender, range(50)) == [True] * 50
     assert sender.stats.enqueued == 50
     assert sender.close(timeout=10)  # what this process committed, not waiting for flush_interval
     assert sorted(int(event["itemId"]) for event in fake.events) == list(range(50))
@@ -387,17 +381,13 @@ def test_close_delivers_what_tasks_enqueued_and_counts_it(
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
 def test_a_forked_child_commits_on_connections_of_its_own(outbox_client: NetmeraClient, path: Path) -> None:
     with OutboxSender(outbox_client, path, deliver=False) as sender:
-
-        async def put(numbers: range) -> list[bool]:
-            return await asyncio.gather(*(sender.enqueue_async(share(n)) for n in numbers))
-
-        assert asyncio.run(put(range(5))) == [True] * 5
+        assert enqueue_in_tasks(sender, range(5)) == [True] * 5
         parents = sender._store._connection, sender._store._hasty
         child = os.fork()
         if child == 0:  # pragma: no cover - the child's outcome is its exit status
             status = 1
             try:
-                ok = asyncio.run(put(range(5, 10))) == [True] * 5
+                ok = enqueue_in_tasks(sender, range(5, 10)) == [True] * 5
                 own = {id(sender._store._connection), id(sender._store._hasty)}.isdisjoint(map(id, parents))
                 sender.close()
                 status = 0 if ok and own else 2
@@ -405,7 +395,7 @@ def test_a_forked_child_commits_on_connections_of_its_own(outbox_client: Netmera
                 os._exit(status)
         _, status = os.waitpid(child, 0)
         assert os.waitstatus_to_exitcode(status) == 0
-        assert asyncio.run(put(range(10, 12))) == [True] * 2
+        assert enqueue_in_tasks(sender, range(10, 12)) == [True] * 2
     assert stored(path) == list(range(12))
 
 
@@ -497,10 +487,7 @@ def test_a_group_partly_committed_before_a_failure_reports_the_committed_ones_as
         sender._store.insert = failing_second  # type: ignore[method-assign]
         sender._store.insert_now = lambda rows, max_rows, max_bytes: None  # type: ignore[method-assign]  # to a thread
 
-        async def main() -> list[bool]:
-            return await asyncio.gather(*(sender.enqueue_async(share(number)) for number in range(5)))
-
-        outcomes = asyncio.run(main())
+        outcomes = enqueue_in_tasks(sender, range(5))
         sender._store.insert_now = insert_now  # type: ignore[method-assign]
     assert outcomes == [True, True, True, False, False]
     assert [event.reason for event in dropped] == ["failed", "failed"]

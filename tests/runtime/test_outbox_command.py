@@ -150,18 +150,37 @@ def test_deliver_until_empty_keeps_what_netmera_did_not_take_and_says_so(
     assert waiting(with_dead_letters) == 3
 
 
-def test_deliver_sends_what_other_processes_enqueue_until_it_is_stopped(
-    fake: FakeNetmera, with_dead_letters: Path
-) -> None:
-    deliverer = subprocess.Popen(
-        command("deliver", with_dead_letters, "--base-url", fake.url, "--flush-interval", "0.05"),
+def start_deliverer(path: Path, *arguments: str) -> subprocess.Popen[str]:
+    """`python -m netmera_events.outbox deliver PATH ARGUMENTS`, started (its first line read)."""
+    process = subprocess.Popen(
+        command("deliver", path, *arguments),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         env=command_environment(),
     )
+    assert process.stderr is not None and "delivering from" in process.stderr.readline()
+    return process
+
+
+def outbox_holding(fake: FakeNetmera, path: Path, count: int) -> Path:
+    """``path``, an outbox in which ``count`` events wait (numbered from 0)."""
+    with NetmeraClient(API_KEY, base_url=fake.url) as client, OutboxSender(client, path, deliver=False) as producer:
+        assert producer.enqueue_many(share(n) for n in range(count)) == count
+    return path
+
+
+def wait_for_a_request(fake: FakeNetmera) -> None:
+    deadline = time.monotonic() + 10
+    while not fake.requests and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
+def test_deliver_sends_what_other_processes_enqueue_until_it_is_stopped(
+    fake: FakeNetmera, with_dead_letters: Path
+) -> None:
+    deliverer = start_deliverer(with_dead_letters, "--base-url", fake.url, "--flush-interval", "0.05")
     try:
-        assert deliverer.stderr is not None and "delivering from" in deliverer.stderr.readline()
         with (
             NetmeraClient(API_KEY, base_url=fake.url) as client,
             OutboxSender(client, with_dead_letters, deliver=False) as producer,
@@ -193,32 +212,15 @@ def test_deliver_refuses_a_missing_file_a_missing_api_key_and_a_bad_interval(
     assert waiting(with_dead_letters) == 3
 
 
-def start_deliverer(path: Path, *arguments: str) -> subprocess.Popen[str]:
-    """`python -m netmera_events.outbox deliver PATH ARGUMENTS`, started (its first line read)."""
-    process = subprocess.Popen(
-        command("deliver", path, *arguments),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=command_environment(),
-    )
-    assert process.stderr is not None and "delivering from" in process.stderr.readline()
-    return process
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 def test_a_stopped_deliverer_goes_on_delivering_what_waits_within_its_exit_timeout(
     fake: FakeNetmera, tmp_path: Path, signum: int
 ) -> None:
-    path = tmp_path / "outbox.sqlite3"
-    with NetmeraClient(API_KEY, base_url=fake.url) as client, OutboxSender(client, path, deliver=False) as producer:
-        assert producer.enqueue_many(share(n) for n in range(2500)) == 2500  # three requests
+    path = outbox_holding(fake, tmp_path / "outbox.sqlite3", 2500)  # three requests
     fake.fault_hook = lambda number: Fault.delay(0.3)
     deliverer = start_deliverer(path, "--base-url", fake.url, "--exit-timeout", "20")
-    deadline = time.monotonic() + 10
-    while not fake.requests and time.monotonic() < deadline:  # the first request is on its way
-        time.sleep(0.01)
+    wait_for_a_request(fake)  # the first request is on its way
     deliverer.send_signal(signum)
     stdout, stderr = deliverer.communicate(timeout=30)
     assert deliverer.returncode == 0, stderr
@@ -252,14 +254,10 @@ def test_deliver_logs_what_goes_wrong(fake: FakeNetmera, with_dead_letters: Path
 def test_a_stopped_deliverer_ends_within_its_exit_timeout_and_says_what_is_left(
     fake: FakeNetmera, tmp_path: Path
 ) -> None:
-    path = tmp_path / "outbox.sqlite3"
-    with NetmeraClient(API_KEY, base_url=fake.url) as client, OutboxSender(client, path, deliver=False) as producer:
-        assert producer.enqueue_many(share(n) for n in range(2500)) == 2500
+    path = outbox_holding(fake, tmp_path / "outbox.sqlite3", 2500)
     fake.fault_hook = lambda number: Fault.delay(3)  # every answer takes longer than the bound
     deliverer = start_deliverer(path, "--base-url", fake.url, "--exit-timeout", "0.5")
-    deadline = time.monotonic() + 10
-    while not fake.requests and time.monotonic() < deadline:
-        time.sleep(0.01)
+    wait_for_a_request(fake)
     stopped = time.monotonic()
     deliverer.send_signal(signal.SIGTERM)
     stdout, stderr = deliverer.communicate(timeout=30)

@@ -63,10 +63,19 @@ time.sleep(60)
 
 
 def signal_when_ready(process: subprocess.Popen[str], signum: int) -> tuple[str, str]:
+    stdout, stderr, _ = signal_when_running(process, signum, after=0.0)
+    return stdout, stderr
+
+
+def signal_when_running(process: subprocess.Popen[str], signum: int, after: float) -> tuple[str, str, float]:
+    """Send ``signum`` ``after`` seconds past the process's "ready"; its output, and the seconds it lived on."""
     assert process.stdout is not None
     assert process.stdout.readline().strip() == "ready"
+    time.sleep(after)
+    signalled = time.monotonic()
     process.send_signal(signum)
-    return process.communicate(timeout=30)
+    stdout, stderr = process.communicate(timeout=30)
+    return stdout, stderr, time.monotonic() - signalled
 
 
 def test_sigterm_flushes_then_ends_the_process_as_sigterm_does(fake: FakeNetmera) -> None:
@@ -121,13 +130,9 @@ def test_sigterm_while_the_main_thread_is_inside_the_outbox_closes_it_promptly(
     would wait for the lock it holds, for the whole bound, and deliver nothing."""
     outbox = tmp_path / "outbox.sqlite3"
     process = start(OUTBOX_ENQUEUES_UNTIL_SIGNALLED, fake, str(outbox))
-    assert process.stdout is not None and process.stdout.readline().strip() == "ready"
-    time.sleep(0.3)
-    signalled = time.monotonic()
-    process.send_signal(signal.SIGTERM)
-    _, stderr = process.communicate(timeout=30)
+    _, stderr, lived = signal_when_running(process, signal.SIGTERM, after=0.3)
     assert process.returncode == -signal.SIGTERM, stderr
-    assert time.monotonic() - signalled < 5, stderr  # the bound is 11 s
+    assert lived < 5, stderr  # the bound is 11 s
     assert "could not be closed" not in stderr
     assert "dropped" not in stderr  # the main thread waited for the close at its next enqueue()
     assert len(fake.events) > 0
@@ -209,10 +214,7 @@ def test_sigterm_to_an_event_loop_on_the_main_thread_leaves_no_handed_event_behi
 ) -> None:
     """The loop, stopped in the handler or waiting for the close, never runs again to commit its last group."""
     process = start(TASKS_ENQUEUE_UNTIL_SIGNALLED, fake, str(tmp_path / "outbox.sqlite3"))
-    assert process.stdout is not None and process.stdout.readline().strip() == "ready"
-    time.sleep(delay)
-    process.send_signal(signal.SIGTERM)
-    stdout, stderr = process.communicate(timeout=30)
+    stdout, stderr, _ = signal_when_running(process, signal.SIGTERM, after=delay)
     assert process.returncode == -signal.SIGTERM, stderr
     assert "left behind: 0" in stdout, stdout
     assert len(fake.events) > 0
@@ -238,13 +240,9 @@ def test_sigterm_ends_the_process_within_its_bound_while_the_main_thread_holds_a
     """The main thread enqueues under a logging handler's lock, and the close logs: it must not wait for ever."""
     fake.fault_hook = lambda number: Fault.delay(3)
     process = start(LOGS_AS_EVENTS, fake)
-    assert process.stdout is not None and process.stdout.readline().strip() == "ready"
-    time.sleep(0.5)
-    signalled = time.monotonic()
-    process.send_signal(signal.SIGTERM)
-    _, stderr = process.communicate(timeout=30)
+    _, stderr, lived = signal_when_running(process, signal.SIGTERM, after=0.5)
     assert process.returncode == -signal.SIGTERM, stderr[-2000:]
-    assert time.monotonic() - signalled < 5  # the bound: exit_timeout 1 s and the grace
+    assert lived < 5  # the bound: exit_timeout 1 s and the grace
 
 
 DELIVER_LEFTOVERS = """
