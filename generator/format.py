@@ -15,6 +15,7 @@ too long for the template's own black style (tests hold both to black's output).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gc
 import os
@@ -23,7 +24,7 @@ import signal
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TypeVar
 
@@ -182,7 +183,9 @@ def run_tasks(tasks: list[Callable[[], R]], parallel: bool, progress: Progress |
     try:
         with ProcessPoolExecutor(max_workers=workers, initializer=_leave_interrupts_to_the_parent) as pool:
             try:
-                for text in pool.map(_call, tasks, chunksize=max(1, min(16, len(tasks) // (workers * 8)))):
+                with _interrupts_held():  # the workers are started by the first submissions
+                    done = pool.map(_call, tasks, chunksize=max(1, min(16, len(tasks) // (workers * 8))))
+                for text in done:
                     results.append(text)
                     if progress:
                         progress(1)
@@ -200,11 +203,30 @@ def run_tasks(tasks: list[Callable[[], R]], parallel: bool, progress: Progress |
     return results
 
 
+@contextlib.contextmanager
+def _interrupts_held() -> Iterator[None]:
+    """Ctrl-C is held back (blocked, then delivered at the end) while the pool starts its workers. Delivered while
+    they were being forked, it interrupted a worker before it could ignore it (a traceback on stderr), left a
+    worker forked but not yet recorded by the pool waiting for work for ever, or was raised inside a fork hook
+    of the parent's, which Python reports and swallows, so lint ran on to the end. The workers inherit the
+    blocked signal and unblock it once they ignore it."""
+    if not hasattr(signal, "pthread_sigmask"):  # Windows: no process groups, no fork
+        yield
+        return
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+
 def _leave_interrupts_to_the_parent() -> None:
     """A worker ignores Ctrl-C (which the terminal sends to the whole process group): the parent, interrupted,
     cancels the tasks not started and waits for those under way, short ones. Workers interrupted themselves
     could die holding the pool's queue, and the parent would wait for them for ever."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # blocked by `_interrupts_held`
 
 
 def _format_with_ruff(files: Mapping[str, str]) -> dict[str, str]:

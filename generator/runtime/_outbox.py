@@ -474,6 +474,7 @@ class OutboxSender:
             self._abandon.set()  # a batch still in flight is given back to the outbox
             self._wake.notify_all()
             worker, keeper = self._worker, self._keeper
+        self._commits.stop()  # else its thread (and through it this sender) lived on with the process
         for thread in (worker, keeper):
             if thread is not None and thread is not threading.current_thread():
                 thread.join(max(0.05, deadline - time.monotonic()))

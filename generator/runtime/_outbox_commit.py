@@ -67,6 +67,7 @@ class GroupCommit:
         self._wake = threading.Lock()
         self._wake.acquire()
         self._waiting = 0  # callers waiting for their group's commit
+        self._stopped = False  # the commit thread ends once nobody waits
 
     def commit(self, rows: list[EncodedEvent]) -> int:
         """Commit ``rows`` with the next group; return how many fitted (none if refusing).
@@ -136,9 +137,22 @@ class GroupCommit:
             return
         self._committer = thread
 
+    def stop(self) -> None:
+        """End the commit thread once the rows it has been left are committed (call it once
+        ``refusing`` turns new rows away). A caller that waits after this starts a thread again,
+        which ends in the same way."""
+        with self._lock:
+            self._stopped = True
+            if self._asleep:
+                self._asleep = False
+                self._wake.release()
+
     def _run_committer(self) -> None:
         while True:
             with self._lock:
+                if self._stopped and self._waiting == 0:
+                    self._committer = None
+                    return
                 # Asleep only when nobody waits: rows of a caller committing alone need no thread.
                 self._asleep = self._waiting == 0
                 asleep = self._asleep

@@ -69,6 +69,7 @@ def test_enqueue_many_commits_in_one_call(fake: FakeNetmera, outbox_client: Netm
 def test_concurrent_callers_all_commit_and_each_event_is_delivered_once(
     fake: FakeNetmera, outbox_client: NetmeraClient, path: Path
 ) -> None:
+    before = set(threading.enumerate())
     with OutboxSender(outbox_client, path, flush_interval=0.05, batch_size=100) as sender:
 
         def produce(start: int) -> None:
@@ -82,7 +83,14 @@ def test_concurrent_callers_all_commit_and_each_event_is_delivered_once(
             thread.join()
         assert sender.stats.enqueued == 1600
         assert sender.flush(timeout=10)
+        assert "netmera-outbox-commit" in senders_threads(before)
     assert sorted(numbers(fake)) == list(range(1600))
+    wait_until(lambda: not senders_threads(before))  # a closed sender leaves no thread behind
+
+
+def senders_threads(before: set[threading.Thread]) -> list[str]:
+    """The names of the package's threads started since ``before``."""
+    return [thread.name for thread in set(threading.enumerate()) - before if thread.name.startswith("netmera-")]
 
 
 def test_refused_events_become_dead_letters_and_the_rest_is_delivered(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -42,8 +43,11 @@ class Store:
         return len(rows) if self.accept is None or len(self.transactions) == 1 else self.accept
 
 
-def run_callers(commits: GroupCommit, store: Store, callers: int) -> dict[int, int | BaseException]:
-    """One caller commits alone and is held in its transaction; ``callers`` more arrive meanwhile."""
+def run_callers(
+    commits: GroupCommit, store: Store, callers: int, before_release: Callable[[], None] = lambda: None
+) -> dict[int, int | BaseException]:
+    """One caller commits alone and is held in its transaction; ``callers`` more arrive meanwhile (then
+    ``before_release`` is called)."""
     results: dict[int, int | BaseException] = {}
 
     def call(number: int) -> None:
@@ -62,6 +66,7 @@ def run_callers(commits: GroupCommit, store: Store, callers: int) -> dict[int, i
     while commits._waiting < callers:  # every later caller has queued its row
         assert time.monotonic() < deadline, "the callers did not queue up"
         time.sleep(0.001)
+    before_release()
     store.release.set()
     for thread in [first, *others]:
         thread.join(TIMEOUT)
@@ -163,3 +168,22 @@ def test_without_a_commit_thread_a_waiting_caller_commits_its_own_rows(monkeypat
     first.join(TIMEOUT)
     assert results == {0: 1, 1: 1}
     assert [len(rows) for rows in store.transactions] == [1, 1]
+
+
+def test_stop_ends_the_commit_thread_once_the_rows_left_to_it_are_committed() -> None:
+    """A closed sender stops its group commit: its thread held the sender, so each one closed lived on, thread
+    and all, as long as the process."""
+    store = Store()
+    commits = GroupCommit(threading.Lock(), store.write, PATH, lambda: False)
+    committers: list[threading.Thread | None] = []
+
+    def stop() -> None:  # while 6 callers wait for the commit thread
+        committers.append(commits._committer)
+        commits.stop()
+
+    assert run_callers(commits, store, callers=6, before_release=stop) == {number: 1 for number in range(7)}
+    committer = committers[0]
+    assert committer is not None
+    committer.join(TIMEOUT)
+    assert not committer.is_alive() and commits._committer is None
+    assert [len(rows) for rows in store.transactions] == [1, 6]
