@@ -195,6 +195,19 @@ class OutboxStore:
         self._pid = os.getpid()
         return connection
 
+    @contextmanager
+    def _reading(self) -> Iterator[sqlite3.Connection]:
+        """(Lock held.) This process's connection, or, once closed, a read-only one of its own."""
+        if not self._closed:
+            yield self._connect()
+            return
+        uri = f"{self.path.absolute().as_uri()}?mode=ro"
+        connection = sqlite3.connect(uri, uri=True, timeout=self._busy_timeout)
+        try:
+            yield connection
+        finally:
+            connection.close()
+
     def _connect_hasty(self) -> sqlite3.Connection:
         """(Lock held.) This process's connection that never waits for a lock, opened on first
         use (after :meth:`_connect`, which lays the file out)."""
@@ -569,8 +582,9 @@ class OutboxStore:
     # --- inspection and maintenance (the outbox command) ------------------------------------------
 
     def totals(self) -> OutboxTotals:
-        with self._lock, self._translated():
-            connection = self._connect()
+        """The file's totals; once closed (a sender's ``stats`` after ``close()``), read on a
+        connection opened for this reading only, which neither creates nor keeps the file open."""
+        with self._lock, self._translated(), self._reading() as connection:
             rows, size, resent, taken_over = connection.execute(
                 "SELECT rows, bytes, resent, taken_over FROM totals"
             ).fetchone()

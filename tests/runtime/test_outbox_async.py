@@ -351,6 +351,8 @@ def test_after_close_an_event_is_refused_and_the_file_left_closed(outbox_client:
     assert [event.reason for event in dropped] == ["closed"]
     assert stored(path) == [1]
     assert open_descriptors(path) == []
+    assert (sender.stats.enqueued, sender.stats.queued) == (1, 1)  # read from the file, left closed again
+    assert open_descriptors(path) == []
 
 
 def open_descriptors(path: Path) -> list[str]:
