@@ -21,8 +21,8 @@ __all__ = [
     "SCHEMA_VERSION",
     "add_queue_index",
     "create",
-    "has_chunks",
     "lacks_queue_index",
+    "refusal",
     "upgrade",
 ]
 
@@ -100,12 +100,19 @@ def create(connection: sqlite3.Connection) -> None:
     connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 
-def has_chunks(connection: sqlite3.Connection) -> bool:
-    """Whether a file claiming this layout has its table (a foreign database may claim it)."""
-    found = connection.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'chunks'"
-    ).fetchone()
-    return found is not None
+def refusal(connection: sqlite3.Connection) -> str | None:
+    """Why this code must not use the file, or ``None``: it is empty, of layout 1 (to upgrade) or
+    of this layout. Only reads: a foreign database is refused before anything is written to it."""
+    version = connection.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        return f"written by a newer version (layout {version}, this reads {SCHEMA_VERSION})"
+    tables = {
+        row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+    } - {"sqlite_sequence"}
+    ours = {0: not tables, 1: LAYOUT_1_TABLES <= tables, SCHEMA_VERSION: "chunks" in tables}
+    if not ours.get(version, False):  # a foreign database may claim a layout
+        return "is a SQLite database but not an outbox (it holds other tables)"
+    return None
 
 
 def lacks_queue_index(connection: sqlite3.Connection) -> bool:

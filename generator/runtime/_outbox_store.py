@@ -40,7 +40,7 @@ from ._batching import BatchLimits
 from ._encoding import EncodedEvent, encoded_sizes
 from ._errors import NetmeraError
 from ._outbox_claim import Chunk, Claim, chunk_columns, cut_into_chunks
-from ._outbox_layout import LAYOUT_1_TABLES, SCHEMA_VERSION
+from ._outbox_layout import SCHEMA_VERSION
 
 __all__ = ["OutboxError", "OutboxLockedError"]
 
@@ -232,24 +232,20 @@ class OutboxStore:
         return connection
 
     def _prepare(self, connection: sqlite3.Connection) -> None:
+        self._refuse_foreign(connection)  # first: switching to WAL would change a foreign file
         mode = connection.execute("PRAGMA journal_mode=WAL").fetchone()[0]
         if str(mode).lower() != "wal":
             raise OutboxError(self.path, f"cannot switch to WAL mode (journal mode stays {mode})")
-        version = connection.execute("PRAGMA user_version").fetchone()[0]
-        if version > SCHEMA_VERSION:
-            raise OutboxError(
-                self.path,
-                f"written by a newer version (layout {version}, this reads {SCHEMA_VERSION})",
-            )
-        if version < SCHEMA_VERSION:
+        if connection.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
             with _begun(connection):
                 self._lay_out(connection)
-        elif not layout.has_chunks(connection):
-            raise OutboxError(
-                self.path, "is a SQLite database but not an outbox (it holds other tables)"
-            )
         elif self._create and layout.lacks_queue_index(connection):
             self._index_queue(connection)
+
+    def _refuse_foreign(self, connection: sqlite3.Connection) -> None:
+        reason = layout.refusal(connection)
+        if reason is not None:
+            raise OutboxError(self.path, reason)
 
     def _index_queue(self, connection: sqlite3.Connection) -> None:
         """Add the queue index to a file written before it existed, if that needs no waiting:
@@ -269,26 +265,12 @@ class OutboxStore:
     def _lay_out(self, connection: sqlite3.Connection) -> None:
         """(Write lock held.) Create the tables, or upgrade them from layout 1; another process may
         have done either since the version was first read."""
+        self._refuse_foreign(connection)
         version = connection.execute("PRAGMA user_version").fetchone()[0]
-        tables = {
-            row[0]
-            for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
-        } - {"sqlite_sequence"}
-        if version == SCHEMA_VERSION:
-            return
-        if version == 1 and LAYOUT_1_TABLES <= tables:
+        if version == 1:
             layout.upgrade(connection)
-        elif version == 0 and not tables:
+        elif version == 0:
             layout.create(connection)
-        elif version > SCHEMA_VERSION:
-            raise OutboxError(
-                self.path,
-                f"written by a newer version (layout {version}, this reads {SCHEMA_VERSION})",
-            )
-        else:
-            raise OutboxError(
-                self.path, "is a SQLite database but not an outbox (it holds other tables)"
-            )
 
     @contextmanager
     def _translated(self) -> Iterator[None]:

@@ -4,6 +4,7 @@ bounds and overflow policies, corrupt and locked files, flush and close that nev
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import threading
@@ -174,11 +175,14 @@ def test_a_corrupt_file_is_a_clear_error_and_is_left_as_it_was(outbox_client: Ne
         OutboxSender(outbox_client, path)
     assert caught.value.path == path and str(path) in str(caught.value)
     assert path.read_bytes() == before
-    other = path.with_name("app.db")
-    with sqlite3.connect(other) as connection:
-        connection.execute("CREATE TABLE users (id INTEGER)")
-    with pytest.raises(OutboxError, match="not an outbox"):
-        OutboxSender(outbox_client, other)
+    for version in (0, 2):  # an application's database, one claiming the outbox's layout
+        other = path.with_name(f"app-{version}.db")
+        with contextlib.closing(sqlite3.connect(other)) as connection:
+            connection.executescript(f"CREATE TABLE users (id INTEGER); PRAGMA user_version = {version};")
+        before = other.read_bytes()
+        with pytest.raises(OutboxError, match="not an outbox"):
+            OutboxSender(outbox_client, other)
+        assert other.read_bytes() == before  # refused before its journal mode was switched to WAL
 
 
 def test_a_locked_file_is_a_clear_error_and_loses_nothing_committed(
