@@ -105,7 +105,7 @@ def test_sigterm_delivers_what_the_outbox_holds_or_leaves_it_in_the_file_for_the
     outbox = tmp_path / "outbox.sqlite3"
     process = start(OUTBOX_WAITS_FOR_SIGNAL, fake, str(outbox), "handled" if handled else "default")
     _, stderr = signal_when_ready(process, signal.SIGTERM)
-    assert process.returncode == -signal.SIGTERM
+    assert process.returncode == -signal.SIGTERM, stderr
     assert len(fake.events) == (200 if handled else 0), stderr
     if not handled:  # killed at once, as SIGTERM's default does: the events wait in the file
         later = run(f"from netmera_events import OutboxSender\n{DELIVER_LEFTOVERS}", fake, args=(str(outbox),))
