@@ -22,6 +22,7 @@ from typing import Any
 
 from . import __version__
 from .config import ConfigError, FileConfig, load_config, version_problem
+from .entry import EXIT_INTERRUPTED, EXIT_TERMINATED, Terminated, ended
 from .evolution import options as evolution
 from .findings import errors_in
 from .folders import UsageError, check_build_folders, check_schemas_folder, event_schema_findings
@@ -43,8 +44,6 @@ from .write import OutputBlocked, compare_tree, write_tree
 EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
-"""128 + SIGINT, as a shell reports a command that Ctrl-C ended."""
 
 PROGRESS_MIN_FILES = 50
 """A progress bar appears on a terminal only when at least this many files must be formatted."""
@@ -60,7 +59,8 @@ EXIT_CODES = """exit status:
      lint errors (or warnings with --strict), payload violations
   2  usage error (bad flag, folder, setting or configuration); for validate also: a payload file or line
      that cannot be read, or schemas with errors, so the payloads could not be checked
-  130  interrupted (Ctrl-C): one line on stderr, no traceback"""
+  130  interrupted (Ctrl-C): one line on stderr, no traceback
+  143  terminated (SIGTERM): the same"""
 
 
 def _add_schemas_option(parser: argparse.ArgumentParser) -> None:
@@ -407,8 +407,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None:
             reconfigure(errors="backslashreplace")
-    args = parser().parse_args(argv)
     try:
+        args = parser().parse_args(argv)
         config = load_config()
         runner = {command.name: command.run for command in COMMANDS}[args.command]
         return runner(args, config)
@@ -416,8 +416,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"netmera-codegen: {printable(str(error))}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:  # Ctrl-C: one line, no traceback, the shell's status for an interrupt
-        print("netmera-codegen: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        return ended(EXIT_INTERRUPTED)
+    except Terminated:
+        return ended(EXIT_TERMINATED)
     except BrokenPipeError:  # `check --diff | head`: the reader left; say nothing more
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_FINDINGS

@@ -15,7 +15,6 @@ too long for the template's own black style (tests hold both to black's output).
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import gc
 import os
@@ -24,10 +23,13 @@ import signal
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Iterator, Mapping
+import threading
+import time
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TypeVar
 
+from . import interrupts
 from .pystyle import LINE_LENGTH
 
 T = TypeVar("T")
@@ -36,6 +38,8 @@ R = TypeVar("R")
 PARALLEL_THRESHOLD_LINES = 4000
 """Below this many lines to format (and `PARALLEL_THRESHOLD_TASKS` tasks) one process is faster than a pool."""
 PARALLEL_THRESHOLD_TASKS = 100
+PARENT_POLL = 0.5
+"""Seconds between a worker's looks at whether its parent still runs."""
 
 TARGET = "py310"
 FORMATTERS = ("black", "ruff")
@@ -181,9 +185,12 @@ def run_tasks(tasks: list[Callable[[], R]], parallel: bool, progress: Progress |
     gc.freeze()
     results = []
     try:
-        with ProcessPoolExecutor(max_workers=workers, initializer=_leave_interrupts_to_the_parent) as pool:
+        with ProcessPoolExecutor(max_workers=workers, initializer=_start_worker, initargs=(os.getpid(),)) as pool:
             try:
-                with _interrupts_held():  # the workers are started by the first submissions
+                # The first submissions fork the workers: an interrupt meanwhile left a worker behind, not yet
+                # known to the pool, interrupted one before it could ignore interrupts, or was swallowed by a
+                # fork hook, and the command ran on.
+                with interrupts.held():
                     done = pool.map(_call, tasks, chunksize=max(1, min(16, len(tasks) // (workers * 8))))
                 for text in done:
                     results.append(text)
@@ -203,30 +210,21 @@ def run_tasks(tasks: list[Callable[[], R]], parallel: bool, progress: Progress |
     return results
 
 
-@contextlib.contextmanager
-def _interrupts_held() -> Iterator[None]:
-    """Ctrl-C is held back (blocked, then delivered at the end) while the pool starts its workers. Delivered while
-    they were being forked, it interrupted a worker before it could ignore it (a traceback on stderr), left a
-    worker forked but not yet recorded by the pool waiting for work for ever, or was raised inside a fork hook
-    of the parent's, which Python reports and swallows, so lint ran on to the end. The workers inherit the
-    blocked signal and unblock it once they ignore it."""
-    if not hasattr(signal, "pthread_sigmask"):  # Windows: no process groups, no fork
-        yield
-        return
-    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, held)
-
-
-def _leave_interrupts_to_the_parent() -> None:
+def _start_worker(parent: int) -> None:
     """A worker ignores Ctrl-C (which the terminal sends to the whole process group): the parent, interrupted,
     cancels the tasks not started and waits for those under way, short ones. Workers interrupted themselves
-    could die holding the pool's queue, and the parent would wait for them for ever."""
+    could die holding the pool's queue, and the parent would wait for them for ever. And a worker ends when its
+    parent has: killed alone (SIGKILL, out of memory), it leaves workers that wait for work for ever, holding
+    its standard streams open."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if hasattr(signal, "pthread_sigmask"):
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # blocked by `_interrupts_held`
+    interrupts.release_inherited()  # held while the pool forked this worker
+    threading.Thread(target=_end_with, args=(parent,), name="netmera-codegen-parent", daemon=True).start()
+
+
+def _end_with(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(PARENT_POLL)
+    os._exit(1)
 
 
 def _format_with_ruff(files: Mapping[str, str]) -> dict[str, str]:

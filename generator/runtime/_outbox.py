@@ -153,13 +153,19 @@ class OutboxSender:
         if not isinstance(overflow, OverflowPolicy):
             raise TypeError(f"overflow must be an OverflowPolicy, not {overflow!r}")
         self._hooks = as_hooks(before_send)
-        self._store = OutboxStore(path, busy_timeout=busy_timeout, durability=durability)
         self._owns_client = client is None
         self._client = client if client is not None else NetmeraClient()
-        client_limits = self._client.settings.batch_limits
-        self._limits = BatchLimits(
-            client_limits.max_ext_ids, client_limits.max_bytes, max_events=batch_size
-        )
+        try:
+            client_limits = self._client.settings.batch_limits
+            self._limits = BatchLimits(
+                client_limits.max_ext_ids, client_limits.max_bytes, max_events=batch_size
+            )
+            # Last: a setting refused above leaves no file created and no connection open.
+            self._store = OutboxStore(path, busy_timeout=busy_timeout, durability=durability)
+        except BaseException:
+            if self._owns_client:
+                self._client.close()
+            raise
         self._max_rows = max_rows
         self._max_bytes = max_bytes
         self._batch_size = batch_size

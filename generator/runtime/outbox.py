@@ -17,7 +17,8 @@
 
 Exit status: 0 done, 1 the outbox could not be used (missing, corrupt, locked; nothing is
 changed), 2 usage error (no API key, an invalid URL or interval), 3 ``deliver --until-empty`` left
-events in the outbox (Netmera unreachable, or the timeout ran out).
+events in the outbox (Netmera unreachable, or the timeout ran out), 130 interrupted by Ctrl-C
+before its end (a change under way is rolled back: the file is as it was).
 """
 
 from __future__ import annotations
@@ -51,6 +52,8 @@ DEFAULT_DELIVER_TIMEOUT = 60.0
 DEFAULT_DELIVER_POLL = 0.1
 #: Exit status of ``deliver --until-empty`` when events were left in the outbox.
 EXIT_LEFT = 3
+#: Exit status when Ctrl-C ended the command (128 + SIGINT, as a shell reports it).
+EXIT_INTERRUPTED = 130
 #: Seconds ``deliver`` waits at a time, so that a signal is seen at once on every platform.
 _STEP = 0.5
 
@@ -233,6 +236,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OutboxError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:  # one line, not a traceback
+        print("interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     return 0
 
 

@@ -334,3 +334,16 @@ def test_a_claim_leaves_alone_a_chunk_another_worker_holds_between_its_chunks(
     with sqlite3.connect(path) as connection:
         holders = dict(connection.execute("SELECT id, claimed_by || ':' || attempts FROM chunks").fetchall())
     assert holders == {row_id: "other:1" if row_id == 4 else "mine:1" for row_id in range(1, 11)}
+
+
+def test_a_refused_setting_creates_no_file(
+    outbox_client: NetmeraClient, path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The file is opened last: a constructor that raised used to leave it created, its connection open until the
+    next garbage collection."""
+    with pytest.raises(ValueError, match="batch_size"):
+        OutboxSender(outbox_client, path, batch_size=0)
+    monkeypatch.delenv("NETMERA_API_KEY", raising=False)
+    with pytest.raises(ValueError, match="API key"):
+        OutboxSender(None, path)
+    assert list(path.parent.glob(f"{path.name}*")) == []

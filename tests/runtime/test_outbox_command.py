@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
-from netmera_events import NetmeraClient, OutboxSender, ShareEvent
+from netmera_events import NetmeraClient, OutboxSender, ShareEvent, _outbox_store
 from netmera_events import outbox as outbox_command
 from netmera_events.testing import FakeNetmera, Fault
 from support import GENERATED
@@ -91,6 +91,21 @@ def test_retry_dead_sends_them_again_and_purge_deletes(fake: FakeNetmera, with_d
     done = outbox_inline("purge", with_dead_letters)
     assert done.returncode == 0 and "deleted 1 dead letters" in done.stdout
     assert "dead letters  0" in outbox_inline("stats", with_dead_letters).stdout
+
+
+def test_ctrl_c_during_retry_dead_is_one_line_and_leaves_the_file_as_it_was(
+    with_dead_letters: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = outbox_inline("stats", with_dead_letters).stdout
+
+    def interrupted(*arguments: object) -> None:
+        raise KeyboardInterrupt  # inside the transaction, once the dead letters are read
+
+    monkeypatch.setattr(_outbox_store, "_chunk_row", interrupted)
+    done = outbox_inline("retry-dead", with_dead_letters)
+    assert (done.returncode, done.stdout, done.stderr) == (130, "", "interrupted\n")
+    monkeypatch.undo()
+    assert outbox_inline("stats", with_dead_letters).stdout == before
 
 
 def test_purge_pending_deletes_undelivered_events_and_says_how_many(with_dead_letters: Path) -> None:

@@ -31,6 +31,11 @@ import os, signal, sys, time
 from netmera_events import BackgroundSender, NetmeraClient, ShareEvent
 def events(count, prefix="user"):
     return [ShareEvent(ext_id=f"{prefix}-{n}", item_id=str(n), channel="Mail") for n in range(count)]
+def wait_for_a_signal():
+    # Short sleeps: a signal that lands between the interpreter's check for one and the start of a long
+    # sleep is handled only when that sleep ends.
+    for _ in range(1200):
+        time.sleep(0.05)
 """
 
 
@@ -58,7 +63,7 @@ sender = BackgroundSender(NetmeraClient(base_url=os.environ["FAKE_URL"]), flush_
 for event in events(200):
     sender.enqueue(event)
 print("ready", flush=True)
-time.sleep(60)
+wait_for_a_signal()
 """
 
 
@@ -74,7 +79,12 @@ def signal_when_running(process: subprocess.Popen[str], signum: int, after: floa
     time.sleep(after)
     signalled = time.monotonic()
     process.send_signal(signum)
-    stdout, stderr = process.communicate(timeout=30)
+    try:
+        stdout, stderr = process.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        stdout, stderr = process.communicate()
+        pytest.fail(f"the process lived on for 30 s after the signal; its stderr:\n{stderr}")
     return stdout, stderr, time.monotonic() - signalled
 
 
@@ -94,7 +104,7 @@ outbox = OutboxSender(
 )
 outbox.enqueue_many(events(200))
 print("ready", flush=True)
-time.sleep(60)
+wait_for_a_signal()
 """
 
 
@@ -147,7 +157,7 @@ for event in events(100, "background"):
     background.enqueue(event)
 outbox.enqueue_many(events(200, "outbox"))
 print("ready", flush=True)
-time.sleep(60)
+wait_for_a_signal()
 """
 
 
@@ -291,7 +301,7 @@ def test_sigterm_is_bounded_and_reports_what_was_lost(fake: FakeNetmera) -> None
         while sender.stats.in_flight == 0:
             time.sleep(0.01)
         print("ready", flush=True)
-        time.sleep(60)
+        wait_for_a_signal()
         """,
         fake,
     )

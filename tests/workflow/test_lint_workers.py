@@ -1,5 +1,6 @@
 """lint in worker processes: the same findings as in one process, a failing check is a finding of its file, a
-worker that dies loses nothing, small projects start no workers, and Ctrl-C ends lint and its workers.
+worker that dies loses nothing, small projects start no workers, and Ctrl-C, or a signal sent to lint alone, ends
+lint and its workers.
 
 `PARALLEL_MIN_WORK` decides when lint sends its work to workers; the comparisons set it to 0 (always) and to a
 value no project reaches (never) and run lint on every bad-schema case, the golden sets and the repository's
@@ -125,6 +126,9 @@ def test_a_worker_that_dies_leaves_its_work_to_lint(tmp_path: Path, monkeypatch:
     assert _lint(folder, monkeypatch, 0, off) == alone
 
 
+EIGHT_CORES = "import os, sys; os.cpu_count = lambda: 8; from netmera_codegen.entry import run; sys.exit(run())"
+
+
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds worker processes through /proc")
 def test_ctrl_c_ends_lint_and_its_workers(tmp_path: Path) -> None:
     """Ctrl-C the moment the first worker exists, while the others are being forked: the race that left a worker
@@ -133,10 +137,9 @@ def test_ctrl_c_ends_lint_and_its_workers(tmp_path: Path) -> None:
     them takes a while; five runs, each a few tenths of a second."""
     folder = _synthetic(tmp_path / "schemas", 1000)
     env = dict(os.environ, NETMERA_CODEGEN_CACHE="off", PYTHONPATH=str(ROOT))
-    eight_cores = "import os, sys; os.cpu_count = lambda: 8; from netmera_codegen.cli import main; sys.exit(main())"
     for _ in range(5):
         started = subprocess.Popen(
-            [sys.executable, "-c", eight_cores, "lint", "--schemas", str(folder)],
+            [sys.executable, "-c", EIGHT_CORES, "lint", "--schemas", str(folder)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             env=env,
@@ -159,6 +162,43 @@ def test_ctrl_c_ends_lint_and_its_workers(tmp_path: Path) -> None:
         assert (started.returncode, stderr) == (130, b"netmera-codegen: interrupted\n")
         time.sleep(0.2)
         assert not [pid for pid in workers if Path(f"/proc/{pid}").exists() and _state(pid) != "Z"]
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds worker processes through /proc")
+@pytest.mark.parametrize(
+    ("signum", "ending"),
+    [(signal.SIGTERM, (143, b"netmera-codegen: terminated\n")), (signal.SIGKILL, (-signal.SIGKILL, b""))],
+)
+def test_lint_ended_alone_takes_its_workers_with_it(
+    tmp_path: Path, signum: signal.Signals, ending: tuple[int, bytes]
+) -> None:
+    """SIGTERM or SIGKILL sent to lint alone (`kill`, `timeout`, a supervisor, the out-of-memory killer), not to
+    its process group: its workers used to wait for work for ever, holding its stderr open."""
+    folder = _synthetic(tmp_path / "schemas", 1000)
+    env = dict(os.environ, NETMERA_CODEGEN_CACHE="off", PYTHONPATH=str(ROOT))
+    started = subprocess.Popen(
+        [sys.executable, "-c", EIGHT_CORES, "lint", "--schemas", str(folder)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=env,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while len(_children(started.pid)) < 8 and started.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.001)
+        workers = _children(started.pid)
+        assert len(workers) == 8, "lint finished or stalled before starting its workers"
+        os.kill(started.pid, signum)
+        _, stderr = started.communicate(timeout=30)  # until no worker holds lint's stderr
+    except BaseException:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(started.pid, signal.SIGKILL)
+        started.communicate()
+        raise
+    assert (started.returncode, stderr) == ending
+    time.sleep(0.2)
+    assert not [pid for pid in workers if Path(f"/proc/{pid}").exists() and _state(pid) != "Z"]
 
 
 def _children(pid: int) -> list[int]:
