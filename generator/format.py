@@ -217,6 +217,9 @@ def _start_worker(parent: int) -> None:
     parent has: killed alone (SIGKILL, out of memory), it leaves workers that wait for work for ever, holding
     its standard streams open."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # SIGTERM kills a worker as any process (its work is then redone by the parent): the command's handler,
+    # inherited through fork, raised in the worker and came back to the parent as a task's result.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     interrupts.release_inherited()  # held while the pool forked this worker
     threading.Thread(target=_end_with, args=(parent,), name="netmera-codegen-parent", daemon=True).start()
 

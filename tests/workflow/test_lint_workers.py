@@ -130,11 +130,19 @@ EIGHT_CORES = "import os, sys; os.cpu_count = lambda: 8; from netmera_codegen.en
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="finds worker processes through /proc")
-def test_ctrl_c_ends_lint_and_its_workers(tmp_path: Path) -> None:
-    """Ctrl-C the moment the first worker exists, while the others are being forked: the race that left a worker
-    waiting for ever (and stderr open), printed a worker's traceback or was swallowed by lint, about one run in
-    two before the pool held interrupts back while starting. Eight workers whatever the cores, so that forking
-    them takes a while; five runs, each a few tenths of a second."""
+@pytest.mark.parametrize(
+    ("signum", "ending"),
+    [
+        (signal.SIGINT, (130, b"netmera-codegen: interrupted\n")),
+        (signal.SIGTERM, (143, b"netmera-codegen: terminated\n")),
+    ],
+)
+def test_ctrl_c_ends_lint_and_its_workers(tmp_path: Path, signum: signal.Signals, ending: tuple[int, bytes]) -> None:
+    """Ctrl-C (or SIGTERM to the process group, as `docker stop` sends it) the moment the first worker exists,
+    while the others are being forked: the race that left a worker waiting for ever (and stderr open), printed a
+    worker's traceback or was swallowed by lint, about one run in two before the pool held interrupts back while
+    starting. Eight workers whatever the cores, so that forking them takes a while; five runs, each a few tenths
+    of a second."""
     folder = _synthetic(tmp_path / "schemas", 1000)
     env = dict(os.environ, NETMERA_CODEGEN_CACHE="off", PYTHONPATH=str(ROOT))
     for _ in range(5):
@@ -151,7 +159,7 @@ def test_ctrl_c_ends_lint_and_its_workers(tmp_path: Path) -> None:
                 time.sleep(0.001)
             workers = _children(started.pid)
             assert workers, "lint finished or stalled before starting its workers"
-            os.killpg(started.pid, signal.SIGINT)  # what Ctrl-C on a terminal does: the whole foreground group
+            os.killpg(started.pid, signum)  # what Ctrl-C on a terminal does: the whole foreground group
             # until lint has ended and nothing holds its stderr: a worker left behind keeps it open
             _, stderr = started.communicate(timeout=30)
         except BaseException:
@@ -159,7 +167,7 @@ def test_ctrl_c_ends_lint_and_its_workers(tmp_path: Path) -> None:
                 os.killpg(started.pid, signal.SIGKILL)  # lint, or a worker left behind with its stderr
             started.communicate()
             raise
-        assert (started.returncode, stderr) == (130, b"netmera-codegen: interrupted\n")
+        assert (started.returncode, stderr) == ending
         time.sleep(0.2)
         assert not [pid for pid in workers if Path(f"/proc/{pid}").exists() and _state(pid) != "Z"]
 
