@@ -211,15 +211,14 @@ def run_tasks(tasks: list[Callable[[], R]], parallel: bool, progress: Progress |
 
 
 def _start_worker(parent: int) -> None:
-    """A worker ignores Ctrl-C (which the terminal sends to the whole process group): the parent, interrupted,
-    cancels the tasks not started and waits for those under way, short ones. Workers interrupted themselves
-    could die holding the pool's queue, and the parent would wait for them for ever. And a worker ends when its
-    parent has: killed alone (SIGKILL, out of memory), it leaves workers that wait for work for ever, holding
-    its standard streams open."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    # SIGTERM kills a worker as any process (its work is then redone by the parent): the command's handler,
-    # inherited through fork, raised in the worker and came back to the parent as a task's result.
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    """A worker ignores Ctrl-C (which the terminal sends to the whole process group) and SIGTERM (which `docker
+    stop` does): the parent, interrupted, cancels the tasks not started and waits for those under way, short
+    ones. Workers interrupted themselves could die holding the pool's queue, and the parent would wait for them
+    for ever; SIGTERM's handler, inherited through fork, came back to the parent as a task's result. And a worker
+    ends when its parent has: killed alone (SIGKILL, out of memory), it left workers that waited for work for
+    ever, holding its standard streams open."""
+    for interrupt in interrupts.INTERRUPTS:
+        signal.signal(interrupt, signal.SIG_IGN)
     interrupts.release_inherited()  # held while the pool forked this worker
     threading.Thread(target=_end_with, args=(parent,), name="netmera-codegen-parent", daemon=True).start()
 
