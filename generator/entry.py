@@ -25,8 +25,10 @@ class Terminated(BaseException):
 
 
 def run() -> int:
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        signal.signal(signal.SIGINT, _interrupted)
     if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
-        signal.signal(signal.SIGTERM, _raise_terminated)
+        signal.signal(signal.SIGTERM, _interrupted)
     try:
         from .cli import main
 
@@ -37,12 +39,16 @@ def run() -> int:
         return ended(EXIT_TERMINATED)
     # The work is done: an interrupt now would only disturb the interpreter's shutdown.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     return status
 
 
-def _raise_terminated(signum: int, frame: FrameType | None) -> None:
-    raise Terminated
+def _interrupted(signum: int, frame: FrameType | None) -> None:
+    """The first Ctrl-C or SIGTERM unwinds the command, which stops its workers; a second one ends it at once. Raised
+    while the first unwound, it broke the pool's shutdown: a traceback, and workers never told to stop."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    raise KeyboardInterrupt if signum == signal.SIGINT else Terminated
 
 
 def ended(status: int) -> int:

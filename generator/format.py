@@ -185,7 +185,7 @@ def run_tasks(tasks: list[Callable[[], R]], parallel: bool, progress: Progress |
     gc.freeze()
     results = []
     try:
-        with ProcessPoolExecutor(max_workers=workers, initializer=_start_worker, initargs=(os.getpid(),)) as pool:
+        with ProcessPoolExecutor(max_workers=workers, initializer=_start_worker) as pool:
             try:
                 # The first submissions fork the workers: an interrupt meanwhile left a worker behind, not yet
                 # known to the pool, interrupted one before it could ignore interrupts, or was swallowed by a
@@ -210,7 +210,7 @@ def run_tasks(tasks: list[Callable[[], R]], parallel: bool, progress: Progress |
     return results
 
 
-def _start_worker(parent: int) -> None:
+def _start_worker() -> None:
     """A worker ignores Ctrl-C (which the terminal sends to the whole process group) and SIGTERM (which `docker
     stop` does): the parent, interrupted, cancels the tasks not started and waits for those under way, short
     ones. Workers interrupted themselves could die holding the pool's queue, and the parent would wait for them
@@ -220,6 +220,8 @@ def _start_worker(parent: int) -> None:
     for interrupt in interrupts.INTERRUPTS:
         signal.signal(interrupt, signal.SIG_IGN)
     interrupts.release_inherited()  # held while the pool forked this worker
+    # The parent as it is now: the command, or a fork server that ends with it (Python 3.14's default).
+    parent = os.getppid()
     threading.Thread(target=_end_with, args=(parent,), name="netmera-codegen-parent", daemon=True).start()
 
 

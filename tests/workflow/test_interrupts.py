@@ -1,7 +1,8 @@
 """Ctrl-C and SIGTERM end any command in one line, whenever they come: while the compiler is still being imported
 (exit 130 or 143, no traceback), and while the output tree is written (the tree is then whole: all new files, the
-manifest matching them). Each signal is sent by the command's own process at the moment under test, so the tests
-do not depend on timing. Worker processes and signals: tests/workflow/test_lint_workers.py."""
+manifest matching them); a second signal while the first unwinds ends the command at once. Most signals are sent
+by the command's own process at the moment under test, so those tests do not depend on timing. Worker processes
+and signals: tests/workflow/test_lint_workers.py."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -92,3 +94,46 @@ def test_a_signal_while_the_tree_is_written_waits_for_the_whole_tree(
     fresh = tmp_path / "fresh"
     assert run_cli_inline("generate", "--schemas", schemas, "--out", fresh).returncode == 0
     assert tree(out) == tree(fresh)
+
+
+SLOW_WORK = """
+import functools, sys, time
+import netmera_codegen.cli as cli
+from netmera_codegen import entry, format
+
+def task(seconds):
+    time.sleep(seconds)
+    return seconds
+
+def started(done):
+    print("running", flush=True)
+
+def main(argv=None):  # the command's pool, with two tasks under way for seconds when it is stopped
+    format.run_tasks([functools.partial(task, s) for s in (0.0, 0.0, 20.0, 20.0, 20.0, 20.0)], True, started)
+    return 0
+
+cli.main = main
+sys.exit(entry.run())
+"""
+
+
+@pytest.mark.parametrize("first", ["SIGINT", "SIGTERM"])
+def test_a_second_signal_while_the_first_unwinds_ends_the_command_at_once(first: str) -> None:
+    """The first signal waits for the tasks under way; a second SIGTERM raised inside the pool's shutdown, printed a
+    traceback and left the command waiting for workers never told to stop."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT), NETMERA_CODEGEN_CACHE="off")
+    started = subprocess.Popen(
+        [sys.executable, "-c", SLOW_WORK], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    )
+    try:
+        assert started.stdout is not None and started.stdout.readline() == "running\n"
+        started.send_signal(getattr(signal, first))
+        time.sleep(0.5)
+        started.send_signal(signal.SIGTERM)
+        _, stderr = started.communicate(timeout=10)
+    finally:
+        if started.poll() is None:
+            started.kill()
+            started.communicate()
+    assert started.returncode == -signal.SIGTERM
+    assert "Traceback" not in stderr
