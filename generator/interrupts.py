@@ -12,9 +12,10 @@ import contextlib
 import signal
 from collections.abc import Iterator
 
-__all__ = ["held", "release_inherited"]
+__all__ = ["INTERRUPTS", "held", "release_inherited"]
 
 INTERRUPTS = frozenset({signal.SIGINT, signal.SIGTERM})
+"""Ctrl-C, and SIGTERM (`kill`, `timeout`, a supervisor, `docker stop`)."""
 
 
 @contextlib.contextmanager
