@@ -6,6 +6,8 @@ that failure scenarios run quickly; the production defaults are tested separatel
 
 from __future__ import annotations
 
+import contextlib
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -71,6 +73,27 @@ def wait_until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
     while not condition():
         assert time.monotonic() < deadline, "timed out waiting for a condition"
         time.sleep(0.005)
+
+
+@contextlib.contextmanager
+def store_held_by_another_thread(sender: Any) -> Iterator[threading.Event]:
+    """Another thread of this process inside ``sender``'s store, as its worker is in the middle of a claim, until
+    the yielded event is set (at the latest when the block ends)."""
+    holding, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with sender._store._lock:
+            holding.set()
+            release.wait(10)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert holding.wait(10)
+    try:
+        yield release
+    finally:
+        release.set()
+        holder.join()
 
 
 def number_of(event: dict[str, Any]) -> int:

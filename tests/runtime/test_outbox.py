@@ -27,7 +27,7 @@ from netmera_events._batching import BatchLimits
 from netmera_events._outbox_store import OutboxStore
 from netmera_events.testing import FakeNetmera, Fault
 
-from .conftest import API_KEY, FAST_RETRY, wait_until
+from .conftest import API_KEY, FAST_RETRY, store_held_by_another_thread, wait_until
 
 
 def share(number: int, user: str = "user") -> ShareEvent:
@@ -285,18 +285,9 @@ def test_fork_waits_for_a_thread_inside_the_outbox_so_that_the_child_can_use_it(
 ) -> None:
     """A child forked while another thread is inside SQLite inherits SQLite's mutexes held and can hang."""
     with OutboxSender(outbox_client, path, flush_interval=0.01) as sender:
-        holding = threading.Event()
-
-        def busy() -> None:  # as the worker is, in the middle of a claim
-            with sender._store._lock:
-                holding.set()
-                time.sleep(0.3)
-
-        thread = threading.Thread(target=busy)
-        thread.start()
-        assert holding.wait(5)
-        status, waited = forked_child_enqueues(sender, 2)
-        thread.join()
+        with store_held_by_another_thread(sender) as release:
+            threading.Timer(0.3, release.set).start()
+            status, waited = forked_child_enqueues(sender, 2)
         assert status == 0
         assert waited >= 0.2  # the fork waited for the thread to leave the outbox
         sender.enqueue(share(3))

@@ -28,6 +28,8 @@ from netmera_events._encoding import EncodedEvent
 from netmera_events._outbox_async import INLINE_EVENTS
 from netmera_events.testing import FakeNetmera, Fault
 
+from .conftest import store_held_by_another_thread
+
 
 def share(number: int) -> ShareEvent:
     return ShareEvent(ext_id=f"user-{number % 50}", item_id=str(number), channel="Facebook")
@@ -103,7 +105,6 @@ def test_the_loop_commits_itself_unless_each_commit_waits_for_the_disk(
 
 def test_the_worker_delivers_what_tasks_enqueued(fake: FakeNetmera, outbox_client: NetmeraClient, path: Path) -> None:
     with OutboxSender(outbox_client, path, flush_interval=0.05) as sender:
-
         assert enqueue_in_tasks(sender, range(300)) == [True] * 300
         assert sender.flush(timeout=10)
     assert sorted(int(event["itemId"]) for event in fake.events) == list(range(300))
@@ -185,7 +186,6 @@ def test_a_group_that_only_partly_fits_commits_its_first_events_and_drops_the_re
 ) -> None:
     dropped: list[UndeliveredEvent] = []
     with OutboxSender(outbox_client, path, max_rows=3, deliver=False, on_drop=dropped.append) as sender:
-
         assert enqueue_in_tasks(sender, range(5)) == [True, True, True, False, False]
     assert stored(path) == [0, 1, 2]
     assert [event.reason for event in dropped] == ["queue_full", "queue_full"]
@@ -310,30 +310,17 @@ def test_the_loop_leaves_the_commit_to_a_thread_while_another_thread_of_the_proc
 ) -> None:
     with OutboxSender(outbox_client, path, deliver=False) as sender:
         commits = count_commits(sender)
-        holding, release = threading.Event(), threading.Event()
+        with store_held_by_another_thread(sender) as release:
 
-        def hold() -> None:  # as the worker does between two statements of a claim
-            with sender._store._lock:
-                holding.set()
-                release.wait(10)
+            async def main() -> bool:
+                task = asyncio.create_task(sender.enqueue_async(share(1)))
+                for _ in range(20):  # the loop goes on meanwhile
+                    await asyncio.sleep(0.005)
+                assert not task.done()
+                release.set()
+                return await asyncio.wait_for(task, 10)
 
-        holder = threading.Thread(target=hold)
-        holder.start()
-        assert holding.wait(10)
-
-        async def main() -> bool:
-            task = asyncio.create_task(sender.enqueue_async(share(1)))
-            for _ in range(20):  # the loop goes on meanwhile
-                await asyncio.sleep(0.005)
-            assert not task.done()
-            release.set()
-            return await asyncio.wait_for(task, 10)
-
-        try:
             assert asyncio.run(main())
-        finally:
-            release.set()
-            holder.join()
     assert stored(path) == [1]
     assert [thread == threading.main_thread().name for thread, _ in commits] == [False]
 
